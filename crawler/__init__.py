@@ -1,0 +1,1 @@
+"""The Scrapy project: site registry, CMS profiles, the generic portal spider and the replica."""

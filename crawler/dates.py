@@ -1,0 +1,86 @@
+"""Day-first Vietnamese date/time expressions as they appear on portal pages. Pure functions.
+
+Formats seen on real portals (shared/portals.md §5): ``Ngày đăng 10/05/2024 | 16:21``,
+``Đăng ngày 17 - 05 - 2024``, ``Thứ sáu - 10/05/2024 16:21``, ``03:10 16/01/2026`` (time first),
+``2026-01-19T08:50:00`` (ISO, no zone = local time), ``ngày 02 tháng 06 năm 2006``.
+Dates are never read month-first.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from crawler.textnorm import clean_text
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+_DATE_RE = re.compile(
+    r"""(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})(?!\d)
+    (?:\s*(?:[|,\-–]|lúc)?\s*(?P<H>\d{1,2})\s*[:hg]\s*(?P<M>\d{2})(?::(?P<S>\d{2}))?)?""",
+    re.X | re.I,
+)
+_TIME_FIRST_RE = re.compile(
+    r"(?<!\d)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?:[|,\-–]\s*)?"
+    r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})(?!\d)"
+)
+_LONG_RE = re.compile(
+    r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.I
+)
+_ISO_RE = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
+    r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A point in time, or a calendar day when the page shows no time."""
+
+    value: datetime  # always tz-aware; midnight local time when has_time is False
+    has_time: bool
+
+    @property
+    def day(self) -> date:
+        return self.value.astimezone(VN_TZ).date()
+
+
+def _build(groups: dict, tz=VN_TZ) -> ParsedDate | None:
+    try:
+        day = date(int(groups["y"]), int(groups["m"]), int(groups["d"]))
+        if groups.get("H") is None:
+            return ParsedDate(datetime.combine(day, time(0, 0), tz), has_time=False)
+        clock = time(int(groups["H"]), int(groups["M"]), int(groups.get("S") or 0))
+    except ValueError:  # 31/02, 25:61 … — not a date, keep looking
+        return None
+    return ParsedDate(datetime.combine(day, clock, tz), has_time=True)
+
+
+def parse_iso(value: str | None) -> ParsedDate | None:
+    """ISO 8601 from JSON-LD, <meta> or JSON APIs; a value without a zone is Vietnamese local time."""
+    match = _ISO_RE.search(value or "")
+    if not match:
+        return None
+    groups = match.groupdict()
+    tz = VN_TZ
+    if groups["tz"]:
+        offset = groups["tz"]
+        if offset == "Z":
+            offset = "+00:00"
+        tz_dt = datetime.fromisoformat(f"2000-01-01T00:00:00{offset}")
+        tz = tz_dt.tzinfo
+    return _build(groups, tz)
+
+
+def parse_vn_datetime(value: str | None) -> ParsedDate | None:
+    """The first day-first date (with its time, if any) in a visible meta line."""
+    text = clean_text(value)
+    if not text:
+        return None
+    for pattern in (_TIME_FIRST_RE, _DATE_RE, _LONG_RE):
+        for match in pattern.finditer(text):
+            parsed = _build(match.groupdict())
+            if parsed:
+                return parsed
+    return None

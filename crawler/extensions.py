@@ -1,0 +1,71 @@
+"""Extensions: recording each crawl run (progress and outcome) in the archive."""
+from __future__ import annotations
+
+import time
+
+from scrapy import signals
+
+from db.engine import resolve_db_url
+from db.models import utcnow
+from db.store import ArchiveWriter
+
+
+class CrawlRunRecorder:
+    """Keeps the crawl_runs row of this crawl current: pages, articles, errors, final status.
+
+    The monitor creates the row and passes its id (`-a run_id=N`) so it can show progress and
+    outcome without reading the spider; a crawl started by hand gets a row of its own.
+    """
+
+    PROGRESS_EVERY = 1.0  # seconds between progress writes
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.db_url = resolve_db_url(crawler.settings.get("PORTALWATCH_DB"))
+        self._last_progress = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.progress, signal=signals.response_received)
+        return ext
+
+    def spider_opened(self, spider):
+        site = spider.site
+        self.writer = ArchiveWriter(self.db_url)
+        portal_id = self.writer.ensure_portal(site.key, site.name, site.base_url, site.profile)
+        self.run_id = spider.run_id or self.writer.start_run(portal_id)
+        self.writer.update_run(self.run_id, status="running", started_at=utcnow())
+
+    def _counts(self) -> dict:
+        stats = self.crawler.stats
+        return {
+            "pages": stats.get_value("response_received_count", 0),
+            "articles_seen": stats.get_value("item_scraped_count", 0),
+            "articles_new": stats.get_value("portalwatch/articles_new", 0),
+            "errors": stats.get_value("portalwatch/fetch_failed", 0) + stats.get_value("portalwatch/extract_failed", 0),
+        }
+
+    def progress(self, **_):
+        now = time.monotonic()
+        if now - self._last_progress >= self.PROGRESS_EVERY:
+            self._last_progress = now
+            self.writer.update_run(self.run_id, **self._counts())
+
+    def spider_closed(self, spider, reason):
+        stats = self.crawler.stats
+        counts = self._counts()
+        listings_ok = stats.get_value("portalwatch/listing_pages", 0)
+        problems = []
+        if reason != "finished":
+            problems.append(f"crawl ended early: {reason}")
+        if not listings_ok:
+            problems.append("no listing page could be fetched")
+        if last := stats.get_value("portalwatch/last_error"):
+            problems.append(f"last error: {last}")
+        if failed := stats.get_value("portalwatch/extract_failed", 0):
+            problems.append(f"{failed} page(s) without an extractable article")
+        status = "finished" if reason == "finished" and listings_ok else "failed"
+        self.writer.update_run(self.run_id, status=status, finished_at=utcnow(), message="; ".join(problems), **counts)

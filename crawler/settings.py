@@ -1,0 +1,44 @@
+"""Scrapy settings: polite defaults for real portals.
+
+Every component is switched on here; the monitor passes `-s NAME=VALUE` overrides (the
+archive URL, and the loopback profile below when it crawls the bundled replica).
+"""
+BOT_NAME = "portalwatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "portalwatch/0.1 (monitors public news of Vietnamese government portals; polite, robots.txt-obeying)"
+ROBOTSTXT_OBEY = True
+
+# One request at a time per host, adaptive delays. Scrapy 2.19 enforces the per-domain limit
+# only when a download delay or AutoThrottle is on (shared/stack-notes.md), so both are on.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+
+# Off: an HTTP control endpoint that can run code, and the telnet console.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 500}
+EXTENSIONS = {"crawler.extensions.CrawlRunRecorder": 500}
+
+# portalwatch's own settings
+PORTALWATCH_DB = None                 # SQLAlchemy URL; None = PORTALWATCH_DB env or the default file
+PORTALWATCH_MAX_LISTING_PAGES = 20    # pages walked per listing
+PORTALWATCH_BATCH_SIZE = 50           # articles per archive transaction
+
+# For the bundled replica on 127.0.0.1 only: no delays, several requests in flight.
+LOOPBACK_OVERRIDES = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+}

@@ -1,0 +1,60 @@
+"""Where the archive is and how to open it (SQLite by default, any SQLAlchemy URL otherwise)."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+
+def default_archive_path() -> Path:
+    """$XDG_DATA_HOME/portalwatch/archive.sqlite3, i.e. ~/.local/share/portalwatch/archive.sqlite3."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "portalwatch" / "archive.sqlite3"
+
+
+def resolve_db_url(url: str | None = None) -> str:
+    """--db wins, then PORTALWATCH_DB, then the default SQLite file."""
+    url = url or os.environ.get("PORTALWATCH_DB")
+    if url:
+        return url
+    return f"sqlite:///{default_archive_path()}"
+
+
+def describe(url: str) -> str:
+    """Where the archive is, for people (no password)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return str(Path(parsed.database).resolve()) if parsed.database else "(in memory)"
+    return parsed.render_as_string(hide_password=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (the CLI, detection) work while a crawl writes; NORMAL is safe with WAL.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def session_factory(url: str) -> sessionmaker:
+    return sessionmaker(get_engine(url), expire_on_commit=False)

@@ -1,0 +1,128 @@
+"""Starting crawls: one Scrapy process per portal, watched through the archive's crawl_runs.
+
+A separate process per crawl survives any number of runs (a Twisted reactor cannot be
+restarted, scrapy#2941) and keeps a crashing crawl from taking the caller down. The monitor
+never looks inside the spider: it creates the run row, starts `scrapy crawl portal`, and
+reads the row the crawler keeps current.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from crawler.registry import Site
+from db.engine import default_archive_path, session_factory
+from db.models import CrawlRun, utcnow
+from db.store import ArchiveWriter
+
+
+@dataclass
+class CrawlOutcome:
+    site: str
+    run_id: int
+    status: str = "queued"
+    pages: int = 0
+    articles_seen: int = 0
+    articles_new: int = 0
+    errors: int = 0
+    message: str = ""
+    seconds: float = 0.0
+    log_path: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "finished"
+
+
+def log_dir_for(db_url: str) -> Path:
+    """Crawl logs sit beside a SQLite archive, else in the default data directory."""
+    parsed = make_url(db_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database).resolve().parent / "logs"
+    return default_archive_path().parent / "logs"
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        return " | ".join(path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def crawl_sites(
+    db_url: str,
+    sites: list[Site],
+    *,
+    settings: dict | None = None,
+    parallel: int = 2,
+    on_progress: Callable[[list[CrawlOutcome]], None] | None = None,
+    poll: float = 0.25,
+) -> list[CrawlOutcome]:
+    """Crawl each site in its own process (at most `parallel` at once); return every outcome.
+
+    A portal that is down or a crawler that crashes is recorded as a failed run with its
+    reason; the other portals are crawled all the same.
+    """
+    writer = ArchiveWriter(db_url)
+    Session = session_factory(db_url)
+    log_dir = log_dir_for(db_url)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    outcomes: list[CrawlOutcome] = []
+    for site in sites:
+        portal_id = writer.ensure_portal(site.key, site.name, site.base_url, site.profile)
+        with writer.Session.begin() as session:
+            run = CrawlRun(portal_id=portal_id, status="queued", started_at=utcnow(), message="")
+            session.add(run)
+            session.flush()
+            outcomes.append(CrawlOutcome(site=site.key, run_id=run.id, log_path=str(log_dir / f"run-{run.id}.log")))
+    pending = list(zip(sites, outcomes))
+    running: dict[int, tuple[subprocess.Popen, CrawlOutcome, float]] = {}
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings")
+    overrides = {"PORTALWATCH_DB": db_url, **(settings or {})}
+    while pending or running:
+        while pending and len(running) < parallel:
+            site, outcome = pending.pop(0)
+            command = [
+                sys.executable, "-m", "scrapy", "crawl", "portal",
+                "-a", f"site={site.key}", "-a", f"base_url={site.base_url}", "-a", f"run_id={outcome.run_id}",
+                "-s", f"LOG_FILE={outcome.log_path}",
+            ]
+            for name, value in overrides.items():
+                command += ["-s", f"{name}={value}"]
+            with open(outcome.log_path + ".stderr", "w") as stderr:  # the child keeps its own copy
+                process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+            running[outcome.run_id] = (process, outcome, time.monotonic())
+        time.sleep(poll)
+        _refresh(Session, outcomes)
+        for run_id, (process, outcome, started) in list(running.items()):
+            if process.poll() is None:
+                continue
+            del running[run_id]
+            outcome.seconds = time.monotonic() - started
+            _refresh(Session, [outcome])
+            if outcome.status in ("queued", "running"):  # the process died before recording its end
+                reason = _tail(Path(outcome.log_path + ".stderr")) or _tail(Path(outcome.log_path))
+                message = f"crawler process exited with code {process.returncode}: {reason}"
+                writer.update_run(run_id, status="failed", finished_at=utcnow(), message=message)
+                outcome.status, outcome.message = "failed", message
+        if on_progress:
+            on_progress(outcomes)
+    return outcomes
+
+
+def _refresh(Session, outcomes: list[CrawlOutcome]) -> None:
+    ids = [o.run_id for o in outcomes]
+    with Session() as session:
+        rows = {r.id: r for r in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids)))}
+    for outcome in outcomes:
+        row = rows[outcome.run_id]
+        outcome.status, outcome.pages, outcome.articles_seen = row.status, row.pages, row.articles_seen
+        outcome.articles_new, outcome.errors, outcome.message = row.articles_new, row.errors, row.message

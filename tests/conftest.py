@@ -1,0 +1,51 @@
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from crawler.replica import Replica
+from db.engine import get_engine
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PG_SKIP = ("PostgreSQL archive tests need PORTALWATCH_TEST_PG "
+           "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test); CI sets it")
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL archive in a schema of its own, dropped afterwards."""
+    base = os.environ.get("PORTALWATCH_TEST_PG")
+    if not base:
+        pytest.skip(PG_SKIP)
+    schema = f"pw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    yield url
+    get_engine(url).dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """The archive on each engine: SQLite always, PostgreSQL when PORTALWATCH_TEST_PG is set."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def replica():
+    with Replica() as r:
+        yield r

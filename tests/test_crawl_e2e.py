@@ -1,0 +1,109 @@
+"""Replica → Scrapy (its own process) → archive, on SQLite and on PostgreSQL."""
+import json
+
+from sqlalchemy import func, select
+
+from crawler.registry import get_site
+from crawler.replica import Fault
+from crawler.settings import LOOPBACK_OVERRIDES
+from db.engine import session_factory
+from db.models import Article, CrawlRun, ViewSample
+from monitor.cli import main
+from monitor.crawling import crawl_sites
+
+SEED_TITLE = ("Gần 300 đại biểu dự Hội nghị trực tuyến quán triệt Chương trình hành động thực hiện Nghị quyết "
+              "TW 8 khóa XIII, Nghị quyết số 23-NQ/TU và Chỉ thị số 30-CT/TU của Thành ủy")
+
+
+def crawl(db_url, replica, keys, settings=LOOPBACK_OVERRIDES):
+    return crawl_sites(db_url, [get_site(k).at(replica.base_urls[k]) for k in keys], settings=settings, parallel=2)
+
+
+def count(session, model, *where):
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_replica_to_archive_and_recrawl(db_url, replica, capsys):
+    outcomes = crawl(db_url, replica, ["bactuliem", "caugiay"])
+    assert [o.status for o in outcomes] == ["finished", "finished"], [o.message for o in outcomes]
+    Session = session_factory(db_url)
+    with Session() as session:
+        assert count(session, Article) == len(replica.visible("bactuliem")) + len(replica.visible("caugiay"))
+        seed = session.scalar(select(Article).where(Article.title == SEED_TITLE))
+        assert seed is not None
+        assert seed.published_at.isoformat() == "2024-05-10T09:21:00+00:00"
+        assert seed.views == 503 and seed.author == "Ngọc Hằng" and seed.category == "Tin nổi bật"
+        paragraphs = seed.body_text.split("\n\n")
+        assert paragraphs[0].startswith("Chiều ngày 09/5/2024, Quận ủy Bắc Từ Liêm tổ chức Hội nghị trực tuyến")
+        assert paragraphs[-1].endswith("đảm bảo tính khả thi, hiệu quả, đặc biệt là thấm đến từng người dân.")
+        for widget in ("Xem với cỡ chữ", "Đọc bài viết", "Tin liên quan", "Lượt truy cập", "Chia sẻ"):
+            assert widget not in seed.body_text
+        seed_id = seed.id
+        runs = session.scalars(select(CrawlRun)).all()
+        assert all(r.status == "finished" and r.pages > 0 and r.finished_at for r in runs)
+
+    # the JSON interface: `portalwatch search "Bắc Từ Liêm" --json`
+    assert main(["search", "Bắc Từ Liêm", "--json", "--db", db_url]) == 0
+    found = [a for a in json.loads(capsys.readouterr().out) if a["title"] == SEED_TITLE]
+    assert len(found) == 1
+    seed_json = found[0]
+    assert seed_json["site"] == "bactuliem" and seed_json["id"] == seed_id
+    assert seed_json["url"] == replica.url_of("bactuliem", replica.find("bactuliem", "Gần 300"))
+    assert seed_json["published_at"] == "2024-05-10T16:21:00+07:00"
+    assert seed_json["views"] == 503 and seed_json["author"] == "Ngọc Hằng"
+    assert seed_json["category"] == "Tin nổi bật"
+    assert seed_json["summary"].startswith("Chiều ngày 09/5/2024")
+    assert seed_json["body_text"].endswith("thấm đến từng người dân.")
+
+    # a second crawl adds no article
+    again = crawl(db_url, replica, ["bactuliem"])
+    assert again[0].ok and again[0].articles_new == 0 and again[0].articles_seen == len(replica.visible("bactuliem"))
+    with Session() as session:
+        assert count(session, Article) == len(replica.visible("bactuliem")) + len(replica.visible("caugiay"))
+        assert [s.views for s in session.scalars(select(ViewSample).where(ViewSample.article_id == seed_id))] == [503, 503]
+
+    # the clock moves: new articles appear, the seed's views grow
+    before = len(replica.visible("bactuliem"))
+    replica.advance(hours=12)
+    appeared = len(replica.visible("bactuliem")) - before
+    assert appeared > 0
+    later = crawl(db_url, replica, ["bactuliem"])
+    assert later[0].ok and later[0].articles_new == appeared
+    with Session() as session:
+        samples = session.scalars(select(ViewSample).where(ViewSample.article_id == seed_id).order_by(ViewSample.fetched_at)).all()
+        assert [s.views for s in samples] == [503, 503, 575]
+        assert session.get(Article, seed_id).views == 575
+        newest = replica.visible("bactuliem")[0]
+        assert count(session, Article, Article.external_id == newest.external_id) == 1
+
+
+def test_a_portal_that_is_down_fails_alone(db_url, replica):
+    replica.set_fault("caugiay", Fault(status=503))
+    outcomes = crawl(db_url, replica, ["caugiay", "hoangliet"])
+    down, up = outcomes
+    assert down.status == "failed" and "no listing page could be fetched" in down.message and "503" in down.message
+    assert up.status == "finished" and up.articles_new == len(replica.visible("hoangliet"))
+
+
+def test_unreachable_portal_is_recorded(db_url, replica):
+    # a closed port on loopback: connection refused, no traffic leaves the machine
+    outcomes = crawl_sites(db_url, [get_site("caugiay").at("http://127.0.0.1:9")], settings=LOOPBACK_OVERRIDES)
+    assert outcomes[0].status == "failed"
+    assert "no listing page could be fetched" in outcomes[0].message
+
+
+def test_a_truncated_page_is_not_stored_and_is_fetched_again(db_url, replica):
+    seed = replica.find("bactuliem", "Gần 300")
+    replica.set_fault("bactuliem", Fault(truncate=True, path=seed.external_id))
+    first = crawl(db_url, replica, ["bactuliem"])[0]
+    assert first.ok and first.errors == 1 and "1 page(s) without an extractable article" in first.message
+    Session = session_factory(db_url)
+    with Session() as session:
+        assert count(session, Article, Article.external_id == seed.external_id) == 0
+        assert count(session, Article) == len(replica.visible("bactuliem")) - 1
+    replica.clear_faults()
+    second = crawl(db_url, replica, ["bactuliem"])[0]
+    assert second.ok and second.articles_new == 1
+    with Session() as session:
+        stored = session.scalar(select(Article).where(Article.external_id == seed.external_id))
+        assert stored.title == SEED_TITLE and stored.body_text.endswith("thấm đến từng người dân.")

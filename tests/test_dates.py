@@ -1,0 +1,55 @@
+"""Real strings from shared/portals.md §5; dates are day-first, Asia/Ho_Chi_Minh."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crawler.dates import VN_TZ, parse_iso, parse_vn_datetime
+
+ICT = timezone(timedelta(hours=7))
+
+
+@pytest.mark.parametrize("text, expected, has_time", [
+    ("Ngày đăng 10/05/2024 | 16:21 \xa0|\xa0Lượt xem: 503", datetime(2024, 5, 10, 16, 21, tzinfo=ICT), True),
+    ("Đăng ngày 17 - 05 - 2024", datetime(2024, 5, 17, tzinfo=ICT), False),
+    ("Thứ sáu - 10/05/2024 16:21", datetime(2024, 5, 10, 16, 21, tzinfo=ICT), True),
+    ("29/05/2019 09:50", datetime(2019, 5, 29, 9, 50, tzinfo=ICT), True),
+    ("03:10 16/01/2026", datetime(2026, 1, 16, 3, 10, tzinfo=ICT), True),
+    ("12:07:05 04/12/2013", datetime(2013, 12, 4, 12, 7, 5, tzinfo=ICT), True),
+    ("VĂN HÀO - TRẦN HỮU 30/04/2016 11:39", datetime(2016, 4, 30, 11, 39, tzinfo=ICT), True),
+    ("Nhóm PV HNMO - Ảnh: Viết Thành| 29/09/2017 08:20", datetime(2017, 9, 29, 8, 20, tzinfo=ICT), True),
+    ("Hà Nội, ngày 02 tháng 06 năm 2006", datetime(2006, 6, 2, tzinfo=ICT), False),
+    ("Ngày xác thực: 07/12/2020", datetime(2020, 12, 7, tzinfo=ICT), False),
+])
+def test_visible_dates(text, expected, has_time):
+    parsed = parse_vn_datetime(text)
+    assert parsed is not None
+    assert parsed.value == expected
+    assert parsed.value.utcoffset() == timedelta(hours=7)
+    assert parsed.has_time is has_time
+
+
+def test_day_first_never_month_first():
+    parsed = parse_vn_datetime("Ngày đăng 05/10/2024")
+    assert (parsed.value.day, parsed.value.month) == (5, 10)
+
+
+def test_impossible_dates_are_skipped_not_guessed():
+    assert parse_vn_datetime("13/25/2024") is None
+    # the first valid date wins when an invalid one precedes it
+    assert parse_vn_datetime("31/02/2024 và 01/03/2024").value.date().isoformat() == "2024-03-01"
+
+
+def test_iso_without_zone_is_local_time():
+    parsed = parse_iso("2026-01-19T08:50:00")
+    assert parsed.value == datetime(2026, 1, 19, 8, 50, tzinfo=VN_TZ)
+
+
+def test_iso_with_zone_keeps_the_instant():
+    assert parse_iso("2025-10-12T11:08:27+07:00").value == datetime(2025, 10, 12, 4, 8, 27, tzinfo=timezone.utc)
+    assert parse_iso("2025-10-12T04:08:27Z").value == datetime(2025, 10, 12, 11, 8, 27, tzinfo=ICT)
+
+
+def test_no_date():
+    assert parse_vn_datetime("Lượt xem: 503") is None
+    assert parse_vn_datetime("") is None
+    assert parse_iso("không rõ") is None

@@ -1,0 +1,30 @@
+import pytest
+
+from crawler.views import parse_count, parse_views
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ngày đăng 10/05/2024 | 16:21 \xa0|\xa0Lượt xem: 503", 503),
+    ("Lượt xem: 400", 400),
+    ("Lượt xem: 1.503", 1503),
+    ("Lượt xem: 1,234", 1234),
+    ("Số lượt xem: 12.345.678", 12345678),
+    ("Lượt đọc 87", 87),
+    ("lượt xem:\xa02.001", 2001),
+])
+def test_views_in_meta_lines(text, expected):
+    assert parse_views(text) == expected
+
+
+def test_site_visitor_counter_is_not_article_views():
+    assert parse_views("Lượt truy cập: 1.873.204 Đang trực tuyến: 25") is None
+
+
+def test_views_absent():
+    assert parse_views("Ngày đăng 10/05/2024 | 16:21") is None
+    assert parse_views(None) is None
+
+
+@pytest.mark.parametrize("text, expected", [("1.503", 1503), ("503", 503), ("12 345", 12345), ("1.5", None), ("abc", None)])
+def test_bare_counts(text, expected):
+    assert parse_count(text) == expected
