@@ -72,7 +72,9 @@ def cmd_demo(args) -> int:
         table.add_row(o.site, str(row.get("articles", 0)), str(o.articles_new), row.get("newest_title", ""))
     console.print(table)
     pages = sum(o.pages for o in outcomes)
-    console.print(f"Crawled {pages} pages in {seconds:.1f} s ({pages / seconds:.0f} pages/s, process start-up included)")
+    console.print(f"Crawled {pages} pages in {seconds:.1f} s: {pages / seconds:.0f} pages/s with process start-up, "
+                  + ", ".join(f"{o.site} {o.pages / o.crawl_seconds:.0f}" for o in outcomes if o.crawl_seconds)
+                  + " pages/s per crawler once started", soft_wrap=True)
     console.print(f"Archive: {describe(url)}", soft_wrap=True, highlight=False)
     console.print('Try: portalwatch search "Bắc Từ Liêm" --json')
     return _report_failures(outcomes)
@@ -173,8 +175,7 @@ def cmd_replica(args) -> int:
     with Replica() as replica:
         for key, base in replica.base_urls.items():
             console.print(f"{key:<10} {base}")
-        console.print("serving until Ctrl-C; crawl with: portalwatch crawl SITE --base-url URL is not needed, "
-                      "use `portalwatch demo` for a full run")
+        console.print("serving until Ctrl-C (the clock stands still; tests and the demo move it from Python)")
         try:
             while True:
                 time.sleep(3600)

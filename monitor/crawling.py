@@ -34,7 +34,8 @@ class CrawlOutcome:
     articles_new: int = 0
     errors: int = 0
     message: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0        # the whole process, start-up included
+    crawl_seconds: float = 0.0  # from the spider opening to its closing, as the crawler recorded it
     log_path: str = ""
 
     @property
@@ -126,3 +127,5 @@ def _refresh(Session, outcomes: list[CrawlOutcome]) -> None:
         row = rows[outcome.run_id]
         outcome.status, outcome.pages, outcome.articles_seen = row.status, row.pages, row.articles_seen
         outcome.articles_new, outcome.errors, outcome.message = row.articles_new, row.errors, row.message
+        if row.finished_at and row.status in ("finished", "failed"):
+            outcome.crawl_seconds = (row.finished_at - row.started_at).total_seconds()
