@@ -31,6 +31,7 @@ class Site:
     profile: str
     listings: tuple[str, ...]
     verified: bool = False
+    notes: str = ""
 
     @property
     def host(self) -> str:
@@ -52,7 +53,7 @@ def _parse_entry(source: str, key: str, entry: object) -> Site:
         raise fail("key", "use lower-case letters, digits, '-' or '_'")
     if not isinstance(entry, dict):
         raise fail("*", "expected a table of fields")
-    known = {"name", "base_url", "profile", "listings", "verified"}
+    known = {"name", "base_url", "profile", "listings", "verified", "notes"}
     for field in entry:
         if field not in known:
             raise fail(field, f"unknown field (known: {', '.join(sorted(known))})")
@@ -75,7 +76,10 @@ def _parse_entry(source: str, key: str, entry: object) -> Site:
     verified = entry.get("verified", False)
     if not isinstance(verified, bool):
         raise fail("verified", "must be true or false")
-    return Site(key, name.strip(), base_url.rstrip("/"), profile, tuple(listings), verified)
+    notes = entry.get("notes", "")
+    if not isinstance(notes, str):
+        raise fail("notes", "must be a string")
+    return Site(key, name.strip(), base_url.rstrip("/"), profile, tuple(listings), verified, notes)
 
 
 def parse_registry(text: str, source: str = "<registry>") -> dict[str, Site]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from crawler.textnorm import tone_key
 from db.engine import session_factory
 from db.models import Article, CrawlRun, Portal, ViewSample, utcnow
 from db.schema import upgrade
@@ -18,7 +19,9 @@ ARTICLE_FIELDS = CONTENT_FIELDS + ("url", "views", "extracted_by")
 
 
 def content_hash(record: dict) -> str:
-    parts = [str(record.get(name) or "") for name in CONTENT_FIELDS]
+    """Identity of what an article says: counters and page furniture are not part of it, and
+    old/new tone placement (hoà/hòa) is not a change."""
+    parts = [tone_key(str(record.get(name) or "")) for name in CONTENT_FIELDS]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -117,23 +118,33 @@ def cmd_search(args) -> int:
     return 0
 
 
-def _guess_profile(html: str, url: str):
+def _choose_profile(html: str, url: str):
+    """The profile whose article URL shape matches; else the one extracting most; else the fallback."""
+    from crawler.profiles.fallback import FALLBACK
+
     for profile in PROFILES.values():
         if profile.article_id(url):
             return profile
-    # No URL hint: the profile that extracts the most fields wins.
+
     def score(profile):
         a = profile.extract_html(html, url)
         return sum(bool(v) for v in (a.title, a.body_text, a.published, a.views is not None, a.author))
-    return max(PROFILES.values(), key=score)
+
+    best = max(PROFILES.values(), key=score)
+    return best if best.extract_html(html, url).problems() == [] and score(best) >= 3 else FALLBACK
+
+
+def _read_page(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]cannot read {path}: {exc}[/red]")
+        return None
 
 
 def cmd_parse(args) -> int:
     path = Path(args.file)
-    try:
-        html = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        err.print(f"[red]cannot read {path}: {exc}[/red]")
+    if (html := _read_page(path)) is None:
         return 2
     url = args.url or path.resolve().as_uri()
     site = None
@@ -143,22 +154,62 @@ def cmd_parse(args) -> int:
         except RegistryError as exc:
             err.print(f"[red]{exc}[/red]")
             return 2
-    profile = PROFILES[site.profile] if site else _guess_profile(html, url)
+    profile = PROFILES[site.profile] if site else _choose_profile(html, url)
+    if profile.name == "fallback":
+        err.print("no known CMS layout matched this page: extracted by the generic fallback (trafilatura + htmldate)")
     article = profile.extract_html(html, url)
     data = {"site": site.key if site else None, **article.to_json(), "problems": article.problems()}
     if args.json:
         _dump(data)
     else:
         for name, value in data.items():
-            console.print(f"[bold]{name}[/bold]: {value}", highlight=False)
+            if name != "body_html":
+                console.print(f"[bold]{name}[/bold]: {value}", highlight=False)
     return 0 if not article.problems() else 1
+
+
+def cmd_refs(args) -> int:
+    from bs4 import BeautifulSoup
+
+    from crawler.docrefs import find_references, references_from_filename
+    from crawler.profiles.base import file_type_of
+
+    path = Path(args.file)
+    if (text := _read_page(path)) is None:
+        return 2
+    refs = {}
+    if re.search(r"<(html|body|p|div)\b", text, re.I):
+        soup = BeautifulSoup(text, "lxml")
+        for node in soup(["script", "style"]):
+            node.decompose()
+        names = [a["href"].rstrip("/").split("/")[-1] for a in soup.find_all("a", href=True) if file_type_of(a["href"])]
+        text = soup.get_text("\n")
+    else:
+        names = []
+    for ref in find_references(text):
+        refs.setdefault(ref.canonical, ref)
+    for name in names:
+        for ref in references_from_filename(name):
+            refs.setdefault(ref.canonical, ref)
+    found = [r.to_json() for r in refs.values()]
+    if args.json:
+        _dump(found)
+        return 0
+    table = Table()
+    for column in ("canonical", "type", "issuer", "issued on", "sentence"):
+        table.add_column(column, overflow="fold")
+    for r in found:
+        table.add_row(r["canonical"], r["type_name"] or r["type"] or "", r["issuer"] or "", r["issued_on"] or "",
+                      r["sentence"][:160])
+    console.print(table)
+    return 0
 
 
 def cmd_sites(args) -> int:
     sites = load_sites()
     if args.json:
         _dump([{"key": s.key, "name": s.name, "base_url": s.base_url, "profile": s.profile,
-                "listings": list(s.listings), "verified": s.verified} for s in sites.values()])
+                "listings": list(s.listings), "verified": s.verified, "notes": s.notes} for s in sites.values()])
         return 0
     table = Table()
     for column in ("key", "name", "profile", "base url", "verified"):
@@ -216,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="the page's URL (gives the article id; default: file:// URL)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("refs", parents=[common], help="document numbers referenced in a text or HTML file")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print a JSON list of reference objects")
+    p.set_defaults(func=cmd_refs)
 
     p = sub.add_parser("sites", parents=[common], help="list registered portals")
     p.add_argument("--json", action="store_true")

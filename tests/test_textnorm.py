@@ -27,3 +27,15 @@ def test_fold_removes_tones_and_folds_d():
 
 def test_empty_values():
     assert clean_text(None) == clean_text("") == clean_text("\xa0 \u200b") == ""
+
+
+def test_tone_placement_is_unified_in_comparison_keys():
+    from crawler.textnorm import tone_key
+
+    assert tone_key("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA") == tone_key("CỘNG HÒA XÃ HỘI CHỦ NGHĨA")
+    assert tone_key("Huyện uỷ Thanh Oai") == "Huyện ủy Thanh Oai"
+    assert tone_key("Uỷ ban nhân dân") == "Ủy ban nhân dân"
+    assert tone_key("sức khoẻ, thoả thuận") == "sức khỏe, thỏa thuận"
+    # closed syllables and "qu" are the same in both styles and must not move
+    assert tone_key("Hoàng Liệt, quý, thuyền, hoạt động") == "Hoàng Liệt, quý, thuyền, hoạt động"
+    assert tone_key(unicodedata.normalize("NFD", "hoà")) == "hòa"

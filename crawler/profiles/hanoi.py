@@ -15,6 +15,7 @@ class HanoiPlatform(Profile):
     article_path = re.compile(r"^/(?P<cat>[a-z0-9-]+)/[a-z0-9-]*?-?(?P<id>\d{8,})\.htm$")
     listing_links = ".box-category-item a.box-category-link-title::attr(href)"
     next_page = ".box-pagination a.next::attr(href)"
+    listing_category = (".box-category-title",)
     title = ("h1.detail-title", "h1[data-role=title]", "meta[property='og:title']::attr(content)")
     summary = ("h2.detail-sapo", "[data-role=sapo]", "meta[name=description]::attr(content)")
     date_text = ("[data-role=publishdate]", ".detail-time")
@@ -22,4 +23,6 @@ class HanoiPlatform(Profile):
     body = ("[data-role=content]", "div.detail-content")
     body_noise = (".link-content-footer", ".detail-tags")
     author = (".detail-author .name", ".detail-author")
+    source = (".detail-source", ".source")
     category = (".detail-cate a", ".detail-cate")
+    tags = (".detail-tags a",)

@@ -5,6 +5,10 @@ those of the real site. A shared clock moves all portals forward: future article
 the top of listings, view counts grow; tests can edit or remove an article and switch on
 faults (slow answers, 5xx, broken HTML). Every request is counted per portal, including the
 highest number in flight at once, so politeness can be checked at the server.
+
+Families (crawler/replica/families/): Liferay and the Hanoi platform (bactuliem, caugiay, hoangliet),
+Tân Dân SharePoint (ninhphuoc), NukeViet (nhontrach, with RSS) and DotNetNuke cmsview (congan, JSON API).
+Replica.truth(site, article) tells what a perfect extractor reads from an article's page.
 """
 from __future__ import annotations
 
@@ -21,23 +25,41 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from crawler.dates import VN_TZ
 from crawler.replica.content import PortalSpec, ReplicaArticle, generate
-from crawler.replica.families import FAMILIES, page_count
+from crawler.replica.families import FAMILIES, page_count, pager
 
 DEFAULT_PORTALS = (
     PortalSpec(
         key="bactuliem", family="liferay", unit="quận Bắc Từ Liêm",
         categories={"tin-noi-bat": "Tin nổi bật", "tin-tuc-su-kien": "Tin tức - Sự kiện"},
-        start=datetime(2024, 5, 11, 8, 0, tzinfo=VN_TZ), history=44, future=12, with_seed=True,
+        start=datetime(2024, 5, 11, 8, 0, tzinfo=VN_TZ), history=44, future=12, with_seed=True, rich=False,
     ),
     PortalSpec(
         key="caugiay", family="hanoi", unit="phường Cầu Giấy",
         categories={"tin-tuc-su-kien": "Tin tức - Sự kiện", "kinh-te-tai-chinh": "Kinh tế - Tài chính"},
-        start=datetime(2025, 10, 15, 8, 0, tzinfo=VN_TZ), history=50, future=12, id_prefix="2805",
+        start=datetime(2025, 10, 15, 8, 0, tzinfo=VN_TZ), history=50, future=12, id_prefix="2805", rich=False,
     ),
     PortalSpec(
         key="hoangliet", family="hanoi", unit="phường Hoàng Liệt",
         categories={"tin-tuc-su-kien": "Tin tức - Sự kiện", "cai-cach-hanh-chinh": "Cải cách hành chính"},
-        start=datetime(2025, 10, 15, 8, 0, tzinfo=VN_TZ), history=36, future=10, id_prefix="2820",
+        start=datetime(2025, 10, 15, 8, 0, tzinfo=VN_TZ), history=36, future=10, id_prefix="2820", rich=False,
+    ),
+    # ninhphuoc.ninhthuan.gov.vn — Tân Dân SharePoint portal (a district until the 2025 reform)
+    PortalSpec(
+        key="ninhphuoc", family="tandan", unit="huyện Ninh Phước", province="Ninh Thuận", theme="province",
+        categories={"Tin-tuc-su-kien": "Tin tức - Sự kiện", "Thong-bao": "Thông báo"},
+        start=datetime(2024, 5, 20, 8, 0, tzinfo=VN_TZ), history=40, future=12,
+    ),
+    # nhontrach.dongnai.gov.vn — NukeViet 4
+    PortalSpec(
+        key="nhontrach", family="nukeviet", unit="huyện Nhơn Trạch", province="Đồng Nai", theme="province",
+        categories={"hoat-dong-chinh-quyen-nha-nuoc": "Hoạt động chính quyền nhà nước", "tin-tuc-su-kien": "Tin tức sự kiện"},
+        start=datetime(2024, 5, 10, 8, 0, tzinfo=VN_TZ), history=48, future=12,
+    ),
+    # congan.hanoi.gov.vn — DotNetNuke with the cmsview JSON API
+    PortalSpec(
+        key="congan", family="dnn", unit="Công an thành phố Hà Nội", theme="police",
+        categories={"chi-dao-dieu-hanh": "Chỉ đạo điều hành", "an-toan-giao-thong": "An toàn giao thông"},
+        start=datetime(2026, 1, 20, 8, 0, tzinfo=VN_TZ), history=46, future=12,
     ),
 )
 
@@ -162,8 +184,48 @@ class Replica:
         return next(a for a in self.portals[site].articles if title_part in a.title)
 
     def url_of(self, site: str, article: ReplicaArticle) -> str:
+        """The public article URL (for DNN the HTML page /tin-tuc/<Url>-<Id>, not the JSON)."""
         portal = self.portals[site]
         return portal.base_url + portal.family.article_path(portal, article)
+
+    def listing_url(self, site: str, category: str, page: int = 1) -> str:
+        """A category's listing page N, as the portal's own pager (or API) writes it.
+
+        DNN: page 1 is the HTML category page (it names the ModuleId); pages 2… are the JSON API
+        (listnew … PageIndex=N); api_listing_url() gives the API URL of any page, page 1 included.
+        """
+        portal = self.portals[site]
+        return portal.base_url + portal.family.page_url(portal, category, page)
+
+    def api_listing_url(self, site: str, category: str, page: int = 1) -> str:
+        """DNN only: the listnew JSON URL of a category's page N."""
+        portal = self.portals[site]
+        if not hasattr(portal.family, "api_path"):
+            raise ValueError(f"{site} ({portal.family.name}) has no listing API")
+        return portal.base_url + portal.family.api_path(portal, category, page)
+
+    def truth(self, site: str, article: ReplicaArticle) -> dict:
+        """What a perfect extractor reads from the article's page: the reference for extractor tests.
+
+        published is the article's time; published_precision says what the page shows ("day" on Tân Dân,
+        else "minute"). views is None where the family shows none (DNN). paragraphs are the body's text
+        blocks (sub-headings included; image captions, the credit line and the summary-as-sapo excluded).
+        images and attachments carry absolute URLs; attachments are (file name, file URL).
+        """
+        portal = self.portals[site]
+        family, base = portal.family, portal.base_url
+        expected = family.expected(portal, article)
+        return {
+            "url": self.url_of(site, article), "id": article.external_id, "title": article.title,
+            "summary": article.summary, "category": portal.categories[article.category],
+            "published": article.published, "published_precision": "day" if family.date_only else "minute",
+            "updated": article.updated, "views": self.views(site, article) if family.shows_views else None,
+            "author": expected["author"], "source": expected["source"], "tags": expected["tags"],
+            "paragraphs": expected["paragraphs"],
+            "images": [(base + url, caption) for url, caption in expected["images"]],
+            "attachments": [(name, base + url) for name, url in expected["attachments"]],
+            "documents": list(article.documents),
+        }
 
     def edit(self, site: str, external_id: str, **changes) -> ReplicaArticle:
         """Change an article's fields (title, summary, blocks, author …); it records the update time."""
@@ -218,30 +280,35 @@ class Replica:
         path = parts.path
         if path == "/robots.txt":
             return 200, "text/plain; charset=utf-8", portal.robots.encode()
-        if path.endswith((".jpg", ".png", ".pdf")) or path.startswith(("/image/", "/documents/", "/datafiles/")):
+        if path.endswith((".jpg", ".png", ".pdf", ".doc", ".docx")) or path.startswith(("/image/", "/documents/", "/datafiles/")):
             return 200, "application/octet-stream", b"\x89replica-asset"
+        family = portal.family
         with self._lock:
-            route = portal.family.route(portal, "/" + next(iter(portal.categories)) if path == "/" else path, parts.query)
-            status, template, context = 404, f"{portal.family.name}/404.html", {}
-            if route and route[0] == "article":
+            route = family.route(portal, family.home_path(portal) if path == "/" else path, parts.query)
+            kind = route[0] if route else None
+            if kind not in (None, "article", "listing"):  # JSON, RSS, files: the family answers
+                return family.data(self, portal, kind, route[1])
+            status, template, context = 404, f"{family.name}/404.html", {}
+            if kind == "article":
                 article = portal.by_id.get(route[1])
                 if article and not article.removed and article.published <= self.now(portal.key):
-                    status, template, context = 200, f"{portal.family.name}/article.html", self._article_context(portal, article)
-            elif route and route[0] == "listing":
+                    status, template, context = 200, f"{family.name}/article.html", self._article_context(portal, article)
+            elif kind == "listing":
                 category, page = route[1]
                 items = self.visible(portal.key, category)
-                pages = page_count(len(items), portal.family.page_size)
-                if 1 <= page <= pages:
-                    start = (page - 1) * portal.family.page_size
-                    chunk = items[start:start + portal.family.page_size]
-                    status, template = 200, f"{portal.family.name}/listing.html"
+                pages = page_count(len(items), family.page_size)
+                if 1 <= page <= pages or (family.empty_pages_ok and page >= 1):
+                    start = (page - 1) * family.page_size
+                    chunk = items[start:start + family.page_size]
+                    status, template = 200, f"{family.name}/listing.html"
                     context = {
                         "category": category, "category_name": portal.categories[category], "page": page,
                         "pages": pages, "total": len(items), "first": start + 1, "last": start + len(chunk),
-                        "items": [portal.family.listing_item(portal, a) for a in chunk],
-                        "page_url": lambda n, c=category: portal.family.page_url(portal, c, n),
-                        "instance": portal.family.article_context(portal, chunk[0])["instance"] if chunk and portal.family.name == "liferay" else "",
-                    }
+                        "items": [family.listing_item(portal, a) for a in chunk],
+                        "page_url": lambda n, c=category: family.page_url(portal, c, n),
+                        "pager": pager(page, pages),
+                        "instance": family.article_context(portal, chunk[0])["instance"] if chunk and family.name == "liferay" else "",
+                    } | family.listing_context(portal, category)
             html = _env.get_template(template).render(self._common_context(portal, path) | context)
         return status, "text/html; charset=utf-8", html.encode("utf-8")
 
@@ -255,11 +322,15 @@ class Replica:
         }
 
     def _article_context(self, portal: ReplicaPortal, article: ReplicaArticle) -> dict:
-        related = [a for a in self.visible(portal.key, article.category) if a is not article][:4]
+        same = self.visible(portal.key, article.category)
+        related = [a for a in same if a is not article][:4]
+        at = next((i for i, a in enumerate(same) if a is article), 0)
+        item = lambda a: portal.family.listing_item(portal, a)  # noqa: E731
         return {
             "a": article, "views": vi_number(self.views(portal.key, article)),
             "category_name": portal.categories[article.category],
-            "related": [portal.family.listing_item(portal, a) for a in related],
+            "related": [item(a) for a in related],
+            "newer": [item(a) for a in same[max(0, at - 3):at]], "older": [item(a) for a in same[at + 1:at + 4]],
         } | portal.family.article_context(portal, article)
 
 

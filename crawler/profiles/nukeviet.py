@@ -1,0 +1,56 @@
+"""NukeViet news module (VINADES; provincial departments, districts, schools).
+
+Article URL: /vi/news/<cat-alias>/<alias>-<id>.html; listing /vi/news/<cat>/, next pages
+/vi/news/<cat>/page-N/. Markup from nukeviet's themes/default/modules/news/detail.tpl
+(shared/portals.md §1.E): publish time "Thứ sáu - 10/05/2024 16:21" in span.h5 (the <meta>
+times carry seconds but in NukeViet's own broken format "2024-05-10+0716:21:00"), the lead
+image in figure.article outside the body #news-bodyhtml, files behind "?download=1&id=N"
+links named in <strong>, "Tác giả:" / "Nguồn tin:" lines in p.h5.text-right.
+"""
+import re
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from crawler.dates import ParsedDate, parse_iso
+from crawler.profiles.base import Profile, _compiled, file_type_of
+from crawler.textnorm import clean_text
+
+# "2024-05-10+0716:21:00": PHP's date('Y-m-dTH:i:s') where T printed the zone offset.
+_NUKEVIET_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})([+-]\d{2})(\d{2}:\d{2}:\d{2})")
+
+
+class NukeViet(Profile):
+    name = "nukeviet"
+    article_path = re.compile(r"^/(?:[a-z]{2}/)?news/[^/]+/[^/]*?-?(?P<id>\d+)\.html$")
+    listing_links = ".news_column .panel-body h2 a::attr(href), .news_column .panel-body h3 a::attr(href)"
+    next_page = "ul.pagination a[rel=next]::attr(href)"
+    listing_category = ("ul.temp-breadcrumbs li:last-child span[itemprop=name]",)
+    title = (".news_column h1.title", "#news_detail h1", "meta[property='og:title']::attr(content)")
+    summary = (".news_column div.hometext", "#hometext", "meta[name=description]::attr(content)")
+    date_text = (".news_column .panel-body span.h5", "span.time")
+    views_text = (".news_column span.hitstotal",)
+    body = ("#news-bodyhtml", "div.bodytext")
+    author = ("//p[contains(@class,'text-right')][strong[starts-with(normalize-space(.),'Tác giả')]]",)
+    source = ("//p[contains(@class,'text-right')][strong[starts-with(normalize-space(.),'Nguồn')]]",)
+    category = ("ul.temp-breadcrumbs li:last-child span[itemprop=name]", "meta[property='article:section']::attr(content)")
+    tags = ("//em[contains(@class,'fa-tags')]/following-sibling::a",)
+    lead_images = (".news_column figure.article",)
+
+    def extract_date(self, sel: Selector, jsonld_key, iso_selectors, text_selectors) -> ParsedDate | None:
+        meta = "article:published_time" if jsonld_key == "datePublished" else "article:modified_time"
+        for raw in sel.css(f"meta[property='{meta}']::attr(content)").getall():
+            if match := _NUKEVIET_TIME.fullmatch(raw.strip()):
+                if parsed := parse_iso(f"{match[1]}T{match[3]}{match[2]}:00"):
+                    return parsed
+        return super().extract_date(sel, jsonld_key, iso_selectors, text_selectors)
+
+    def extract_attachments(self, sel: Selector, url: str) -> list[dict]:
+        found = {}
+        for link in _compiled("div.news-download-file a[href*='download=1']")(sel.root):
+            name = clean_text("".join(next(link.iter("strong"), link).itertext()))
+            target = urljoin(url, link.get("href"))
+            if file_type_of(name):
+                found.setdefault(target, {"title": clean_text(link.get("title")) or name, "url": target,
+                                          "file_type": file_type_of(name), "file_name": name})
+        return list(found.values())
