@@ -42,6 +42,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_functions(dbapi_connection, _record) -> None:
+    # The full-text index triggers (migration 0003, db/search.py) fold text with this function.
+    from db.search import pw_fold, pw_tokens
+
+    dbapi_connection.create_function("pw_fold", 1, pw_fold, deterministic=True)
+    dbapi_connection.create_function("pw_tokens", 2, pw_tokens, deterministic=True)
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     parsed = make_url(url)
@@ -50,6 +58,7 @@ def get_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_functions)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

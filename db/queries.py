@@ -1,11 +1,10 @@
 """Reading the archive: article objects as the CLI and users see them."""
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.dates import VN_TZ
-from crawler.textnorm import clean_text
 from db.models import Article, CrawlRun, Portal
 
 
@@ -33,21 +32,10 @@ def article_json(article: Article, site: str) -> dict:
 
 
 def search_articles(session: Session, text: str, *, site: str | None = None, limit: int = 20) -> list[tuple[Article, str]]:
-    """Articles whose title, summary or body contain every word of `text` (newest first)."""
-    words = clean_text(text).split()
-    query = select(Article, Portal.key).join(Portal)
-    for word in words:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        query = query.where(or_(
-            Article.title.ilike(pattern, escape="\\"),
-            Article.summary.ilike(pattern, escape="\\"),
-            Article.body_text.ilike(pattern, escape="\\"),
-        ))
-    if site:
-        query = query.where(Portal.key == site)
-    query = query.order_by(Article.published_at.desc().nulls_last(), Article.id.desc()).limit(limit)
-    return [(row[0], row[1]) for row in session.execute(query)]
+    """Articles matching every word of `text`, best first: a shortcut for db.search.search()."""
+    from db.search import search
+
+    return [(hit.article, hit.site) for hit in search(session, text, site=site, limit=limit).items]
 
 
 def portal_summaries(session: Session, keys: list[str] | None = None) -> list[dict]:

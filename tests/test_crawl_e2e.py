@@ -7,7 +7,8 @@ from crawler.registry import get_site
 from crawler.replica import Fault
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import session_factory
-from db.models import Article, CrawlRun, ViewSample
+from db.models import Article, ArticleVersion, CrawlRun, RawPage, ViewSample
+from db.store import decompress_page
 from monitor.cli import main
 from monitor.crawling import crawl_sites
 
@@ -60,7 +61,11 @@ def test_replica_to_archive_and_recrawl(db_url, replica, capsys):
     assert again[0].ok and again[0].articles_new == 0 and again[0].articles_seen == len(replica.visible("bactuliem"))
     with Session() as session:
         assert count(session, Article) == len(replica.visible("bactuliem")) + len(replica.visible("caugiay"))
-        assert [s.views for s in session.scalars(select(ViewSample).where(ViewSample.article_id == seed_id))] == [503, 503]
+        # the same count again within the compaction window: one run whose last_at moved
+        [run] = session.scalars(select(ViewSample).where(ViewSample.article_id == seed_id)).all()
+        seed = session.get(Article, seed_id)
+        assert run.views == 503 and run.first_at < run.last_at == seed.last_fetched_at
+        first_at = run.first_at
 
     # the clock moves: new articles appear, the seed's views grow
     before = len(replica.visible("bactuliem"))
@@ -70,9 +75,12 @@ def test_replica_to_archive_and_recrawl(db_url, replica, capsys):
     later = crawl(db_url, replica, ["bactuliem"])
     assert later[0].ok and later[0].articles_new == appeared
     with Session() as session:
-        samples = session.scalars(select(ViewSample).where(ViewSample.article_id == seed_id).order_by(ViewSample.fetched_at)).all()
-        assert [s.views for s in samples] == [503, 503, 575]
-        assert session.get(Article, seed_id).views == 575
+        samples = session.scalars(select(ViewSample).where(ViewSample.article_id == seed_id).order_by(ViewSample.first_at)).all()
+        seed = session.get(Article, seed_id)
+        assert [(s.views, s.first_at, s.last_at) for s in samples] == [
+            (503, first_at, run.last_at), (575, seed.last_fetched_at, seed.last_fetched_at)]
+        assert seed.views == 575
+        assert count(session, ArticleVersion, ArticleVersion.article_id == seed_id) == 1  # views are not content
         newest = replica.visible("bactuliem")[0]
         assert count(session, Article, Article.external_id == newest.external_id) == 1
 
@@ -141,3 +149,53 @@ def test_every_family_crawled_end_to_end_matches_the_replica(tmp_path, replica):
                     assert not row.published_has_time and got.date() == shown.date()
                 else:
                     assert row.published_has_time and got == (shown if family != "liferay" else shown.replace(second=0))
+
+
+def test_an_edit_is_one_version_and_moved_counters_are_none(db_url, replica):
+    """Crawl, edit one article on the portal, let time pass (every counter moves), crawl again."""
+    from datetime import timezone
+
+    first = crawl(db_url, replica, ["caugiay"])[0]
+    assert first.ok, first.message
+    Session = session_factory(db_url)
+    with Session() as session:
+        before = {a.external_id: (a.id, a.views) for a in session.scalars(select(Article))}
+    target = replica.visible("caugiay")[4]
+    old_title, new_title = target.title, "Phường Cầu Giấy công bố kế hoạch chuyển đổi số năm 2026 (cập nhật)"
+    edited = replica.edit("caugiay", target.external_id, title=new_title)
+    edited_at = edited.updated
+    replica.advance(hours=6)
+    appeared = len(replica.visible("caugiay")) - len(before)
+    second = crawl(db_url, replica, ["caugiay"])[0]
+    assert second.ok and second.articles_new == appeared
+    with Session() as session:
+        article = session.scalar(select(Article).where(Article.external_id == target.external_id))
+        v1, v2 = session.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article.id)
+                                 .order_by(ArticleVersion.version)).all()
+        # the Hanoi platform shows the edit time (article:modified_time, JSON-LD dateModified)
+        assert v2.changes == {
+            "title": {"old": old_title, "new": new_title},
+            "updated_at": {"old": None, "new": edited_at.astimezone(timezone.utc).isoformat()},
+        }
+        assert v1.title == old_title and article.title == v2.title == new_title
+        assert article.updated_at == edited_at
+        # every other article seen twice: its counter moved, it has no second version
+        moved = 0
+        for external_id, (article_id, views) in before.items():
+            if external_id == target.external_id:
+                continue
+            assert count(session, ArticleVersion, ArticleVersion.article_id == article_id) == 1, external_id
+            now = session.get(Article, article_id).views
+            moved += now != views
+            assert count(session, ViewSample, ViewSample.article_id == article_id) == (2 if now != views else 1)
+        assert moved >= len(before) // 2
+        assert count(session, ArticleVersion, ArticleVersion.version > 1) == 1
+        # the page of the new version is kept, compressed, and is the edited page
+        page = session.scalar(select(RawPage).where(RawPage.version_id == v2.id))
+        html = decompress_page(page.body, page.compression).decode("utf-8")
+        assert new_title in html and old_title not in html and page.fetched_at == v2.fetched_at
+        assert count(session, RawPage, RawPage.article_id == article.id) == 2
+        run = session.get(CrawlRun, second.run_id)
+        assert run.stats["portalwatch/articles_changed"] == 1
+        assert run.stats["portalwatch/versions"] == appeared + 1
+        assert run.stats["portalwatch/articles_new"] == appeared

@@ -1,0 +1,452 @@
+"""Full-text search (db/search.py, migration 0003) on each engine: folding, exact diacritics first, phrases,
+document numbers, filters, ordering, paging, hostile input, and an index the database keeps up to date."""
+import json
+import unicodedata
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from alembic import command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, text, update
+
+from crawler.textnorm import fold
+from db import search as search_module
+from db.engine import get_engine, session_factory
+from db.models import Article, Document, DocumentMention, Portal
+from db.schema import alembic_config, upgrade
+from db.search import QueryError, index_is_installed, parse_day, parse_query, pw_fold, search
+from monitor.cli import main
+
+T0 = datetime(2025, 3, 1, 2, 0, tzinfo=timezone.utc)
+NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
+
+ARTICLES = {
+    # name: (portal, title, summary, body, category, published_at offset in hours)
+    "nq": ("caugiay", "Hội nghị quán triệt Nghị quyết số 23-NQ/TU của Thành ủy",
+           "Chiều 09/5, Đảng ủy phường tổ chức hội nghị.",
+           "Thực hiện các Nghị quyết Hội nghị lần thứ 8 Ban Chấp hành Trung ương Đảng khóa XIII.", "Tin nổi bật", 0),
+    "hdnd": ("caugiay", "Hội đồng nhân dân phường họp kỳ thứ 5", "Kỳ họp thông qua 6 nghị quyết.",
+             "Các đại biểu Hội đồng nhân dân thảo luận về ngân sách.", "Tin tức - Sự kiện", -24),
+    # stored decomposed (NFD) and with the old tone placement (uỷ)
+    "nfd": ("bactuliem", NFD("Thành uỷ Hà Nội chỉ đạo công tác khuyến học"), NFD("Ban Thường vụ Thành uỷ"),
+            NFD("Ban Chấp hành Đảng bộ phường đã ban hành kế hoạch."), "Tin nổi bật", -48),
+    "dang_ky": ("bactuliem", "Hướng dẫn đăng ký, đăng ký lại, đăng ký thường trú", "Đăng ký trực tuyến.",
+                "Người dân đăng ký trên Cổng Dịch vụ công; đăng ký khai sinh, đăng ký kết hôn.", "Dịch vụ công", -72),
+    "ubnd": ("hoangliet", "Ủy ban nhân dân phường Hoàng Liệt triển khai Kế hoạch số 123/KH-UBND",
+             "Về chuyển đổi số.", "Ngày 23 tháng 5, NQ/TU được phổ biến.", "Chuyển đổi số", -96),
+}
+FOLDING = [  # (query, articles that must be found)
+    ("nghi quyet", {"nq"}),
+    ("hoi dong", {"hdnd"}),
+    ("ban chap hanh dang", {"nq", "nfd"}),
+    ("thanh uy", {"nq", "nfd"}),
+    ("Thành ủy", {"nq", "nfd"}),
+    ("Thành uỷ", {"nq", "nfd"}),
+    (NFD("Thành ủy"), {"nq", "nfd"}),
+    (NFD("Hội đồng"), {"hdnd"}),
+    ("HỘI ĐỒNG NHÂN DÂN", {"hdnd"}),
+    ("dang", {"nq", "nfd", "dang_ky"}),
+    ("Đảng", {"nq", "nfd"}),
+    ("\u00d0ảng", {"nq", "nfd"}),  # Ð (eth) typed for Đ
+    ("dang ky", {"dang_ky"}),
+    ("uy ban", {"ubnd"}),
+    ("Uỷ ban", {"ubnd"}),
+    ("ha noi", {"nfd"}),
+    ("khuyen hoc", {"nfd"}),
+    ("chuyen doi so", {"ubnd"}),
+    ("23-NQ/TU", {"nq"}),
+    ("123/kh-ubnd", {"ubnd"}),
+]
+
+
+def seed(url, articles=ARTICLES):
+    upgrade(url)
+    ids = {}
+    with session_factory(url).begin() as session:
+        portals = {}
+        for key in sorted({a[0] for a in articles.values()}):
+            portal = Portal(key=key, name=key, base_url=f"https://{key}.hanoi.gov.vn", profile="hanoi")
+            session.add(portal)
+            session.flush()
+            portals[key] = portal.id
+        for name, (site, title, summary, body, category, hours) in articles.items():
+            article = Article(
+                portal_id=portals[site], external_id=name, url=f"https://{site}.hanoi.gov.vn/{name}", title=title,
+                summary=summary, body_text=body, category=category,
+                published_at=T0 + timedelta(hours=hours) if hours is not None else None,
+                content_hash=name, first_seen_at=T0, last_fetched_at=T0,
+            )
+            session.add(article)
+            session.flush()
+            ids[name] = article.id
+    return ids
+
+
+def names(result, ids):
+    by_id = {v: k for k, v in ids.items()}
+    return [by_id[hit.article.id] for hit in result.items]
+
+
+def run(url, query, **kw):
+    with session_factory(url)() as session:
+        return search(session, query, **kw)
+
+
+def test_folding_list_finds_every_target(db_url):
+    ids = seed(db_url)
+    missed = []
+    for query, expected in FOLDING:
+        found = set(names(run(db_url, query), ids))
+        if not expected <= found:
+            missed.append((query, sorted(expected - found)))
+    assert missed == [], f"{len(FOLDING) - len(missed)}/{len(FOLDING)} queries found all their targets"
+
+
+def test_only_matching_articles_are_returned(db_url):
+    ids = seed(db_url)
+    assert set(names(run(db_url, "hoi dong"), ids)) == {"hdnd"}
+    assert set(names(run(db_url, "nghi quyet thanh uy"), ids)) == {"nq"}  # every word must match
+    assert names(run(db_url, "nghi quyet khong co tu nay"), ids) == []
+
+
+def test_exact_diacritics_rank_above_folded_matches(db_url):
+    articles = {
+        # "đăng" everywhere, in the title too: the engine's score alone would put it first for "dang"
+        "dang_ky": ("a", "Đăng ký đăng ký đăng ký", "Đăng ký.", "Đăng ký trực tuyến, đăng ký lại.", "", 0),
+        "dang": ("a", "Hội nghị sơ kết công tác", "Sơ kết 6 tháng.", "Đồng chí Bí thư Đảng ủy phát biểu.", "", -1),
+        "dang2": ("a", "Công tác xây dựng Đảng", "Đảng bộ phường.", "Xây dựng Đảng.", "", -2),
+    }
+    ids = seed(db_url, articles)
+    ranked = names(run(db_url, "Đảng"), ids)
+    assert set(ranked[:2]) == {"dang", "dang2"} and ranked[2] == "dang_ky"
+    result = run(db_url, "Đảng")
+    assert [hit.exact for hit in result.items] == [1.0, 1.0, 0.0]
+    assert names(run(db_url, "đăng"), ids)[0] == "dang_ky"
+    assert set(names(run(db_url, "dang"), ids)) == {"dang", "dang2", "dang_ky"}
+    # tone placement and Unicode form do not count against exactness
+    assert names(run(db_url, NFD("Đảng ủy")), ids)[0] == "dang"
+
+
+def test_phrases(db_url):
+    ids = seed(db_url)
+    assert set(names(run(db_url, "ban chap hanh dang"), ids)) == {"nq", "nfd"}
+    assert set(names(run(db_url, '"ban chap hanh dang"'), ids)) == {"nfd"}  # adjacent only in "nfd"
+    assert set(names(run(db_url, '“Ban Chấp hành Trung ương”'), ids)) == {"nq"}
+    assert set(names(run(db_url, '"hội đồng nhân dân" "ngan sach"'), ids)) == {"hdnd"}
+
+
+def test_document_numbers_as_queries(db_url):
+    ids = seed(db_url)
+    # "ubnd" says "Ngày 23 tháng 5, NQ/TU": the same tokens, not adjacent
+    assert names(run(db_url, "23-NQ/TU"), ids) == ["nq"]
+    assert names(run(db_url, "Nghị quyết số 23-nq/tu"), ids) == ["nq"]
+    assert names(run(db_url, "123/KH-UBND"), ids) == ["ubnd"]
+
+
+def add_mentions(url, ids):
+    with session_factory(url).begin() as session:
+        nq = Document(canonical="23-NQ/TU", system="party", type="NQ", type_name="Nghị quyết", number="23",
+                      issuer="TU", first_seen_at=T0)
+        kh = Document(canonical="123/KH-UBND", system="state", type="KH", type_name="Kế hoạch", number="123",
+                      issuer="UBND", first_seen_at=T0)
+        ctr = Document(canonical="30-CTr/TU", system="party", type="CTr", type_name="Chương trình", number="30",
+                       issuer="TU", first_seen_at=T0)
+        session.add_all([nq, kh, ctr])
+        session.flush()
+        for doc, name in ((nq, "nq"), (kh, "ubnd"), (ctr, "nfd")):
+            session.add(DocumentMention(document_id=doc.id, article_id=ids[name], sentence="…", first_seen_at=T0))
+
+
+def test_filters(db_url):
+    ids = seed(db_url)
+    add_mentions(db_url, ids)
+    everything = "phuong"  # every article but dang_ky says "phường"
+    all_found = set(names(run(db_url, everything), ids))
+    assert all_found == {"nq", "hdnd", "nfd", "ubnd"}
+    assert set(names(run(db_url, everything, site="caugiay"), ids)) == {"nq", "hdnd"}
+    with pytest.raises(QueryError, match="no portal"):
+        run(db_url, everything, site="khong-co")
+    # days are Vietnam days, both ends inclusive: nq is published 2025-03-01 09:00 +07, hdnd a day earlier
+    assert set(names(run(db_url, everything, date_from=date(2025, 3, 1)), ids)) == {"nq"}
+    assert set(names(run(db_url, everything, date_to=date(2025, 2, 28)), ids)) == {"hdnd", "nfd", "ubnd"}
+    assert set(names(run(db_url, everything, date_from=date(2025, 2, 27), date_to=date(2025, 2, 28)), ids)) == {
+        "hdnd", "nfd"}
+    assert set(names(run(db_url, everything, date_from=T0 - timedelta(hours=25), date_to=T0 - timedelta(hours=23)),
+                     ids)) == {"hdnd"}
+    assert set(names(run(db_url, everything, category="tin noi bat"), ids)) == {"nq", "nfd"}
+    assert set(names(run(db_url, everything, category="Tin nổi bật"), ids)) == {"nq", "nfd"}
+    assert set(names(run(db_url, everything, doc_type="NQ"), ids)) == {"nq"}
+    assert set(names(run(db_url, everything, doc_type="ctr"), ids)) == {"nfd"}
+    assert set(names(run(db_url, everything, doc_type="KH"), ids)) == {"ubnd"}
+    assert set(names(run(db_url, everything, doc_number="23-nq/tu"), ids)) == {"nq"}
+    assert set(names(run(db_url, everything, doc_number="Nghị quyết số 23-NQ/TU"), ids)) == {"nq"}
+    assert set(names(run(db_url, everything, doc_number="123/kh-ubnd"), ids)) == {"ubnd"}
+    assert names(run(db_url, everything, doc_number="999-NQ/TU"), ids) == []
+    assert set(names(run(db_url, everything, site="caugiay", doc_type="NQ", category="tin noi bat"), ids)) == {"nq"}
+    with pytest.raises(QueryError, match="not a document number"):
+        run(db_url, everything, doc_number="hello")
+    with pytest.raises(QueryError, match="unknown document type"):
+        run(db_url, everything, doc_type="XYZ")
+
+
+@pytest.mark.parametrize("doc_driven", [2000, 0])  # 0: the document filter applied to every match instead
+def test_document_filters_either_way(db_url, doc_driven, monkeypatch):
+    monkeypatch.setattr(search_module, "DOC_DRIVEN", doc_driven)
+    ids = seed(db_url)
+    add_mentions(db_url, ids)
+    assert set(names(run(db_url, "phuong", doc_number="23-NQ/TU"), ids)) == {"nq"}
+    assert set(names(run(db_url, "phuong", doc_number="123/KH-UBND", order="date"), ids)) == {"ubnd"}
+    assert names(run(db_url, "hoi dong", doc_number="23-NQ/TU"), ids) == []
+    assert set(names(run(db_url, "phuong", doc_number="30-CTr/TU", doc_type="CTr"), ids)) == {"nfd"}
+    assert names(run(db_url, "phuong", doc_number="30-CTr/TU", doc_type="NQ"), ids) == []
+
+
+def test_days_are_vietnam_days_and_edits_move_articles_between_filters(db_url):
+    articles = {
+        # 2025-02-28 18:30 UTC is 2025-03-01 01:30 in Hanoi: a March article
+        "late": ("caugiay", "Tin phường tháng ba", "", "", "Tin nổi bật", -7.5),
+        "feb": ("caugiay", "Tin phường tháng hai", "", "", "Thông báo", -24 * 3),
+    }
+    ids = seed(db_url, articles)
+    assert names(run(db_url, "phuong", date_from=date(2025, 3, 1), date_to=date(2025, 3, 31)), ids) == ["late"]
+    assert names(run(db_url, "phuong", date_to=date(2025, 2, 28)), ids) == ["feb"]
+    assert names(run(db_url, "phuong", date_from=date(2024, 1, 1), date_to=date(2024, 12, 31)), ids) == []
+    assert names(run(db_url, "phuong", date_from=date(2025, 3, 2)), ids) == []
+    with session_factory(db_url).begin() as session:
+        other = Portal(key="hoangliet", name="Hoàng Liệt", base_url="https://hoangliet.hanoi.gov.vn", profile="hanoi")
+        session.add(other)
+        session.flush()
+        session.execute(update(Article).where(Article.id == ids["feb"]).values(
+            published_at=datetime(2024, 6, 1, tzinfo=timezone.utc), category="Tin nổi bật", portal_id=other.id))
+    assert names(run(db_url, "phuong", date_from=date(2024, 1, 1), date_to=date(2024, 12, 31)), ids) == ["feb"]
+    assert names(run(db_url, "phuong", date_to=date(2025, 2, 28)), ids) == ["feb"]
+    assert set(names(run(db_url, "phuong", category="tin noi bat"), ids)) == {"late", "feb"}
+    assert names(run(db_url, "phuong", category="thong bao"), ids) == []
+    assert names(run(db_url, "phuong", site="hoangliet"), ids) == ["feb"]
+    assert names(run(db_url, "phuong", site="caugiay"), ids) == ["late"]
+    assert set(names(run(db_url, "phuong", category="noi bat"), ids)) == {"late", "feb"}  # the category's words
+
+
+def many(count):
+    """`count` articles about "phường", over several months; two of them without a date."""
+    return {f"a{i:02d}": ("caugiay", f"Tin phường số {i}", "Tóm tắt.", "Nội dung " + "phường " * (i % 7 + 1),
+                          "", None if i in (4, 11) else -i * 50 if i % 3 else -i * 20) for i in range(count)}
+
+
+@pytest.mark.parametrize("window", [1000, 7])  # 7: more matches than the window (the large-archive paths)
+def test_order_by_date_and_paging(db_url, window, monkeypatch):
+    monkeypatch.setattr(search_module, "WINDOW", window)
+    articles = many(25)
+    ids = seed(db_url, articles)
+    by_date = sorted(articles, key=lambda n: (articles[n][5] is not None, articles[n][5] or 0, ids[n]), reverse=True)
+    assert by_date[-2:] == ["a11", "a04"]  # undated last, newest id first
+    pages = [names(run(db_url, "phuong", order="date", limit=10, offset=o), ids) for o in (0, 10, 20)]
+    assert pages[0] + pages[1] + pages[2] == by_date
+    first = run(db_url, "phuong", order="date", limit=10)
+    assert first.total_exact == (window > 25) and first.total == (25 if window > 25 else max(window, 10))
+    assert all(hit.score is None for hit in first.items)
+    relevance = [names(run(db_url, "phuong", limit=10, offset=o), ids) for o in (0, 10, 20)]
+    flat = relevance[0] + relevance[1] + relevance[2]
+    assert len(flat) == len(set(flat)) == 25
+    scores = [hit.score for o in (0, 10, 20) for hit in run(db_url, "phuong", limit=10, offset=o).items]
+    ranked = min(window, 25)  # relevance inside the window, then the older matches newest first
+    assert scores[:ranked] == sorted(scores[:ranked], reverse=True)
+    assert flat[ranked:] == sorted(flat[ranked:], key=lambda n: ids[n], reverse=True)
+    assert run(db_url, "phuong", limit=10, offset=30).items == []
+
+
+HOSTILE = ['"', '"nghị quyết', 'nghị quyết"', 'nghị*', '*nghị', '-nghị', 'nghị -quyết', 'title:nghị', 'body : x',
+           '(nghị OR quyết)', 'NEAR(nghị quyết)', 'NEAR', 'AND', 'OR', 'NOT', 'nghị NOT quyết', '^nghị', "nghị'",
+           "'; DROP TABLE articles; --", '\\', '%', '_', '%_%', '{title}: nghị', 'nghị + quyết', '"""', '""',
+           '"a" "', 'a:b:c', 'x*y', '@@', '&', '|', '!', '<->', "it's", 'a & b | !c', 'e\u0301', '23-NQ/TU*']
+EMPTY = ['', '   ', '"', '*', '()', '-:-', '""', '"""', '^', '@@', '&', '|', '!', '<->', '\u200b', '_', '%_%', '\\', '%']
+
+
+def test_fts_syntax_never_crashes(db_url):
+    ids = seed(db_url)
+    for query in HOSTILE:
+        try:
+            result = run(db_url, query)
+        except QueryError as exc:
+            assert query in EMPTY, (query, exc)
+            assert "nothing to search for" in str(exc)
+        else:
+            assert query not in EMPTY, query
+            assert isinstance(result.items, list)
+    for query in EMPTY:
+        with pytest.raises(QueryError):
+            run(db_url, query)
+    # operators are words like any other: all must match, none is an operator
+    assert names(run(db_url, "nghi -quyet"), ids) == names(run(db_url, "nghi quyet"), ids) == ["nq", "hdnd"]
+    assert names(run(db_url, "nghị OR hội"), ids) == []
+    assert names(run(db_url, "title:nghị"), ids) == []  # "title" is a word that no article contains
+    assert names(run(db_url, "nghị*"), ids) == names(run(db_url, "nghi"), ids)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(list('"*-:()^+&|!<>@\'\\%_{} \tNEAROTDaăđĐơ0123\u0301\u0323')), max_size=24))
+def test_random_syntax_is_searched_or_rejected_clearly(sqlite_db, query):
+    try:
+        run(sqlite_db, query)
+    except QueryError:
+        assert parse_query_is_empty(query)
+
+
+def parse_query_is_empty(query):
+    try:
+        parse_query(query)
+    except QueryError:
+        return True
+    return False
+
+
+@pytest.fixture
+def sqlite_db(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'archive.sqlite3'}"
+    seed(url)
+    return url
+
+
+def test_random_syntax_on_postgresql(db_url):
+    """The same fuzzing on both engines, with a fixed sample (hypothesis above runs on SQLite)."""
+    seed(db_url)
+    import random
+    rnd = random.Random(7)
+    alphabet = list('"*-:()^+&|!<>@\'\\%_{} NEAROTDaăđĐơ0123') + ["\u0301", "\u0323", " nghị ", " OR ", " NEAR/2 "]
+    for _ in range(200):
+        query = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 16)))
+        try:
+            run(db_url, query)
+        except QueryError:
+            assert parse_query_is_empty(query), query
+
+
+def test_removed_articles_are_excluded_unless_asked(db_url):
+    ids = seed(db_url)
+    with session_factory(db_url).begin() as session:
+        session.execute(update(Article).where(Article.id == ids["hdnd"]).values(removed_at=T0))
+    assert "hdnd" not in names(run(db_url, "hoi dong nhan dan"), ids)
+    assert names(run(db_url, "hoi dong nhan dan", include_removed=True), ids) == ["hdnd"]
+
+
+def test_the_database_keeps_the_index_up_to_date(db_url):
+    ids = seed(db_url)
+    with session_factory(db_url).begin() as session:
+        session.execute(update(Article).where(Article.id == ids["hdnd"]).values(title="Tiêu đề đã sửa: Đoàn thanh niên"))
+        session.execute(update(Article).where(Article.id == ids["nq"]).values(views=99))  # not a text change
+    assert names(run(db_url, "doan thanh nien"), ids) == ["hdnd"]
+    assert names(run(db_url, "ky thu 5"), ids) == []
+    assert "hdnd" in names(run(db_url, "hoi dong nhan dan"), ids)  # still in its body
+    assert names(run(db_url, "23-NQ/TU"), ids) == ["nq"]
+    with session_factory(db_url).begin() as session:
+        session.execute(delete(Article).where(Article.id == ids["dang_ky"]))
+    assert names(run(db_url, "dang ky"), ids) == []
+    with get_engine(db_url).connect() as connection:
+        assert index_is_installed(connection)
+
+
+def test_upgrade_indexes_existing_articles_and_downgrade_removes_the_index(db_url):
+    upgrade(db_url, "0002")
+    config = alembic_config()
+    with get_engine(db_url).begin() as connection:
+        connection.execute(text("INSERT INTO portals (key, name, base_url, profile, created_at) "
+                                "VALUES ('p', 'P', 'https://p', 'hanoi', '2025-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO articles (portal_id, external_id, url, title, summary, body_text, author, source, category, "
+            "tags, published_has_time, content_hash, extracted_by, first_seen_at, last_fetched_at) VALUES "
+            "((SELECT id FROM portals), 'e1', 'https://p/1', 'Hội đồng nhân dân', '', 'Đảng bộ', '', '', '', '[]', "
+            ":t, 'h', '', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"), {"t": True})
+    upgrade(db_url)
+    with session_factory(db_url)() as session:
+        assert [h.article.external_id for h in search(session, "hoi dong dang").items] == ["e1"]
+    with get_engine(db_url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    with get_engine(db_url).connect() as connection:
+        if connection.dialect.name == "sqlite":
+            leftovers = connection.execute(text(
+                "SELECT name FROM sqlite_master WHERE name LIKE '%fts%' OR name = 'ix_articles_published'")).all()
+        else:
+            leftovers = connection.execute(text(
+                "SELECT proname FROM pg_proc WHERE proname LIKE 'pw\\_%' AND pronamespace = current_schema()::regnamespace "
+                "UNION ALL SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'articles' AND column_name = 'search_tsv'")).all()
+        assert leftovers == []
+    with get_engine(db_url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with session_factory(db_url)() as session:
+        assert [h.article.external_id for h in search(session, "hoi dong dang").items] == ["e1"]
+
+
+def test_later_migrations_keep_the_index_maintained(db_url, request):
+    """Going down to 0003 and back up must leave the triggers in place (on SQLite, a migration that rebuilds
+    `articles` in batch mode must call db.search.install_sqlite_triggers afterwards)."""
+    ids = seed(db_url)
+    config = alembic_config()
+    for revision in ("0003", "head"):
+        with get_engine(db_url).begin() as connection:
+            config.attributes["connection"] = connection
+            (command.downgrade if revision == "0003" else command.upgrade)(config, revision)
+    with session_factory(db_url).begin() as session:
+        session.execute(update(Article).where(Article.id == ids["hdnd"]).values(title="Đoàn thanh niên"))
+    with get_engine(db_url).connect() as connection:
+        assert index_is_installed(connection)
+    assert names(run(db_url, "doan thanh nien"), ids) == ["hdnd"]
+
+
+VIETNAMESE = ("aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
+              "AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬEÈÉẺẼẸÊỀẾỂỄỆIÌÍỈĨỊOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢUÙÚỦŨỤƯỪỨỬỮỰYỲÝỶỸỴĐÐð")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(list(VIETNAMESE + " \u00a0\u200b.,-/“”")),
+                                  st.characters(codec="utf-8")), max_size=40))
+def test_pw_fold_is_fold(value):
+    assert pw_fold(value) == fold(value)
+    assert pw_fold(NFD(value)) == fold(NFD(value))
+
+
+def test_pw_fold_on_both_engines(db_url):
+    upgrade(db_url)
+    samples = [VIETNAMESE, NFD(VIETNAMESE), "Ban Chấp hành Trung ương Đảng", NFD("Thành uỷ Hà Nội"),
+               "Quyết định số 123/QÐ-UBND", "Hội\u200bđồng", "İstanbul Ñandú Øre Ærø straße"]
+    with get_engine(db_url).connect() as connection:
+        for value in samples:
+            folded = connection.execute(text("SELECT pw_fold(:v)"), {"v": value}).scalar()
+            assert " ".join(folded.split()) == fold(value), value
+    assert set(fold(VIETNAMESE)) == set("aeiouyd")
+
+
+def test_parse_day():
+    assert parse_day("09/05/2024") == parse_day("9/5/2024") == parse_day("2024-05-09") == date(2024, 5, 9)
+    assert parse_day("09.05.2024") == parse_day("09-05-2024") == date(2024, 5, 9)
+    for bad in ("31/02/2024", "2024/05/09", "hôm qua", "", "13/13/2024"):
+        with pytest.raises(QueryError):
+            parse_day(bad)
+
+
+def test_cli_search(db_url, capsys):
+    ids = seed(db_url)
+    add_mentions(db_url, ids)
+    assert main(["search", "nghi quyet", "--json", "--db", db_url]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["external_id"] for r in results] == ["nq", "hdnd"]  # the title match first
+    assert {"id", "site", "url", "title", "published_at", "views", "author", "category", "summary", "body_text",
+            "score", "snippet"} <= set(results[0])
+    assert "Nghị quyết" in results[0]["snippet"] or "nghị quyết" in results[0]["snippet"]
+    assert main(["search", "phuong", "--json", "--db", db_url, "--order", "date", "--limit", "2", "--page", "2"]) == 0
+    assert [r["external_id"] for r in json.loads(capsys.readouterr().out)] == ["nfd", "ubnd"]
+    assert main(["search", "phuong", "--json", "--db", db_url, "--from", "28/02/2025", "--to", "2025-03-01",
+                 "--site", "caugiay", "--doc-type", "NQ", "--doc-number", "23-nq/tu", "--category", "tin noi bat"]) == 0
+    assert [r["external_id"] for r in json.loads(capsys.readouterr().out)] == ["nq"]
+    assert main(["search", "hội đồng", "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    assert "Hội đồng nhân dân phường họp kỳ thứ 5" in out and "1 match," in out
+    for args, message in ((["*"], "nothing to search for"), (["x", "--from", "31/02/2025"], "not a valid date"),
+                          (["x", "--to", "hôm qua"], "not a date"), (["x", "--page", "0"], "at least 1"),
+                          (["x", "--doc-number", "abc"], "not a document number"),
+                          (["[bold]x", "--site", "[red]nope"], "no portal '[red]nope'")):
+        assert main(["search", *args, "--db", db_url]) == 2
+        assert message in capsys.readouterr().err
