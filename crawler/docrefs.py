@@ -424,7 +424,8 @@ def _refs_in_sentence(sentence: str) -> list[DocumentRef]:
 def find_references(text: str) -> list[DocumentRef]:
     """Document references in ``text``, one per canonical form, in order of first appearance.
 
-    The first occurrence gives the fields and the sentence; a later occurrence only fills a missing issued_on.
+    The first occurrence gives the fields; a later occurrence that gives a missing issued_on fills it, and its
+    sentence (the more informative one) replaces the first.
     """
     if not text:
         return []
@@ -437,7 +438,8 @@ def find_references(text: str) -> list[DocumentRef]:
             if known is None:
                 found[ref.canonical] = ref
             elif known.issued_on is None and ref.issued_on is not None:
-                found[ref.canonical] = replace(known, issued_on=ref.issued_on)
+                # the sentence that gives the issued date says most about the document
+                found[ref.canonical] = replace(known, issued_on=ref.issued_on, sentence=ref.sentence)
     return list(found.values())
 
 

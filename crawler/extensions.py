@@ -68,4 +68,8 @@ class CrawlRunRecorder:
         if failed := stats.get_value("portalwatch/extract_failed", 0):
             problems.append(f"{failed} page(s) without an extractable article")
         status = "finished" if reason == "finished" and listings_ok else "failed"
-        self.writer.update_run(self.run_id, status=status, finished_at=utcnow(), message="; ".join(problems), **counts)
+        if reason == "shutdown":  # SIGTERM from a stopping scheduler: not the portal's fault
+            status = "cancelled"
+        plain = {k: v for k, v in stats.get_stats().items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
+        self.writer.update_run(self.run_id, status=status, finished_at=utcnow(), message="; ".join(problems),
+                               stats=plain, **counts)

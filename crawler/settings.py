@@ -29,11 +29,13 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 500}
-EXTENSIONS = {"crawler.extensions.CrawlRunRecorder": 500}
+EXTENSIONS = {"crawler.extensions.CrawlRunRecorder": 500, "crawler.checkstate.CheckStateRecorder": 510}
 
 # portalwatch's own settings
 PORTALWATCH_DB = None                 # SQLAlchemy URL; None = PORTALWATCH_DB env or the default file
 PORTALWATCH_MAX_LISTING_PAGES = 20    # pages walked per listing
+PORTALWATCH_SAFETY_DEPTH = 2          # incremental: pages walked after the first page of known articles only
+PORTALWATCH_REFETCH = None            # JSON [[max age s | null, every s], …]; None = 1 h / 1 d / 7 d
 PORTALWATCH_BATCH_SIZE = 50           # articles per archive transaction
 
 # For the bundled replica on 127.0.0.1 only: no delays, several requests in flight.

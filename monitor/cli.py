@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from datetime import datetime
 import sys
 import time
 from pathlib import Path
@@ -49,23 +50,41 @@ def _report_failures(outcomes: list[CrawlOutcome]) -> int:
 
 # ---- commands ---------------------------------------------------------------------------------
 def cmd_demo(args) -> int:
+    from collections import Counter
+    from datetime import timedelta
+
     from crawler.replica import Replica
+    from monitor.config import CrawlSettings
+    from monitor.detect import detect_pending
 
     url = resolve_db_url(args.db)
     upgrade(url)
+    config = _config(args)
     console.print("[bold]portalwatch demo[/bold]: a replica of real portals on 127.0.0.1, crawled into the archive",
                   soft_wrap=True)
     with Replica() as replica:
         sites = [get_site(key).at(base) for key, base in replica.base_urls.items()]
         for site in sites:
             console.print(f"  replica {site.key:<10} {site.base_url}  ({site.profile})")
+        # The replica's clock is simulated: every known article is due again at the next pass.
+        recheck_all = CrawlSettings(refetch=((None, timedelta(0)),))
         started = time.perf_counter()
         outcomes = crawl_sites(url, sites, settings=LOOPBACK_OVERRIDES, parallel=args.parallel,
-                               on_progress=_progress_printer())
+                               on_progress=_progress_printer(), crawl_settings=recheck_all)
         seconds = time.perf_counter() - started
-    with session_factory(url)() as session:
-        summaries = {row["site"]: row for row in portal_summaries(session, [s.key for s in sites])}
-    table = Table(title="Archive after the demo crawl")
+        first_events = detect_pending(session_factory(url), config.detection)
+        with session_factory(url)() as session:
+            summaries = {row["site"]: row for row in portal_summaries(session, [s.key for s in sites])}
+
+        # The replica's clock moves half a day: new postings, growing readership, one silent edit.
+        replica.advance(hours=12)
+        edited = replica.visible("caugiay")[3]
+        replica.edit("caugiay", edited.external_id, title=edited.title + " (cập nhật)")
+        console.print("\nReplica clock +12 h, one article edited; incremental crawl:")
+        later = crawl_sites(url, sites, settings=LOOPBACK_OVERRIDES, parallel=args.parallel,
+                            on_progress=_progress_printer(), mode="incremental", crawl_settings=recheck_all)
+        later_events = detect_pending(session_factory(url), config.detection)
+    table = Table(title="Archive after the first crawl")
     for column in ("portal", "articles", "new", "newest title"):
         table.add_column(column, overflow="fold")
     for o in outcomes:
@@ -73,12 +92,27 @@ def cmd_demo(args) -> int:
         table.add_row(o.site, str(row.get("articles", 0)), str(o.articles_new), row.get("newest_title", ""))
     console.print(table)
     pages = sum(o.pages for o in outcomes)
-    console.print(f"Crawled {pages} pages in {seconds:.1f} s: {pages / seconds:.0f} pages/s with process start-up, "
+    console.print(f"First crawl: {pages} pages in {seconds:.1f} s: {pages / seconds:.0f} pages/s with process start-up, "
                   + ", ".join(f"{o.site} {o.pages / o.crawl_seconds:.0f}" for o in outcomes if o.crawl_seconds)
                   + " pages/s per crawler once started", soft_wrap=True)
+    first_pages, second_pages = pages, sum(o.pages for o in later)
+    console.print(f"Incremental crawl 12 h later: {second_pages} pages ({second_pages / first_pages:.0%} of the first)",
+                  soft_wrap=True)
+    counts = Counter(e.kind for e in first_events)
+    console.print("Events of the first crawl: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())), soft_wrap=True)
+    for e in first_events:
+        if e.kind == "new_document" and e.payload.get("canonical") == "23-NQ/TU":
+            console.print(f"  new_document {e.payload['canonical']} ({e.payload['type_name']}, {e.payload['issuer']}, "
+                          f"ngày {e.payload['issued_on']}): {e.payload['article']['title'][:90]}…", soft_wrap=True)
+    console.print("Events 12 h later:", soft_wrap=True)
+    for e in later_events:
+        detail = e.payload.get("title") or e.payload.get("canonical") or ""
+        if e.kind == "edited":
+            detail += f"  changed: {', '.join(e.payload['changes'])}"
+        console.print(f"  {e.kind:<16} {detail[:110]}", soft_wrap=True, highlight=False)
     console.print(f"Archive: {describe(url)}", soft_wrap=True, highlight=False)
-    console.print('Try: portalwatch search "Bắc Từ Liêm" --json')
-    return _report_failures(outcomes)
+    console.print('Try: portalwatch search "Bắc Từ Liêm" --json · portalwatch events --kind new_document')
+    return _report_failures(outcomes + later)
 
 
 def cmd_crawl(args) -> int:
@@ -93,28 +127,57 @@ def cmd_crawl(args) -> int:
     except RegistryError as exc:
         err.print(f"[red]{exc}[/red]")
         return 2
+    from monitor.detect import detect_pending
+
+    config = _config(args)
     settings = dict(LOOPBACK_OVERRIDES) if args.fast else {}
-    err.print(f"crawling {', '.join(keys)} into {describe(url)}")
-    outcomes = crawl_sites(url, sites, settings=settings, parallel=args.parallel, on_progress=_progress_printer())
+    mode = "full" if args.full else "incremental"
+    err.print(f"crawling {', '.join(keys)} into {describe(url)} ({mode})")
+    outcomes = crawl_sites(url, sites, settings=settings, parallel=args.parallel, on_progress=_progress_printer(),
+                           mode=mode, crawl_settings=config.crawl)
     for o in outcomes:
         console.print(f"{o.site}: {o.status}, {o.pages} pages, {o.articles_seen} articles ({o.articles_new} new), "
                       f"{o.errors} errors in {o.seconds:.1f} s")
+    found = detect_pending(session_factory(url), config.detection)
+    console.print(f"{len(found)} new event(s); see `portalwatch events`")
     return _report_failures(outcomes)
 
 
 def cmd_search(args) -> int:
-    url = resolve_db_url(args.db)
-    upgrade(url)
-    with session_factory(url)() as session:
-        hits = search_articles(session, args.text, site=args.site, limit=args.limit)
-        results = [article_json(article, site) for article, site in hits]
+    from rich.markup import escape
+
+    from db.search import QueryError, parse_day, search, snippet
+
+    try:
+        if args.limit < 1 or args.page < 1:
+            raise QueryError("--limit and --page must be at least 1")
+        date_from = parse_day(args.date_from) if args.date_from else None
+        date_to = parse_day(args.date_to) if args.date_to else None
+        url = resolve_db_url(args.db)
+        upgrade(url)
+        with session_factory(url)() as session:
+            found = search(session, args.text, site=args.site, date_from=date_from, date_to=date_to,
+                           category=args.category, doc_type=args.doc_type, doc_number=args.doc_number,
+                           order=args.order, limit=args.limit, offset=(args.page - 1) * args.limit,
+                           include_removed=args.include_removed)
+            results = [article_json(hit.article, hit.site) | {
+                "score": round(hit.score, 6) if hit.score is not None else None,
+                "exact": hit.exact, "snippet": snippet(hit.article, found.query)} for hit in found.items]
+    except QueryError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]", highlight=False)
+        return 2
     if args.json:
         _dump(results)
         return 0
     if not results:
-        console.print("no article matches")
+        console.print("no article matches" if found.offset == 0 else f"no article on page {args.page}")
+        return 0
+    total = f"{found.total} match{'es' if found.total != 1 else ''}" if found.total_exact \
+        else f"more than {found.total} matches"
+    console.print(f"{total}, {found.offset + 1}–{found.offset + len(results)} by {args.order}:", highlight=False)
     for r in results:
-        console.print(f"[bold]{r['title']}[/bold]\n  {r['site']} · {r['published_at']} · {r['views']} lượt xem · {r['url']}")
+        console.print(f"[bold]{escape(r['title'])}[/bold]\n  {r['site']} · {r['published_at']} · {r['views']} lượt xem · "
+                      f"{escape(r['url'])}\n  {escape(r['snippet'])}", highlight=False)
     return 0
 
 
@@ -234,6 +297,193 @@ def cmd_replica(args) -> int:
             return 0
 
 
+def _config(args):
+    from monitor.config import ConfigError, load_config
+
+    try:
+        return load_config(getattr(args, "config", None))
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise SystemExit(2)
+
+
+def _start_replica_clock(replica, speed: float):
+    """Move the replica's clock `speed` seconds per real second, in the background."""
+    import threading
+
+    def tick():
+        while not stop.wait(1.0):
+            replica.advance(seconds=speed)
+
+    stop = threading.Event()
+    threading.Thread(target=tick, name="replica-clock", daemon=True).start()
+    return stop
+
+
+def cmd_run(args) -> int:
+    from monitor.scheduler import LeaseHeld, Monitor
+
+    url = resolve_db_url(args.db)
+    _config(args)  # validate before anything starts
+    replica = clock = None
+    base_urls, settings = {}, {}
+    if args.replica:
+        from crawler.replica import Replica
+
+        replica = Replica().start()
+        base_urls, settings = replica.base_urls, dict(LOOPBACK_OVERRIDES)
+        for key, base in base_urls.items():
+            err.print(f"replica {key:<10} {base}")
+        if args.replica_speed:
+            clock = _start_replica_clock(replica, args.replica_speed)
+    try:
+        monitor = Monitor(url, args.config, base_urls=base_urls, crawl_settings=settings)
+        if args.once:
+            monitor.run_once()
+            return 0
+        while True:
+            try:
+                err.print(f"scheduler on {describe(url)}: {len(monitor.config.sites)} portal(s); Ctrl-C or SIGTERM stops")
+                monitor.serve_forever()
+                return 0
+            except LeaseHeld as exc:
+                if not args.wait:
+                    err.print(f"[red]{exc}[/red]\n(use --wait to wait for it)")
+                    return 3
+                err.print(f"{exc}; waiting…")
+                time.sleep(10)
+    finally:
+        if clock:
+            clock.set()
+        if replica:
+            replica.stop()
+
+
+def cmd_status(args) -> int:
+    from sqlalchemy import select, text
+
+    from crawler.dates import VN_TZ
+    from db.engine import get_engine
+    from db.models import CrawlRun, Portal
+    from monitor.lease import Lease
+
+    url = resolve_db_url(args.db)
+    upgrade(url)
+    config = _config(args)
+    Session = session_factory(url)
+    lease = Lease(Session).current()
+    next_runs = {}
+    with get_engine(url).connect() as connection:
+        try:
+            for job_id, next_run in connection.execute(text("SELECT id, next_run_time FROM apscheduler_jobs")):
+                if next_run is not None:
+                    next_runs[job_id.removeprefix("crawl:")] = datetime.fromtimestamp(next_run, VN_TZ)
+        except Exception:  # no scheduler has run on this archive yet
+            connection.rollback()
+    rows = []
+    with Session() as session:
+        for site in config.sites:
+            last = session.scalar(select(CrawlRun).join(Portal).where(Portal.key == site).order_by(CrawlRun.id.desc()).limit(1))
+            rows.append({
+                "site": site, "schedule": config.schedule_for(site).describe(),
+                "last_run": last and {"id": last.id, "status": last.status, "mode": last.mode,
+                                      "started_at": last.started_at.astimezone(VN_TZ).isoformat(timespec="seconds"),
+                                      "pages": last.pages, "articles_new": last.articles_new, "message": last.message},
+                "next_run": next_runs[site].isoformat(timespec="seconds") if site in next_runs else None,
+            })
+    holder = lease and {"holder": lease.holder, "alive": lease.alive(),
+                        "heartbeat_at": lease.heartbeat_at.astimezone(VN_TZ).isoformat(timespec="seconds")}
+    if args.json:
+        _dump({"archive": describe(url), "config": config.source, "lease": holder, "portals": rows})
+        return 0
+    if holder and holder["alive"]:
+        console.print(f"scheduler: running ({holder['holder']}, heartbeat {holder['heartbeat_at']})")
+    else:
+        console.print("scheduler: none holds the lease" + (" (last holder stopped without releasing it)" if holder else ""))
+    table = Table(title=f"{describe(url)} · {config.source}")
+    for column in ("portal", "schedule", "last run", "next run"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        last = r["last_run"]
+        table.add_row(r["site"], r["schedule"],
+                      f"{last['started_at']} {last['status']} ({last['pages']} pages, {last['articles_new']} new)" if last else "never",
+                      r["next_run"] or "-")
+    console.print(table)
+    return 0
+
+
+def cmd_events(args) -> int:
+    from sqlalchemy import select
+
+    from crawler.dates import VN_TZ
+    from db.models import Event, Portal
+    from monitor.config import parse_duration
+
+    url = resolve_db_url(args.db)
+    upgrade(url)
+    query = select(Event, Portal.key).join(Portal).order_by(Event.id)
+    if args.since:
+        try:
+            since = datetime.now(VN_TZ) - parse_duration(args.since)
+        except ValueError:
+            try:
+                since = datetime.fromisoformat(args.since)
+                since = since if since.tzinfo else since.replace(tzinfo=VN_TZ)
+            except ValueError:
+                err.print(f"[red]--since takes a duration (2d, 6h) or an ISO date/time, not {args.since!r}[/red]")
+                return 2
+        query = query.where(Event.created_at >= since)
+    if args.kind:
+        query = query.where(Event.kind.in_([k for part in args.kind for k in part.split(",")]))
+    if args.site:
+        query = query.where(Portal.key == args.site)
+    with session_factory(url)() as session:
+        found = [{"id": e.id, "key": e.key, "kind": e.kind, "site": site, "article_id": e.article_id,
+                  "document_id": e.document_id,
+                  "occurred_at": e.occurred_at.astimezone(VN_TZ).isoformat(timespec="seconds"),
+                  "created_at": e.created_at.astimezone(VN_TZ).isoformat(timespec="seconds"), "payload": e.payload}
+                 for e, site in session.execute(query)]
+    if args.json:
+        _dump(found)
+        return 0
+    if not found:
+        console.print("no events")
+    for e in found:
+        p = e["payload"]
+        what = p.get("canonical") or p.get("title") or ", ".join(f"{k}={v}" for k, v in list(p.items())[:3])
+        console.print(f"{e['created_at']}  {e['site']:<10} {e['kind']:<20} {what}", highlight=False, soft_wrap=True)
+    return 0
+
+
+def cmd_reparse(args) -> int:
+    from db.reparse import reparse_site
+
+    url = resolve_db_url(args.db)
+    profile = args.profile
+    if profile is None:
+        try:
+            profile = get_site(args.site).profile
+        except RegistryError:
+            profile = None  # archived but no longer registered: the profile recorded with the portal
+    try:
+        result = reparse_site(url, args.site, profile=profile, dry_run=args.dry_run)
+    except LookupError as exc:
+        err.print(f"[red]{exc.args[0] if exc.args else exc}[/red]")
+        return 2
+    if args.json:
+        _dump(result.as_dict() | {"dry_run": args.dry_run})
+    else:
+        console.print(
+            f"{result.site}: {result.pages} page(s) re-extracted with the {result.profile} profile "
+            f"({result.articles} article(s)), {result.versions_changed} version(s) changed, "
+            f"{result.changes_rewritten} change record(s) rewritten, {result.articles_changed} article(s) updated, "
+            f"{result.failures} failure(s)" + (" — dry run, nothing written" if args.dry_run else ""),
+            soft_wrap=True, highlight=False)
+    for problem in result.problems:
+        err.print(f"  cannot re-extract {problem}", soft_wrap=True, highlight=False, markup=False)
+    return 1 if result.failures else 0
+
+
 # ---- argument parsing ---------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portalwatch", description=__doc__)
@@ -244,6 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", parents=[common], help="start the bundled replica and crawl it into the archive")
+    p.add_argument("--config", metavar="FILE", help="monitor configuration (detection thresholds)")
     p.add_argument("--parallel", type=int, default=3, help="portals crawled at once (default 3)")
     p.set_defaults(func=cmd_demo)
 
@@ -252,13 +503,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every registered portal")
     p.add_argument("--parallel", type=int, default=2, help="portals crawled at once (default 2)")
     p.add_argument("--fast", action="store_true", help="no politeness delays (only for a local replica)")
+    p.add_argument("--full", action="store_true",
+                   help="walk every listing page and fetch every article (default: incremental, stop at known articles)")
+    p.add_argument("--config", metavar="FILE", help="monitor configuration (TOML; default: $PORTALWATCH_CONFIG or built-in)")
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("search", parents=[common], help="search archived articles")
-    p.add_argument("text")
+    p.add_argument("text", help='words (all must match, diacritics optional: "hoi dong" finds "Hội đồng"); '
+                                '"quoted phrases"; document numbers like 23-NQ/TU')
     p.add_argument("--site", help="only this portal")
-    p.add_argument("--limit", type=int, default=20)
-    p.add_argument("--json", action="store_true", help="print a JSON list of article objects")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="published on or after DATE (dd/mm/yyyy or yyyy-mm-dd)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="published on or before DATE (dd/mm/yyyy or yyyy-mm-dd)")
+    p.add_argument("--category", help="only categories with these words (case and diacritics ignored)")
+    p.add_argument("--doc-type", metavar="TYPE", help="only articles citing a document of this type (NQ, CT, CTr, QĐ, KH …)")
+    p.add_argument("--doc-number", metavar="NUMBER", help="only articles citing this document (23-NQ/TU, 123/QĐ-UBND …)")
+    p.add_argument("--order", choices=("relevance", "date"), default="relevance",
+                   help="relevance (default; exact diacritics first) or date (newest first)")
+    p.add_argument("--limit", type=int, default=20, help="results per page (default 20)")
+    p.add_argument("--page", type=int, default=1, help="page number, from 1")
+    p.add_argument("--include-removed", action="store_true", help="also articles removed from their portal")
+    p.add_argument("--json", action="store_true", help="print a JSON list of article objects (plus score, exact, snippet)")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("parse", parents=[common], help="extract the article from one saved page")
@@ -277,8 +541,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sites)
 
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument("--config", metavar="FILE", help="monitor configuration (TOML; default: $PORTALWATCH_CONFIG or built-in)")
+
+    p = sub.add_parser("run", parents=[common, config], help="run the scheduler: crawl on schedule, detect events")
+    p.add_argument("--once", action="store_true", help="crawl every configured portal once, detect, and exit")
+    p.add_argument("--wait", action="store_true", help="if another scheduler holds the archive, wait for it")
+    p.add_argument("--replica", action="store_true", help="watch the bundled replica portals instead of the real ones")
+    p.add_argument("--replica-speed", type=float, default=0.0, metavar="SECONDS",
+                   help="with --replica: replica seconds that pass per real second (e.g. 3600)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("status", parents=[common, config], help="schedule, last and next run per portal, the lease")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("events", parents=[common], help="events detected in the archive")
+    p.add_argument("--since", help="a duration back from now (2d, 6h) or an ISO date/time")
+    p.add_argument("--kind", action="append", help="event kind(s), repeatable or comma-separated")
+    p.add_argument("--site", help="only this portal")
+    p.add_argument("--json", action="store_true", help="print a JSON list of event objects")
+    p.set_defaults(func=cmd_events)
+
     p = sub.add_parser("replica", parents=[common], help="serve the bundled replica portals until Ctrl-C")
     p.set_defaults(func=cmd_replica)
+
+    p = sub.add_parser("reparse", parents=[common],
+                       help="re-extract a portal's stored pages with the current profile and correct its history")
+    p.add_argument("site", metavar="SITE")
+    p.add_argument("--profile", help="extract with this profile instead of the portal's own")
+    p.add_argument("--dry-run", action="store_true", help="count what would change, write nothing")
+    p.add_argument("--json", action="store_true", help="print the counts as JSON")
+    p.set_defaults(func=cmd_reparse)
     return parser
 
 

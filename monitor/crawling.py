@@ -7,9 +7,11 @@ reads the row the crawler keeps current.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from crawler.registry import Site
+
+# Set by the scheduler on SIGTERM/SIGINT: running crawls are asked to stop, queued ones never start.
+STOP = threading.Event()
 from db.engine import default_archive_path, session_factory
 from db.models import CrawlRun, utcnow
 from db.store import ArchiveWriter
@@ -66,6 +71,8 @@ def crawl_sites(
     parallel: int = 2,
     on_progress: Callable[[list[CrawlOutcome]], None] | None = None,
     poll: float = 0.25,
+    mode: str = "full",
+    crawl_settings=None,
 ) -> list[CrawlOutcome]:
     """Crawl each site in its own process (at most `parallel` at once); return every outcome.
 
@@ -80,7 +87,7 @@ def crawl_sites(
     for site in sites:
         portal_id = writer.ensure_portal(site.key, site.name, site.base_url, site.profile)
         with writer.Session.begin() as session:
-            run = CrawlRun(portal_id=portal_id, status="queued", started_at=utcnow(), message="")
+            run = CrawlRun(portal_id=portal_id, status="queued", started_at=utcnow(), message="", mode=mode)
             session.add(run)
             session.flush()
             outcomes.append(CrawlOutcome(site=site.key, run_id=run.id, log_path=str(log_dir / f"run-{run.id}.log")))
@@ -88,12 +95,26 @@ def crawl_sites(
     running: dict[int, tuple[subprocess.Popen, CrawlOutcome, float]] = {}
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings")
     overrides = {"PORTALWATCH_DB": db_url, **(settings or {})}
+    if crawl_settings is not None:  # monitor.config.CrawlSettings: incremental walking and re-fetching
+        overrides["PORTALWATCH_SAFETY_DEPTH"] = crawl_settings.safety_depth
+        overrides["PORTALWATCH_MAX_LISTING_PAGES"] = crawl_settings.max_listing_pages
+        overrides["PORTALWATCH_REFETCH"] = json.dumps(
+            [[None if age is None else age.total_seconds(), every.total_seconds()] for age, every in crawl_settings.refetch])
     while pending or running:
+        if STOP.is_set():
+            for site, outcome in pending:
+                writer.update_run(outcome.run_id, status="cancelled", finished_at=utcnow(), message="not started: stopping")
+                outcome.status, outcome.message = "cancelled", "not started: stopping"
+            pending.clear()
+            for process, _, _ in running.values():
+                if process.poll() is None:
+                    process.terminate()  # Scrapy closes the spider gracefully; the run is recorded as cancelled
         while pending and len(running) < parallel:
             site, outcome = pending.pop(0)
             command = [
                 sys.executable, "-m", "scrapy", "crawl", "portal",
                 "-a", f"site={site.key}", "-a", f"base_url={site.base_url}", "-a", f"run_id={outcome.run_id}",
+                "-a", f"mode={mode}",
                 "-s", f"LOG_FILE={outcome.log_path}",
             ]
             for name, value in overrides.items():
@@ -111,9 +132,10 @@ def crawl_sites(
             _refresh(Session, [outcome])
             if outcome.status in ("queued", "running"):  # the process died before recording its end
                 reason = _tail(Path(outcome.log_path + ".stderr")) or _tail(Path(outcome.log_path))
+                status = "cancelled" if STOP.is_set() else "failed"
                 message = f"crawler process exited with code {process.returncode}: {reason}"
-                writer.update_run(run_id, status="failed", finished_at=utcnow(), message=message)
-                outcome.status, outcome.message = "failed", message
+                writer.update_run(run_id, status=status, finished_at=utcnow(), message=message)
+                outcome.status, outcome.message = status, message
         if on_progress:
             on_progress(outcomes)
     return outcomes

@@ -37,7 +37,8 @@ def test_demo_then_search(tmp_path):
     seed = [a for a in results if a["title"].startswith(SEED_TITLE_START)]
     assert len(seed) == 1
     assert {"id", "site", "url", "title", "published_at", "views", "author", "category", "summary", "body_text"} <= set(seed[0])
-    assert (seed[0]["published_at"], seed[0]["views"], seed[0]["author"]) == ("2024-05-10T16:21:00+07:00", 503, "Ngọc Hằng")
+    # 503 at the first crawl; the demo then moves the replica 12 h on and re-checks it (6 views an hour)
+    assert (seed[0]["published_at"], seed[0]["views"], seed[0]["author"]) == ("2024-05-10T16:21:00+07:00", 575, "Ngọc Hằng")
 
 
 def test_db_option_before_or_after_the_command(tmp_path, capsys):

@@ -61,7 +61,7 @@ def check_seed(text: str) -> None:
     assert all(r.year is None for r in refs)  # Party numbers have no year; issued dates must not leak in
     nq23 = by_key["23-NQ/TU"]
     assert (nq23.type, nq23.type_name, nq23.number, nq23.issuer) == ("NQ", "Nghị quyết", "23", "TU")
-    assert nq23.sentence.startswith("Gần 300 đại biểu") and "\n" not in nq23.sentence  # first appearance: title
+    assert nq23.sentence.startswith("Chiều ngày 09/5/2024") and "ngày 16/11/2023" in nq23.sentence  # the sentence that dates it
     ctr = by_key["30-CTr/TU"]
     assert (ctr.type, ctr.type_name, ctr.issuer) == ("CTr", "Chương trình", "TU")
     assert ctr.sentence.startswith("Trong đó, Chương trình hành động số 30-Ctr/TU")
@@ -239,11 +239,11 @@ def test_issued_on(tail, expected):
     assert only(f"Nghị định số 30/2020/NĐ-CP{tail}.").issued_on == expected
 
 
-def test_later_occurrence_fills_issued_on_but_not_the_sentence():
+def test_later_occurrence_fills_issued_on_and_brings_its_sentence():
     refs = find_references("Quán triệt Chỉ thị số 30-CT/TU.\nChỉ thị số 30-CT/TU ngày 19/2/2024 của Thành ủy.")
     assert len(refs) == 1
     assert refs[0].issued_on == date(2024, 2, 19)
-    assert refs[0].sentence == "Quán triệt Chỉ thị số 30-CT/TU."
+    assert refs[0].sentence == "Chỉ thị số 30-CT/TU ngày 19/2/2024 của Thành ủy."
 
 
 def test_to_json():

@@ -12,6 +12,7 @@ Replica.truth(site, article) tells what a perfect extractor reads from an articl
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -367,10 +368,18 @@ class _Handler(BaseHTTPRequestHandler):
                 status, ctype, body = replica.render(portal, self.path)
                 if fault and fault.truncate:
                     body = body[: len(body) // 2]
+            # Conditional GET, as many portal front-ends do: an ETag of the page's bytes (so a moved
+            # view counter changes it too) and 304 when the client already has that page.
+            etag = f'"{hashlib.sha1(body).hexdigest()[:20]}"' if status == 200 else None
+            if etag and self.headers.get("If-None-Match") == etag:
+                status, body = 304, b""
             with replica._lock:
                 stats.statuses[status] += 1
             self.send_response(status)
-            self.send_header("Content-Type", ctype)
+            if status != 304:
+                self.send_header("Content-Type", ctype)
+            if etag:
+                self.send_header("ETag", etag)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -9,15 +9,20 @@ from datetime import datetime, timezone
 
 import scrapy
 
+from crawler.checkstate import article_checked, known_articles, listing_seen
 from crawler.profiles import PROFILES
 from crawler.profiles.fallback import FALLBACK
 from crawler.registry import get_site
+from db.engine import resolve_db_url
+
+RECHECK_STATUSES = [304, 404, 410]
 
 
 class PortalSpider(scrapy.Spider):
     name = "portal"
 
-    def __init__(self, site: str | None = None, base_url: str | None = None, run_id: str | None = None, **kwargs):
+    def __init__(self, site: str | None = None, base_url: str | None = None, run_id: str | None = None,
+                 mode: str = "full", **kwargs):
         super().__init__(**kwargs)
         if not site:
             raise ValueError("name the portal: scrapy crawl portal -a site=KEY")
@@ -27,27 +32,67 @@ class PortalSpider(scrapy.Spider):
         self.profile = PROFILES[self.site.profile]
         self.allowed_domains = [self.site.host]
         self.run_id = int(run_id) if run_id else None
+        if mode not in ("full", "incremental"):
+            raise ValueError(f"mode must be 'full' or 'incremental', not {mode!r}")
+        self.mode = mode
+        self.known = {}
 
     async def start(self):
+        if self.mode == "incremental":
+            # Known articles: listings are walked only until they show nothing new, and known
+            # articles come back on their own (decaying) schedule, with conditional GETs.
+            self.known = known_articles(resolve_db_url(self.settings.get("PORTALWATCH_DB")), self.site.key)
+            now = datetime.now(timezone.utc)
+            for external_id, known in self.known.items():
+                if known.removed_from_listing or (known.next_check_at and known.next_check_at > now):
+                    continue
+                headers = {}
+                if not known.removed:  # a removed article must come back as a page, not a 304, to be restored
+                    if known.etag:
+                        headers["If-None-Match"] = known.etag
+                    if known.last_modified:
+                        headers["If-Modified-Since"] = known.last_modified
+                self.crawler.stats.inc_value("portalwatch/rechecks")
+                yield scrapy.Request(self.profile.fetch_url(known.url), self.parse_article, errback=self.on_error,
+                                     headers=headers, meta={"handle_httpstatus_list": RECHECK_STATUSES},
+                                     cb_kwargs={"url": known.url, "listing_category": known.category})
         for url in self.site.listing_urls():
             yield scrapy.Request(url, self.parse_listing, errback=self.on_error, cb_kwargs={"depth": 1})
 
-    def parse_listing(self, response, depth: int, category: str = ""):
+    def parse_listing(self, response, depth: int, category: str = "", known_pages: int = 0):
         self.crawler.stats.inc_value("portalwatch/listing_pages")
         articles, next_pages = self.profile.parse_listing(response.selector, response.url)
         category = self.profile.category_of_listing(response.selector) or category  # API pages carry none
         if not articles and not next_pages:
             self.crawler.stats.inc_value("portalwatch/empty_listings")
             self.logger.warning("listing page has no article links: %s", response.url)
-        for url in articles:
+        ids = {self.profile.article_id(url): url for url in articles}
+        self.crawler.signals.send_catch_log(listing_seen, external_ids=set(ids))
+        fresh = [url for external_id, url in ids.items()
+                 if self.mode == "full" or external_id not in self.known or self.known[external_id].removed_from_listing]
+        for url in fresh:
             yield scrapy.Request(self.profile.fetch_url(url), self.parse_article, errback=self.on_error,
                                  cb_kwargs={"url": url, "listing_category": category})
+        # A page of known articles only: the portal has nothing newer further down. A few more
+        # pages (the safety depth) guard against a pinned or re-dated article at the top.
+        known_pages = 0 if fresh or not articles else known_pages + 1
+        if self.mode == "incremental" and known_pages > self.settings.getint("PORTALWATCH_SAFETY_DEPTH", 2):
+            return
         if depth < self.settings.getint("PORTALWATCH_MAX_LISTING_PAGES"):
             for url in next_pages:
                 yield response.follow(url, self.parse_listing, errback=self.on_error,
-                                      cb_kwargs={"depth": depth + 1, "category": category})
+                                      cb_kwargs={"depth": depth + 1, "category": category, "known_pages": known_pages})
 
     def parse_article(self, response, url: str, listing_category: str = ""):
+        external_id = self.profile.article_id(url)
+        if response.status in RECHECK_STATUSES:
+            self.crawler.stats.inc_value(f"portalwatch/recheck_status/{response.status}")
+            self.crawler.signals.send_catch_log(article_checked, external_id=external_id, status=response.status)
+            return
+        self.crawler.signals.send_catch_log(
+            article_checked, external_id=external_id, status=response.status,
+            etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
+            last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1") or None)
         article = self.profile.extract(response.selector, url, listing_category=listing_category)
         is_html = b"html" in (response.headers.get("Content-Type") or b"text/html").lower()
         if article.problems() and is_html:
@@ -68,6 +113,12 @@ class PortalSpider(scrapy.Spider):
             self.logger.warning("cannot extract an article from %s: %s", response.url, ", ".join(problems))
             return
         published = article.published
+        stats = self.crawler.stats
+        stats.inc_value("portalwatch/items")
+        for field, present in (("title", article.title), ("published_at", published), ("body_text", article.paragraphs),
+                               ("views", article.views is not None)):
+            if present:
+                stats.inc_value(f"portalwatch/coverage/{field}")  # detection compares runs: a layout change shows here
         yield {
             "site": self.site.key,
             "external_id": article.external_id,
@@ -89,6 +140,8 @@ class PortalSpider(scrapy.Spider):
             "views": article.views,
             "extracted_by": article.extracted_by,
             "fetched_at": datetime.now(timezone.utc),
+            "raw_html": response.text,
+            "content_type": (response.headers.get("Content-Type") or b"text/html").decode("latin-1"),
         }
 
     def on_error(self, failure):

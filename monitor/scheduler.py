@@ -1,0 +1,149 @@
+"""`portalwatch run`: one long-running APScheduler 3.x scheduler acting on one archive.
+
+- Per-portal jobs from the configuration (interval or cron, Asia/Ho_Chi_Minh, jitter), coalesced,
+  never overlapping for one portal (max_instances=1), kept in a persistent job store in the
+  archive database, with a misfire grace time so a run missed during downtime happens once at
+  start-up.
+- A lease row makes sure only one scheduler acts on an archive (monitor/lease.py).
+- Each crawl runs in its own process (monitor/crawling.py): a Twisted reactor cannot restart,
+  so crawling inside the scheduler's process would die on the second run (scrapy#2941).
+- After each crawl, detection turns what the run wrote into events (monitor/detect.py).
+- SIGTERM/SIGINT stop the scheduler, ask running crawls to stop, and record them as cancelled.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from datetime import timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from crawler.dates import VN_TZ
+from crawler.registry import get_site
+from db.engine import get_engine, session_factory
+from db.schema import upgrade
+from monitor import crawling
+from monitor.config import Config, load_config
+from monitor.detect import detect_pending
+from monitor.lease import Lease
+
+log = logging.getLogger("portalwatch.scheduler")
+JOB_PREFIX = "crawl:"
+
+
+class LeaseHeld(RuntimeError):
+    pass
+
+
+def run_portal(db_url: str, site_key: str, config_path: str | None, base_url: str | None = None,
+               settings_json: str = "{}", mode: str = "incremental") -> None:
+    """One scheduled crawl of one portal, then detection. A module-level function: the job store pickles a reference."""
+    config = load_config(config_path)
+    site = get_site(site_key)
+    if base_url:
+        site = site.at(base_url)
+    settings = json.loads(settings_json)
+    crawling.crawl_sites(db_url, [site], settings=settings, mode=mode, crawl_settings=config.crawl)
+    detect_pending(session_factory(db_url), config.detection)
+
+
+class Monitor:
+    def __init__(self, db_url: str, config_path: str | None = None, *, base_urls: dict[str, str] | None = None,
+                 crawl_settings: dict | None = None, lease_ttl: timedelta = timedelta(seconds=60)):
+        self.db_url = db_url
+        self.config_path = config_path
+        self.config: Config = load_config(config_path)
+        self.base_urls = base_urls or {}
+        self.crawl_settings = crawl_settings or {}
+        upgrade(db_url)
+        self.lease = Lease(session_factory(db_url), ttl=lease_ttl)
+        self.scheduler: BackgroundScheduler | None = None
+        self.stopped = threading.Event()
+
+    def _job_args(self, site: str) -> list:
+        return [self.db_url, site, self.config_path, self.base_urls.get(site), json.dumps(self.crawl_settings)]
+
+    def start(self) -> None:
+        if not self.lease.acquire():
+            holder = self.lease.current()
+            raise LeaseHeld(
+                f"another scheduler holds this archive's lease: {holder.holder}, renewed "
+                f"{holder.heartbeat_at.astimezone(VN_TZ):%Y-%m-%d %H:%M:%S}, expires "
+                f"{holder.expires_at.astimezone(VN_TZ):%H:%M:%S} (Asia/Ho_Chi_Minh)")
+        crawling.STOP.clear()
+        self._close_interrupted_runs()
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=get_engine(self.db_url), tablename="apscheduler_jobs"),
+                       "process": MemoryJobStore()},  # this process's own housekeeping, not persisted
+            executors={"default": ThreadPoolExecutor(max_workers=2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+            timezone=VN_TZ,
+        )
+        self.scheduler.start(paused=True)
+        wanted = {JOB_PREFIX + site for site in self.config.sites}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+                job.remove()  # a portal dropped from the configuration
+        for site in self.config.sites:
+            schedule = self.config.schedule_for(site)
+            self.scheduler.add_job(run_portal, schedule.trigger(), id=JOB_PREFIX + site, name=f"crawl {site}",
+                                   args=self._job_args(site), replace_existing=True)
+        self.scheduler.add_job(self._heartbeat, "interval", seconds=max(1, int(self.lease.ttl.total_seconds() / 3)),
+                               id="lease-heartbeat", jobstore="process", replace_existing=True)
+        self.scheduler.resume()
+        log.info("scheduler started for %d portal(s)", len(self.config.sites))
+
+    def _close_interrupted_runs(self) -> None:
+        """Runs a killed scheduler left open: record them as cancelled, then detect on what they wrote."""
+        from sqlalchemy import update
+
+        from db.models import CrawlRun, utcnow
+
+        now = utcnow()
+        with session_factory(self.db_url).begin() as session:
+            closed = session.execute(
+                update(CrawlRun).where(CrawlRun.status.in_(("queued", "running")), CrawlRun.started_at < now)
+                .values(status="cancelled", finished_at=now,
+                        message="interrupted: the scheduler stopped before this crawl ended")).rowcount
+        if closed:
+            log.warning("closed %d crawl run(s) left open by a scheduler that stopped", closed)
+        detect_pending(session_factory(self.db_url), self.config.detection)
+
+    def _heartbeat(self) -> None:
+        if not self.lease.renew():
+            log.error("lost the scheduler lease; stopping")
+            self.stop()
+
+    def run_once(self, sites: list[str] | None = None, mode: str = "incremental") -> None:
+        """Crawl the given portals (default: all configured) now, then detect — without the scheduler."""
+        for site in sites or self.config.sites:
+            run_portal(*self._job_args(site), mode=mode)
+
+    def stop(self) -> None:
+        if self.stopped.is_set():
+            return
+        self.stopped.set()
+        crawling.STOP.set()  # running crawls are told to stop and recorded as cancelled
+        try:
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=True)
+        finally:
+            crawling.STOP.clear()  # every job has returned: later crawls in this process may run
+            self.lease.release()
+
+    def serve_forever(self) -> None:
+        """Run until SIGTERM/SIGINT."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stopped.set())
+        self.start()
+        try:
+            while not self.stopped.wait(1.0):
+                pass
+        finally:
+            self.stopped.clear()
+            self.stop()
