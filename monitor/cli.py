@@ -96,7 +96,8 @@ def cmd_demo(args) -> int:
                   + ", ".join(f"{o.site} {o.pages / o.crawl_seconds:.0f}" for o in outcomes if o.crawl_seconds)
                   + " pages/s per crawler once started", soft_wrap=True)
     first_pages, second_pages = pages, sum(o.pages for o in later)
-    console.print(f"Incremental crawl 12 h later: {second_pages} pages ({second_pages / first_pages:.0%} of the first)",
+    console.print(f"Crawl 12 h later: {second_pages} pages (listings walked until known articles, and every known "
+                  f"article re-checked with a conditional GET: the replica's counters moved, so most pages came back)",
                   soft_wrap=True)
     counts = Counter(e.kind for e in first_events)
     console.print("Events of the first crawl: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())), soft_wrap=True)
@@ -484,6 +485,169 @@ def cmd_reparse(args) -> int:
     return 1 if result.failures else 0
 
 
+def _rules(args):
+    from monitor.rules import RulesError, load_rules
+
+    try:
+        return load_rules(getattr(args, "rules", None))
+    except RulesError as exc:
+        err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+        raise SystemExit(2)
+
+
+def _since(value: str | None):
+    from crawler.dates import VN_TZ
+    from monitor.config import parse_duration
+
+    if not value:
+        return None
+    try:
+        return datetime.now(VN_TZ) - parse_duration(value)
+    except ValueError:
+        try:
+            since = datetime.fromisoformat(value)
+        except ValueError:
+            err.print(f"[red]--since takes a duration (2d, 6h) or an ISO date/time, not {value!r}[/red]")
+            raise SystemExit(2)
+        return since if since.tzinfo else since.replace(tzinfo=VN_TZ)
+
+
+def cmd_rules_check(args) -> int:
+    """Validate a rules file, then show what each rule matches among the archive's events."""
+    import os
+
+    from sqlalchemy import select
+
+    from crawler.dates import VN_TZ
+    from db.models import Event
+    from monitor.alerts import EventView
+    from monitor.mailer import PASSWORD_ENV
+    from monitor.rules import RulesError, load_rules
+
+    try:
+        rules = load_rules(args.file)
+    except RulesError as exc:
+        err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+        return 2
+    password = ("not needed" if not rules.smtp.username else f"from ${PASSWORD_ENV}" if os.environ.get(PASSWORD_ENV)
+                else f"from {rules.smtp.password_file}" if rules.smtp.password_file else "MISSING")
+    console.print(f"{args.file}: valid, {len(rules.rules)} rule(s); SMTP {rules.smtp.describe()}, password {password}",
+                  highlight=False, soft_wrap=True)
+    url = resolve_db_url(args.db)
+    upgrade(url)
+    since = _since(args.since)
+    matches = {rule.name: [] for rule in rules.rules}
+    winners = {rule.name: 0 for rule in rules.rules}
+    total = 0
+    with session_factory(url)() as session:
+        query = select(Event).order_by(Event.id.desc())
+        if since:
+            query = query.where(Event.created_at >= since)
+        portals: dict = {}
+        for event in session.scalars(query.limit(args.limit)):
+            total += 1
+            view = EventView(session, event, portals)
+            for rule in rules.rules:
+                reasons = rule.match(view)
+                if reasons is not None:
+                    matches[rule.name].append((view, reasons))
+            for rule, _ in {id(v[0]): v for v in rules.targets(view).values()}.values():
+                winners[rule.name] += 1
+        console.print(f"Archive {describe(url)}: {total} event(s) examined"
+                      + (f" since {since:%d/%m/%Y %H:%M}" if since else ""), highlight=False, soft_wrap=True)
+        for rule in rules.rules:
+            found = matches[rule.name]
+            recipients = rules.recipients_of(rule)
+            console.print(f"\n[bold]{rule.name}[/bold]: {rule.describe()}", highlight=False, soft_wrap=True)
+            console.print(f"  recipients: {', '.join(recipients) if recipients else 'NONE (nothing will be sent)'}",
+                          highlight=False, soft_wrap=True)
+            console.print(f"  {len(found)} matching event{'s' if len(found) != 1 else ''}"
+                          + (f" ({winners[rule.name]} would be sent by this rule; an immediate rule wins over a digest)"
+                             if recipients else ""), highlight=False, soft_wrap=True)
+            for view, reasons in found[: args.examples]:
+                console.print(f"    #{view.event.id} {view.event.created_at.astimezone(VN_TZ):%d/%m/%Y %H:%M} "
+                              f"{view.portal_key} {view.kind}: {view.headline()[:100]}", highlight=False, soft_wrap=True,
+                              markup=False)
+                console.print(f"      matched: {'; '.join(reasons)}", highlight=False, soft_wrap=True, markup=False)
+    return 0
+
+
+def cmd_alerts_list(args) -> int:
+    from monitor.alerts import outbox_rows
+
+    url = resolve_db_url(args.db)
+    upgrade(url)
+    rows = outbox_rows(session_factory(url), args.status, args.limit)
+    if args.json:
+        _dump(rows)
+        return 0
+    if not rows:
+        console.print("no alerts" + (f" with status {args.status}" if args.status else ""))
+        return 0
+    table = Table()
+    for column in ("id", "status", "tries", "recipient", "rule", "event", "next / sent", "last error"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(str(r["id"]), r["status"], str(r["attempts"]), r["recipient"], f"{r['rule']} ({r['mode']})",
+                      f"{r['site']} {r['kind']} {r['what'][:60]}",
+                      (r["sent_at"] if r["status"] == "sent" else r["next_attempt_at"]) or "", r["last_error"][:120])
+    console.print(table)
+    return 0
+
+
+def _report_delivery(report) -> int:
+    if report is None:
+        console.print("no recipients in the rules: nothing to send")
+        return 0
+    console.print(f"{report.sent} alert(s) sent in {report.messages} message(s), {report.retrying} to retry, "
+                  f"{report.failed} failed", highlight=False)
+    for error in dict.fromkeys(report.errors):
+        err.print(f"  {error}", highlight=False, markup=False, soft_wrap=True)
+    return 1 if report.errors else 0
+
+
+def cmd_alerts_deliver(args) -> int:
+    from monitor import alerts
+
+    url = resolve_db_url(args.db)
+    upgrade(url)
+    rules = _rules(args)
+    if not alerts.has_recipients(rules):
+        return _report_delivery(None)
+    Session = session_factory(url)
+    queued = alerts.enqueue(Session, rules, since=_since(args.since))
+    console.print(f"{queued} alert(s) queued")
+    return _report_delivery(alerts.deliver(Session, rules))
+
+
+def cmd_alerts_retry(args) -> int:
+    from monitor import alerts
+
+    url = resolve_db_url(args.db)
+    upgrade(url)
+    rules = _rules(args)
+    Session = session_factory(url)
+    console.print(f"{alerts.retry_failed(Session)} failed alert(s) queued again")
+    return _report_delivery(alerts.deliver(Session, rules))
+
+
+def cmd_alerts_send_test(args) -> int:
+    from monitor.alerts import sample_message
+    from monitor.mailer import DeliveryError, SmtpTransport
+
+    rules = _rules(args)
+    transport = SmtpTransport(rules.smtp)
+    try:
+        transport.send(sample_message(rules, args.address))
+    except DeliveryError as exc:
+        err.print(f"[red]not sent[/red]: {exc}", highlight=False, soft_wrap=True)
+        return 1
+    finally:
+        transport.close()
+    console.print(f"test mail sent to {args.address} through {rules.smtp.describe()}", highlight=False)
+    return 0
+
+
 # ---- argument parsing ---------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portalwatch", description=__doc__)
@@ -573,6 +737,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="count what would change, write nothing")
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.set_defaults(func=cmd_reparse)
+
+    rules_opt = argparse.ArgumentParser(add_help=False)
+    rules_opt.add_argument("--rules", metavar="FILE",
+                           help="alert rules (TOML; default: $PORTALWATCH_RULES or the shipped default rules)")
+    p = sub.add_parser("alerts", help="the alert outbox: list, deliver, retry, send a test mail")
+    asub = p.add_subparsers(dest="alerts_command", required=True)
+    a = asub.add_parser("list", parents=[common], help="alerts in the outbox, newest first")
+    a.add_argument("--status", choices=("pending", "sending", "sent", "failed"))
+    a.add_argument("--limit", type=int, default=200)
+    a.add_argument("--json", action="store_true", help="print a JSON list of outbox rows")
+    a.set_defaults(func=cmd_alerts_list)
+    a = asub.add_parser("deliver", parents=[common, rules_opt], help="queue alerts for recent events, send what is due")
+    a.add_argument("--since", help="events since a duration back (2d, 6h) or an ISO date/time (default: 1 day)")
+    a.set_defaults(func=cmd_alerts_deliver)
+    a = asub.add_parser("retry", parents=[common, rules_opt], help="queue failed alerts again and send them")
+    a.set_defaults(func=cmd_alerts_retry)
+    a = asub.add_parser("send-test", parents=[common, rules_opt], help="send a test mail with the rules' SMTP settings")
+    a.add_argument("address")
+    a.set_defaults(func=cmd_alerts_send_test)
+
+    p = sub.add_parser("rules", help="alert rules")
+    rsub = p.add_subparsers(dest="rules_command", required=True)
+    r = rsub.add_parser("check", parents=[common], help="validate a rules file; show what each rule matches in the archive")
+    r.add_argument("file", metavar="FILE")
+    r.add_argument("--since", help="only events since a duration back (7d) or an ISO date/time")
+    r.add_argument("--limit", type=int, default=20000, help="newest events examined (default 20000)")
+    r.add_argument("--examples", type=int, default=3, help="examples shown per rule (default 3)")
+    r.set_defaults(func=cmd_rules_check)
     return parser
 
 
