@@ -26,10 +26,11 @@ Index (created by migration 0003, maintained by the database itself — writers 
       published_at, each with removed_at and portal_id — let the search rank and sort matches without reading
       the large article rows.
     * PostgreSQL: SQL functions ``pw_fold(text)`` (IMMUTABLE: NFD, combining marks stripped, đ/Đ → d, lower —
-      equal to Python's ``fold`` up to white space) and ``pw_search_tsv(title, summary, body)``; a column
-      ``articles.search_tsv`` (``to_tsvector('simple', …)``, weights A/B/C for title/summary/body) set by a
-      BEFORE INSERT / BEFORE UPDATE OF title, summary, body_text trigger (only when the text changed), and a
-      GIN index on it. No extension (unaccent, pg_trgm) is needed.
+      equal to Python's ``fold`` up to white space) and ``pw_search_tsv(…)``; a column ``articles.search_tsv``
+      (``to_tsvector('simple', …)``: the meta lexemes above with weight D, then title/summary/body with
+      weights A/B/C; text terms are queried as ``'word':ABC``, filters as ``'s7':D``) set by a BEFORE INSERT /
+      BEFORE UPDATE OF the indexed columns trigger (only when one really changed), and a GIN index on it. No
+      extension (unaccent, pg_trgm) is needed.
 
 Query language
     Every word must match (AND). Text in double quotes (also “…”) is a phrase; a word made of several tokens
@@ -186,13 +187,14 @@ class ParsedQuery:
         terms = " AND ".join('"' + " ".join(t.tokens) + '"' for t in self.terms)
         return " AND ".join(["{title summary body} : (" + terms + ")", *extra])
 
-    def tsquery(self) -> str:
-        """The ``to_tsquery('simple', …)`` text: quoted lexemes joined by & (terms) and <-> (phrases)."""
+    def tsquery(self, extra: list[str] = ()) -> str:
+        """The ``to_tsquery('simple', …)`` text: quoted lexemes of the text (weights A/B/C) joined by & (terms)
+        and <-> (phrases), and the filters' own conditions on the meta lexemes (weight D)."""
         parts = []
         for term in self.terms:
-            lexemes = [f"'{tok}'" for tok in term.tokens]  # tokens are letters and digits only: no quote inside
+            lexemes = [f"'{tok}':ABC" for tok in term.tokens]  # letters and digits only: no quote inside
             parts.append(lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")")
-        return " & ".join(parts)
+        return " & ".join([*parts, *extra])
 
     @property
     def accented_terms(self) -> list[Term]:
@@ -331,6 +333,7 @@ def _document_number(value: str) -> str:
 class _Filters:
     where: list                                   # SQL conditions on articles (exact; both engines)
     fts: list[str] = field(default_factory=list)  # SQLite: FTS5 conditions implied by them (index-side pruning)
+    pg: list[str] = field(default_factory=list)   # PostgreSQL: the same as tsquery conditions on meta lexemes
     by_ids: bool = False                          # few candidates (a document's mentions): test each one
 
 
@@ -358,7 +361,7 @@ def _filters(session: Session, *, site=None, date_from=None, date_to=None, categ
              doc_number=None, include_removed=False) -> _Filters:
     a = Article.__table__.c
     result = _Filters([])
-    where, fts = result.where, result.fts
+    where, fts, pg = result.where, result.fts, result.pg
     if not include_removed:
         where.append(a.removed_at.is_(None))
     if site:
@@ -367,6 +370,7 @@ def _filters(session: Session, *, site=None, date_from=None, date_to=None, categ
             raise QueryError(f"no portal {site!r} in the archive")
         where.append(a.portal_id == portal_id)
         fts.append(f'{{meta}} : "s{portal_id}"')
+        pg.append(f"'s{portal_id}':D")
     if date_from is not None:
         where.append(a.published_at >= _start_of(date_from))
     if date_to is not None:
@@ -374,7 +378,7 @@ def _filters(session: Session, *, site=None, date_from=None, date_to=None, categ
             where.append(a.published_at <= _start_of(date_to))
         else:  # the whole day
             where.append(a.published_at < _start_of(date_to + timedelta(days=1)))
-    if (date_from is not None or date_to is not None) and _dialect(session) == "sqlite":
+    if date_from is not None or date_to is not None:
         low, high = _date_bounds(session)
         if low is not None:
             first = low.astimezone(VN_TZ).date()
@@ -385,16 +389,14 @@ def _filters(session: Session, *, site=None, date_from=None, date_to=None, categ
                 last = min(last, date_to.astimezone(VN_TZ).date() if isinstance(date_to, datetime) else date_to)
             months = _vn_months(first, last) or ["none"]  # an empty range matches nothing
             fts.append("{meta} : (" + " OR ".join(f'"{t}"' for t in months) + ")")
+            pg.append("(" + " | ".join(f"'{t}':D" for t in months) + ")")
     if category:
         # The category's words, folded, as a phrase: "tin noi bat" finds "Tin nổi bật" (and "Tin nổi bật 2024").
         words = tokens(category)
         if not words:
             raise QueryError(f"no letters or digits in the category {category!r}")
-        if _dialect(session) == "sqlite":
-            fts.append('{meta} : "' + " ".join("c" + w for w in words) + '"')
-        else:
-            padded = func.concat(" ", func.regexp_replace(func.pw_fold(a.category), "[^[:alnum:]]+", " ", "g"), " ")
-            where.append(padded.like("% " + " ".join(words) + " %"))
+        fts.append('{meta} : "' + " ".join("c" + w for w in words) + '"')
+        pg.append("(" + " <-> ".join(f"'c{w}':D" for w in words) + ")")
     if doc_type or doc_number:
         d, m = Document.__table__.c, DocumentMention.__table__.c
         conds = []
@@ -537,8 +539,9 @@ def _dialect(session: Session) -> str:
 _FTS = table(FTS_TABLE, column("rowid"))
 
 
-def _tsquery(query: ParsedQuery):
-    return func.to_tsquery(literal_column("'simple'"), bindparam(None, query.tsquery(), type_=String))
+def _tsquery(query: ParsedQuery, filters: _Filters | None = None):
+    expression = query.tsquery(filters.pg if filters else [])
+    return func.to_tsquery(literal_column("'simple'"), bindparam(None, expression, type_=String))
 
 
 def _match_condition(dialect: str, query: ParsedQuery, filters: _Filters | None = None, column=FTS_TABLE):
@@ -546,7 +549,7 @@ def _match_condition(dialect: str, query: ParsedQuery, filters: _Filters | None 
         expression = query.fts5(filters.fts if filters else [])
         return literal_column(column).op("MATCH")(bindparam(None, expression, type_=String))
     if dialect == "postgresql":
-        return literal_column("articles.search_tsv").op("@@")(_tsquery(query))
+        return literal_column("articles.search_tsv").op("@@")(_tsquery(query, filters))
     raise QueryError(f"search is not available on {dialect}")
 
 
@@ -655,7 +658,7 @@ def _by_date(session: Session, dialect: str, query: ParsedQuery, filters: _Filte
     """
     a = Article.__table__.c
     if dialect != "sqlite":
-        stmt = (select(a.id).where(_match_condition(dialect, query), *filters.where)
+        stmt = (select(a.id).where(_match_condition(dialect, query, filters), *filters.where)
                 .order_by(a.published_at.desc().nulls_last(), a.id.desc()).limit(limit).offset(offset))
         return list(session.scalars(stmt))
     if filters.by_ids:
@@ -775,27 +778,41 @@ PG_CREATE = (
     f"""CREATE FUNCTION pw_fold(value text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT lower(translate(regexp_replace(normalize(value, NFD), '{_PG_MARKS}', '', 'g'), '{_PG_FROM}', 'dddd')) $$""",
-    """CREATE FUNCTION pw_search_tsv(title text, summary text, body text) RETURNS tsvector
+    # meta lexemes first (weight D; positions stay low, so the category phrase keeps its adjacency), then the
+    # folded text with weights A/B/C: "s<portal id> y<year> m<yearmonth> c<category word>…", Vietnam time.
+    """CREATE FUNCTION pw_search_tsv(title text, summary text, body text, category text, portal_id integer,
+                              published_at timestamp) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT
+  to_tsvector('simple', 's' || portal_id
+    || coalesce(' y' || extract(year from published_at + interval '7 hours')::int
+                || ' m' || (extract(year from published_at + interval '7 hours')::int * 100
+                            + extract(month from published_at + interval '7 hours')::int), '')
+    || coalesce(regexp_replace(' ' || regexp_replace(pw_fold(category), '[^[:alnum:]]+', ' ', 'g'),
+                               ' ([[:alnum:]])', ' c\\1', 'g'), '')) ||
   setweight(to_tsvector('simple', regexp_replace(coalesce(pw_fold(title), ''), '[^[:alnum:]]+', ' ', 'g')), 'A') ||
   setweight(to_tsvector('simple', regexp_replace(coalesce(pw_fold(summary), ''), '[^[:alnum:]]+', ' ', 'g')), 'B') ||
   setweight(to_tsvector('simple', regexp_replace(coalesce(pw_fold(body), ''), '[^[:alnum:]]+', ' ', 'g')), 'C') $$""",
     """CREATE FUNCTION pw_articles_search_tsv() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT
 AS $$ BEGIN
-  NEW.search_tsv := pw_search_tsv(NEW.title, NEW.summary, NEW.body_text);
+  NEW.search_tsv := pw_search_tsv(NEW.title, NEW.summary, NEW.body_text, NEW.category, NEW.portal_id,
+                                  NEW.published_at);
   RETURN NEW;
 END $$""",
     "ALTER TABLE articles ADD COLUMN search_tsv tsvector",
     """CREATE TRIGGER articles_search_tsv_insert BEFORE INSERT ON articles
 FOR EACH ROW EXECUTE FUNCTION pw_articles_search_tsv()""",
-    """CREATE TRIGGER articles_search_tsv_update BEFORE UPDATE OF title, summary, body_text ON articles
+    """CREATE TRIGGER articles_search_tsv_update
+BEFORE UPDATE OF title, summary, body_text, category, portal_id, published_at ON articles
 FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.summary IS DISTINCT FROM NEW.summary
-                   OR OLD.body_text IS DISTINCT FROM NEW.body_text)
+                   OR OLD.body_text IS DISTINCT FROM NEW.body_text OR OLD.category IS DISTINCT FROM NEW.category
+                   OR OLD.portal_id IS DISTINCT FROM NEW.portal_id
+                   OR OLD.published_at IS DISTINCT FROM NEW.published_at)
 EXECUTE FUNCTION pw_articles_search_tsv()""",
 )
-PG_FILL = "UPDATE articles SET search_tsv = pw_search_tsv(title, summary, body_text)"
+PG_FILL = ("UPDATE articles SET search_tsv = "
+           "pw_search_tsv(title, summary, body_text, category, portal_id, published_at)")
 PG_INDEX = "CREATE INDEX ix_articles_search_tsv ON articles USING gin (search_tsv)"
 PG_DROP = (
     "DROP TRIGGER IF EXISTS articles_search_tsv_update ON articles",
@@ -803,7 +820,8 @@ PG_DROP = (
     "DROP INDEX IF EXISTS ix_articles_search_tsv",
     "ALTER TABLE articles DROP COLUMN IF EXISTS search_tsv",
     "DROP FUNCTION IF EXISTS pw_articles_search_tsv()",
-    "DROP FUNCTION IF EXISTS pw_search_tsv(text, text, text)",
+    "DROP FUNCTION IF EXISTS pw_search_tsv(text, text, text, text, integer, timestamp)",
+    "DROP FUNCTION IF EXISTS pw_search_tsv(text, text, text)",  # the first draft of 0003
     "DROP FUNCTION IF EXISTS pw_fold(text)",
 )
 

@@ -111,9 +111,53 @@ def cmd_demo(args) -> int:
         if e.kind == "edited":
             detail += f"  changed: {', '.join(e.payload['changes'])}"
         console.print(f"  {e.kind:<16} {detail[:110]}", soft_wrap=True, highlight=False)
+    _demo_alerts(url, first_events + later_events)
     console.print(f"Archive: {describe(url)}", soft_wrap=True, highlight=False)
-    console.print('Try: portalwatch search "Bắc Từ Liêm" --json · portalwatch events --kind new_document')
+    console.print('Try: portalwatch search "Bắc Từ Liêm" --json · portalwatch events --kind new_document · '
+                  'portalwatch alerts list')
     return _report_failures(outcomes + later)
+
+
+def _demo_alerts(url: str, events) -> None:
+    """The demo's alerts: the shipped default rules, delivered over SMTP to a sink the demo starts on 127.0.0.1."""
+    import mailbox
+    from dataclasses import replace
+    from datetime import timedelta
+    from email import message_from_bytes, policy
+
+    from db.engine import default_archive_path
+    from db.models import utcnow
+    from monitor import alerts
+    from monitor.mailer import SmtpSink
+    from monitor.rules import load_rules
+
+    parsed = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    maildir = (Path(parsed).parent if parsed else default_archive_path().parent) / "demo-mail"
+    rules = load_rules(env={})  # the shipped rules, whatever the environment says
+    with SmtpSink(maildir) as sink:
+        rules = replace(rules, recipients=("ban.tuyen.giao@example.vn",),
+                        smtp=replace(rules.smtp, host="127.0.0.1", port=sink.port, security="plain", username=""))
+        Session = session_factory(url)
+        queued = alerts.enqueue(Session, rules, event_ids=[e.id for e in events])
+        now = utcnow()
+        immediate = alerts.deliver(Session, rules, now=now)
+        # The alert clock jumps to the next 07:00 (Asia/Ho_Chi_Minh): the daily digest goes out too.
+        digest_at = rules.rules[-1].next_digest(now)
+        digest = alerts.deliver(Session, rules, now=digest_at + timedelta(seconds=1))
+    console.print(f"\nAlerts (shipped default rules): {queued} queued; {immediate.messages} immediate mail(s) and, "
+                  f"at {digest_at:%d/%m %H:%M}, {digest.messages} digest, sent over SMTP to a local sink on 127.0.0.1",
+                  soft_wrap=True, highlight=False)
+    console.print(f"Mail folder (Maildir, readable with mutt -f or any mail client): {maildir}", soft_wrap=True,
+                  highlight=False)
+    for error in dict.fromkeys(immediate.errors + digest.errors):
+        err.print(f"  alert not sent: {error}", soft_wrap=True, highlight=False, markup=False)
+    for message in mailbox.Maildir(str(maildir), create=False):
+        mail = message_from_bytes(message.as_bytes(), policy=policy.default)
+        if "23-NQ/TU" in str(mail["Subject"]):
+            text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+            console.print(f"\nSubject: {mail['Subject']}\nTo: {mail['To']}\nMessage-ID: {mail['Message-ID']}\n\n{text}",
+                          soft_wrap=True, highlight=False, markup=False)
+            break
 
 
 def cmd_crawl(args) -> int:

@@ -206,7 +206,8 @@ class Detector:
     def staleness(self, portal: Portal, run: CrawlRun) -> None:
         newest = self.session.scalar(select(Article).where(Article.portal_id == portal.id)
                                      .order_by(Article.first_seen_at.desc()).limit(1))
-        if newest is not None and newest.first_seen_at < self.now - self.settings.stale_after:
+        # Judged at the run's start: the run that finds an article never calls its portal stale.
+        if newest is not None and newest.first_seen_at < run.started_at - self.settings.stale_after:
             self.emit(f"source_stale:{portal.id}:{newest.id}", "source_stale", portal.id, run.finished_at or self.now,
                       last_new_article=_iso(newest.first_seen_at), title=newest.title, url=newest.url)
 

@@ -7,7 +7,10 @@
 - A lease row makes sure only one scheduler acts on an archive (monitor/lease.py).
 - Each crawl runs in its own process (monitor/crawling.py): a Twisted reactor cannot restart,
   so crawling inside the scheduler's process would die on the second run (scrapy#2941).
-- After each crawl, detection turns what the run wrote into events (monitor/detect.py).
+- After each crawl, detection turns what the run wrote into events (monitor/detect.py), and the
+  alert rules (monitor/rules.py, $PORTALWATCH_RULES or the shipped defaults) queue and send
+  alerts for them through the outbox (monitor/alerts.py). A one-minute job sends what becomes
+  due later: digests at their time, alerts held by quiet hours, retries after backoff.
 - SIGTERM/SIGINT stop the scheduler, ask running crawls to stop, and record them as cancelled.
 """
 from __future__ import annotations
@@ -41,22 +44,42 @@ class LeaseHeld(RuntimeError):
 
 
 def run_portal(db_url: str, site_key: str, config_path: str | None, base_url: str | None = None,
-               settings_json: str = "{}", mode: str = "incremental") -> None:
-    """One scheduled crawl of one portal, then detection. A module-level function: the job store pickles a reference."""
+               settings_json: str = "{}", mode: str = "incremental", rules_path: str | None = None) -> None:
+    """One scheduled crawl of one portal, then detection, then alerts. A module-level function: the job store pickles a reference."""
     config = load_config(config_path)
     site = get_site(site_key)
     if base_url:
         site = site.at(base_url)
     settings = json.loads(settings_json)
     crawling.crawl_sites(db_url, [site], settings=settings, mode=mode, crawl_settings=config.crawl)
-    detect_pending(session_factory(db_url), config.detection)
+    created = detect_pending(session_factory(db_url), config.detection)
+    send_alerts(db_url, [e.id for e in created], rules_path)
+
+
+def send_alerts(db_url: str, event_ids=None, rules_path: str | None = None) -> None:
+    """Queue alerts for these events (None: the catch-up window) and send what is due; never raises.
+
+    The outbox keeps whatever could not be sent; a broken rules file or mail server must not stop crawling.
+    """
+    from monitor import alerts
+
+    try:
+        report = alerts.process(db_url, event_ids, rules_path)
+    except Exception:
+        log.exception("alerts: queueing or delivery failed (the outbox keeps what was queued)")
+        return
+    if report and (report.sent or report.errors):
+        log.info("alerts: %d sent in %d message(s), %d to retry, %d failed", report.sent, report.messages,
+                 report.retrying, report.failed)
 
 
 class Monitor:
     def __init__(self, db_url: str, config_path: str | None = None, *, base_urls: dict[str, str] | None = None,
-                 crawl_settings: dict | None = None, lease_ttl: timedelta = timedelta(seconds=60)):
+                 crawl_settings: dict | None = None, lease_ttl: timedelta = timedelta(seconds=60),
+                 rules_path: str | None = None):
         self.db_url = db_url
         self.config_path = config_path
+        self.rules_path = rules_path
         self.config: Config = load_config(config_path)
         self.base_urls = base_urls or {}
         self.crawl_settings = crawl_settings or {}
@@ -92,7 +115,10 @@ class Monitor:
         for site in self.config.sites:
             schedule = self.config.schedule_for(site)
             self.scheduler.add_job(run_portal, schedule.trigger(), id=JOB_PREFIX + site, name=f"crawl {site}",
-                                   args=self._job_args(site), replace_existing=True)
+                                   args=self._job_args(site), kwargs={"rules_path": self.rules_path},
+                                   replace_existing=True)
+        self.scheduler.add_job(send_alerts, "interval", seconds=60, id="alerts", jobstore="process",
+                               args=[self.db_url, [], self.rules_path], replace_existing=True)
         self.scheduler.add_job(self._heartbeat, "interval", seconds=max(1, int(self.lease.ttl.total_seconds() / 3)),
                                id="lease-heartbeat", jobstore="process", replace_existing=True)
         self.scheduler.resume()
@@ -113,6 +139,7 @@ class Monitor:
         if closed:
             log.warning("closed %d crawl run(s) left open by a scheduler that stopped", closed)
         detect_pending(session_factory(self.db_url), self.config.detection)
+        send_alerts(self.db_url, None, self.rules_path)  # events a killed scheduler detected but never queued
 
     def _heartbeat(self) -> None:
         if not self.lease.renew():
@@ -122,7 +149,7 @@ class Monitor:
     def run_once(self, sites: list[str] | None = None, mode: str = "incremental") -> None:
         """Crawl the given portals (default: all configured) now, then detect — without the scheduler."""
         for site in sites or self.config.sites:
-            run_portal(*self._job_args(site), mode=mode)
+            run_portal(*self._job_args(site), mode=mode, rules_path=self.rules_path)
 
     def stop(self) -> None:
         if self.stopped.is_set():

@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, text, update
 
 from crawler.textnorm import fold
 from db import search as search_module
@@ -380,7 +380,7 @@ def test_upgrade_indexes_existing_articles_and_downgrade_removes_the_index(db_ur
         assert [h.article.external_id for h in search(session, "hoi dong dang").items] == ["e1"]
 
 
-def test_later_migrations_keep_the_index_maintained(db_url, request):
+def test_later_migrations_keep_the_index_maintained(db_url):
     """Going down to 0003 and back up must leave the triggers in place (on SQLite, a migration that rebuilds
     `articles` in batch mode must call db.search.install_sqlite_triggers afterwards)."""
     ids = seed(db_url)

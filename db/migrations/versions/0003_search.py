@@ -1,11 +1,12 @@
 """Full-text search index, maintained by the database (see db/search.py for the design).
 
-SQLite: a contentless FTS5 table ``article_fts`` over the folded title, summary and body, fed by triggers on
-``articles`` that call ``pw_fold`` (a Python function db.engine registers on every connection).
+SQLite: a contentless FTS5 table ``article_fts`` over the folded title, summary and body plus a meta column
+(portal, year, month, category words), fed by triggers on ``articles`` that call ``pw_fold`` / ``pw_tokens``
+(Python functions db.engine registers on every connection).
 PostgreSQL: functions ``pw_fold`` / ``pw_search_tsv``, a trigger-maintained ``articles.search_tsv`` column
-and its GIN index. Both: an index on ``articles.published_at`` for date-ordered results; on SQLite it and
-``ix_articles_search`` (keyed by id) also carry removed_at and portal_id, so ranking a window of matches and
-sorting matches by date never read the (large) article rows.
+(the same text and meta lexemes) and its GIN index. Both: an index on ``articles.published_at`` for
+date-ordered results; on SQLite it and ``ix_articles_search`` (keyed by id) also carry removed_at and
+portal_id, so ranking a window of matches and sorting matches by date never read the (large) article rows.
 
 Existing articles are indexed here. A later migration that rebuilds ``articles`` on SQLite (Alembic batch
 mode copies the table and drops the old one, and its triggers with it) must call
