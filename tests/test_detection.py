@@ -227,8 +227,8 @@ def test_cli_run_status_events_and_a_second_scheduler(tmp_path):
     try:
         for _ in range(100):
             status = json.loads(portalwatch("status", "--json", "--config", str(config), "--db", url).stdout)
-            if status["lease"] and status["lease"]["alive"]:
-                break
+            if status["lease"] and status["lease"]["alive"] and status["portals"][0]["next_run"]:
+                break  # the lease is taken first, the jobs are stored just after
             time.sleep(0.2)
         assert status["lease"]["alive"]
         assert status["portals"][0]["next_run"] is not None  # the persistent job store has the schedule
@@ -241,3 +241,18 @@ def test_cli_run_status_events_and_a_second_scheduler(tmp_path):
     assert first.returncode == 0, errors
     status = json.loads(portalwatch("status", "--json", "--config", str(config), "--db", url).stdout)
     assert status["lease"] is None  # released on the way out
+
+
+def test_a_layout_change_is_reported_as_extraction_degraded(make_monitor, replica):
+    monitor = make_monitor()
+    monitor.run_once()
+    monitor.run_once()  # a run whose coverage is the reference: views on every article page
+    start = last_id(monitor)
+    # The portal drops the "Lượt xem:" label from its template: every page still loads, views vanish.
+    replica.set_fault("caugiay", Fault(path=r"\.htm$", rewrite=("Lượt xem: ", "")))
+    monitor.run_once()
+    degraded = [e for e in events(monitor, start) if e.kind == "extraction_degraded"]
+    assert len(degraded) == 1
+    assert set(degraded[0].payload["fields"]) == {"views"}
+    assert degraded[0].payload["fields"]["views"]["coverage"] == 0.0
+    assert [e for e in events(monitor, start) if e.kind in ("edited", "source_down")] == []

@@ -80,6 +80,7 @@ class Fault:
     truncate: bool = False         # send only the first half of the page (broken HTML)
     path: str | None = None        # regex searched in the request path; None = every request
     remaining: int | None = None   # number of requests affected; None = until cleared
+    rewrite: tuple[str, str] | None = None  # replace text in the page: a template change (a "redesign")
 
 
 @dataclass
@@ -366,6 +367,8 @@ class _Handler(BaseHTTPRequestHandler):
                 status, ctype, body = fault.status, "text/html; charset=utf-8", b"<html><body><h1>Service Unavailable</h1></body></html>"
             else:
                 status, ctype, body = replica.render(portal, self.path)
+                if fault and fault.rewrite:
+                    body = body.replace(fault.rewrite[0].encode(), fault.rewrite[1].encode())
                 if fault and fault.truncate:
                     body = body[: len(body) // 2]
             # Conditional GET, as many portal front-ends do: an ETag of the page's bytes (so a moved
