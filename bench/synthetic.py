@@ -33,6 +33,7 @@ import os
 import random
 import sys
 import time
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -100,6 +101,23 @@ BACKFILL_END = datetime(2025, 7, 1, tzinfo=timezone.utc)
 END = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 
+_SEED_NUMBERS = frozenset({23, 27, 29, 30, 32, 42, 43, 45})  # as the replica: templates never cite the seed's
+
+
+def _fill(template: str, rnd: random.Random, unit: str, when: datetime, topics: list[str]) -> str:
+    """The replica's template filling (crawler/replica/content.py, 2026-11-28), frozen here so the synthetic
+    archive stays the same when the replica changes."""
+    day = (when - timedelta(days=rnd.randint(1, 20))).strftime("%d/%m/%Y")
+    topic, n, n2 = rnd.choice(topics), rnd.randint(12, 480), rnd.randint(10, 60)  # the replica's draw order
+    values = dict(
+        unit=unit, Unit=unit[0].upper() + unit[1:], topic=topic, n=n,
+        n2=n2 + 40 if n2 in _SEED_NUMBERS else n2, k=rnd.randint(2, 12), m=rnd.randint(3, 40),
+        pct=rnd.randint(85, 120), money=f"{rnd.randint(120, 9800):,}".replace(",", "."), day=day, month=when.month,
+        year=when.year,
+    )
+    return unicodedata.normalize("NFC", template.format(**values))
+
+
 def document_table() -> list[tuple]:
     """Every citable document: (id, canonical, system, type, type_name, number, year, issuer, sentence key)."""
     docs = []
@@ -130,9 +148,9 @@ class Generator:
         when = datetime(2025, 1, 1)
         self.pool = {}  # per unit: a list of sentences mentioning it
         for p, unit in enumerate(self.units):
-            self.pool[p] = list(dict.fromkeys(replica._fill(rnd.choice(templates), rnd, unit, when, topics)
+            self.pool[p] = list(dict.fromkeys(_fill(rnd.choice(templates), rnd, unit, when, topics)
                                               for _ in range(300)))
-        self.generic = list(dict.fromkeys(replica._fill(rnd.choice(templates), rnd, rnd.choice(self.units), when, topics)
+        self.generic = list(dict.fromkeys(_fill(rnd.choice(templates), rnd, rnd.choice(self.units), when, topics)
                                           for _ in range(6000)))
         self.titles = replica.TITLES + replica.POLICE_TITLES
         self.topics = topics
@@ -163,7 +181,7 @@ class Generator:
             portal, published = self.placement(i, rnd)
             unit = self.units[portal]
             topic = rnd.choice(self.topics)
-            title = replica._fill(rnd.choice(self.titles), rnd, unit, published, self.topics)
+            title = _fill(rnd.choice(self.titles), rnd, unit, published, self.topics)
             own = self.pool[portal]
             sentences = rnd.sample(own, rnd.randint(7, 11)) + rnd.sample(self.generic, rnd.randint(3, 7))
             cited = []

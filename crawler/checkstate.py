@@ -20,7 +20,7 @@ from db.schema import upgrade
 
 # Custom signals the spider sends; the extension below records them.
 article_checked = object()   # kwargs: external_id, status (200/304/404/410), etag, last_modified, published_at
-listing_seen = object()      # kwargs: external_ids (those a listing page linked to)
+listing_seen = object()      # kwargs: root (the listing's first page), depth, external_ids (in page order)
 
 DEFAULT_REFETCH = ((timedelta(days=1), timedelta(hours=1)), (timedelta(days=30), timedelta(days=1)), (None, timedelta(days=7)))
 
@@ -71,6 +71,7 @@ class CheckStateRecorder:
         self.rules = refetch_rules(crawler.settings.get("PORTALWATCH_REFETCH"))
         self.checks: list[dict] = []
         self.listed: set[str] = set()
+        self.bottom: dict[str, tuple[int, str]] = {}  # listing root → (deepest page walked, its last article)
         self.started = datetime.now(timezone.utc)
 
     @classmethod
@@ -85,8 +86,10 @@ class CheckStateRecorder:
         check["at"] = datetime.now(timezone.utc)
         self.checks.append(check)
 
-    def on_listing(self, external_ids):
+    def on_listing(self, root, depth, external_ids):
         self.listed.update(external_ids)
+        if external_ids and depth >= self.bottom.get(root, (0, ""))[0]:
+            self.bottom[root] = (depth, external_ids[-1])
 
     def spider_closed(self, spider, reason):
         if not self.checks and not self.listed:
@@ -96,7 +99,7 @@ class CheckStateRecorder:
             portal_id = session.scalar(select(Portal.id).where(Portal.key == spider.site.key))
             if portal_id is None:
                 return
-            ids = {c["external_id"] for c in self.checks} | self.listed
+            ids = {c["external_id"] for c in self.checks} | self.listed | {last for _, last in self.bottom.values()}
             articles = {a.external_id: a for a in session.scalars(
                 select(Article).where(Article.portal_id == portal_id, Article.external_id.in_(ids)))}
             for check in self.checks:
@@ -115,17 +118,25 @@ class CheckStateRecorder:
                 self._listing_presence(session, portal_id, articles)
 
     def _listing_presence(self, session, portal_id: int, articles: dict) -> None:
-        """Articles inside the walked listing window but not on it count a miss (reordering costs none)."""
-        listed = [articles[i] for i in self.listed if i in articles]
-        for article in listed:
-            article.last_listed_at = self.started
-            article.listing_misses = 0
-        dated = [a.published_at for a in listed if a.published_at is not None]
-        if not dated:
-            return
-        oldest = min(dated)
+        """Articles inside every walked listing's window but on none of them count a miss.
+
+        A listing's window ends at the last article of the deepest page walked (listings are in
+        date order below any pinned article); the portal's window is the shallowest of them, so
+        an article is only missed where its own listing was surely walked, and a reordered or
+        pinned listing costs nothing.
+        """
+        for external_id in self.listed:
+            if (article := articles.get(external_id)) is not None:
+                article.last_listed_at = self.started
+                article.listing_misses = 0
+        bottoms = [articles[last].published_at for _, last in self.bottom.values()
+                   if last in articles and articles[last].published_at is not None]
+        if len(bottoms) != len(self.bottom) or not bottoms:
+            return  # a listing whose window cannot be dated: judge nothing this run
+        floor = max(bottoms)
         session.execute(
             update(Article).where(
-                Article.portal_id == portal_id, Article.published_at >= oldest, Article.removed_at.is_(None),
-                Article.external_id.not_in(self.listed), Article.first_seen_at < self.started)
+                Article.portal_id == portal_id, Article.published_at >= floor, Article.removed_at.is_(None),
+                Article.external_id.not_in(self.listed), Article.last_listed_at.is_not(None),
+                Article.first_seen_at < self.started)
             .values(listing_misses=Article.listing_misses + 1))

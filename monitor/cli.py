@@ -383,9 +383,16 @@ def cmd_run(args) -> int:
             clock = _start_replica_clock(replica, args.replica_speed)
     try:
         monitor = Monitor(url, args.config, base_urls=base_urls, crawl_settings=settings)
-        if args.once:
-            monitor.run_once()
-            return 0
+        while args.once:
+            try:
+                monitor.run_once_leased()
+                return 0
+            except LeaseHeld as exc:
+                if not args.wait:
+                    err.print(f"[red]{exc}[/red]\n(use --wait to wait for it)")
+                    return 3
+                err.print(f"{exc}; waiting…")
+                time.sleep(2)
         while True:
             try:
                 err.print(f"scheduler on {describe(url)}: {len(monitor.config.sites)} portal(s); Ctrl-C or SIGTERM stops")

@@ -108,6 +108,7 @@ class Config:
     site_schedules: dict = field(default_factory=dict)
     crawl: CrawlSettings = CrawlSettings()
     detection: DetectionSettings = DetectionSettings()
+    lease_ttl: timedelta = timedelta(seconds=60)  # how long a silent scheduler keeps the archive
     source: str = "(built-in defaults)"
 
     def schedule_for(self, site: str) -> Schedule:
@@ -163,7 +164,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         return kind(value)
 
     def schedule(value, dotted, base: Schedule) -> Schedule:
-        table(value, dotted, {"interval", "cron", "jitter", "sites", "site"})
+        table(value, dotted, {"interval", "cron", "jitter", "sites", "site", "lease_ttl"})
         interval = duration(value["interval"], f"{dotted}.interval") if "interval" in value else base.interval
         cron = value.get("cron", None if "interval" in value else base.cron)
         if cron is not None:
@@ -223,8 +224,9 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         stale_after=duration(d["stale_after"], "detection.stale_after") if "stale_after" in d else base.stale_after,
         coverage_floors={k: number(v, f"detection.coverage_floors.{k}") for k, v in floors.items()},
     )
+    lease_ttl = duration(sched["lease_ttl"], "schedule.lease_ttl") if "lease_ttl" in sched else Config.lease_ttl
     return Config(sites=tuple(sites), default_schedule=default, site_schedules=per_site, crawl=crawl,
-                  detection=detection, source=source)
+                  detection=detection, lease_ttl=lease_ttl, source=source)
 
 
 def load_config(path: str | None = None) -> Config:

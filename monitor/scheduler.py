@@ -19,7 +19,7 @@ import json
 import logging
 import signal
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -75,7 +75,7 @@ def send_alerts(db_url: str, event_ids=None, rules_path: str | None = None) -> N
 
 class Monitor:
     def __init__(self, db_url: str, config_path: str | None = None, *, base_urls: dict[str, str] | None = None,
-                 crawl_settings: dict | None = None, lease_ttl: timedelta = timedelta(seconds=60),
+                 crawl_settings: dict | None = None, lease_ttl: timedelta | None = None,
                  rules_path: str | None = None):
         self.db_url = db_url
         self.config_path = config_path
@@ -84,7 +84,7 @@ class Monitor:
         self.base_urls = base_urls or {}
         self.crawl_settings = crawl_settings or {}
         upgrade(db_url)
-        self.lease = Lease(session_factory(db_url), ttl=lease_ttl)
+        self.lease = Lease(session_factory(db_url), ttl=lease_ttl or self.config.lease_ttl)
         self.scheduler: BackgroundScheduler | None = None
         self.stopped = threading.Event()
 
@@ -108,17 +108,22 @@ class Monitor:
             timezone=VN_TZ,
         )
         self.scheduler.start(paused=True)
+        existing = {job.id: job for job in self.scheduler.get_jobs()}
         wanted = {JOB_PREFIX + site for site in self.config.sites}
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+        for job_id, job in existing.items():
+            if job_id.startswith(JOB_PREFIX) and job_id not in wanted:
                 job.remove()  # a portal dropped from the configuration
         for site in self.config.sites:
-            schedule = self.config.schedule_for(site)
-            self.scheduler.add_job(run_portal, schedule.trigger(), id=JOB_PREFIX + site, name=f"crawl {site}",
-                                   args=self._job_args(site), kwargs={"rules_path": self.rules_path},
-                                   replace_existing=True)
-        self.scheduler.add_job(send_alerts, "interval", seconds=60, id="alerts", jobstore="process",
-                               args=[self.db_url, [], self.rules_path], replace_existing=True)
+            job_id, trigger = JOB_PREFIX + site, self.config.schedule_for(site).trigger()
+            if job_id in existing:
+                # Keep the stored next run (a run missed during downtime fires once, by misfire
+                # handling); take a changed schedule or arguments from the configuration.
+                if str(existing[job_id].trigger) != str(trigger):
+                    self.scheduler.reschedule_job(job_id, trigger=trigger)
+                self.scheduler.modify_job(job_id, args=self._job_args(site))
+            else:  # a portal new to this archive: crawl it now, then on its schedule
+                self.scheduler.add_job(run_portal, trigger, id=job_id, name=f"crawl {site}", args=self._job_args(site),
+                                       next_run_time=datetime.now(VN_TZ))
         self.scheduler.add_job(self._heartbeat, "interval", seconds=max(1, int(self.lease.ttl.total_seconds() / 3)),
                                id="lease-heartbeat", jobstore="process", replace_existing=True)
         self.scheduler.resume()
@@ -150,6 +155,17 @@ class Monitor:
         """Crawl the given portals (default: all configured) now, then detect — without the scheduler."""
         for site in sites or self.config.sites:
             run_portal(*self._job_args(site), mode=mode, rules_path=self.rules_path)
+
+    def run_once_leased(self) -> None:
+        """`portalwatch run --once`: a one-shot scheduler, so it holds the lease and closes what a killed one left."""
+        if not self.lease.acquire():
+            holder = self.lease.current()
+            raise LeaseHeld(f"another scheduler holds this archive's lease: {holder.holder}")
+        try:
+            self._close_interrupted_runs()
+            self.run_once()
+        finally:
+            self.lease.release()
 
     def stop(self) -> None:
         if self.stopped.is_set():

@@ -256,3 +256,72 @@ def test_a_layout_change_is_reported_as_extraction_degraded(make_monitor, replic
     assert set(degraded[0].payload["fields"]) == {"views"}
     assert degraded[0].payload["fields"]["views"]["coverage"] == 0.0
     assert [e for e in events(monitor, start) if e.kind in ("edited", "source_down")] == []
+
+
+def test_a_reordered_listing_is_silent(make_monitor, replica):
+    monitor = make_monitor()
+    monitor.run_once()
+    monitor.run_once()
+    start = last_id(monitor)
+    old = replica.listed("caugiay", "tin-tuc-su-kien")[-1]  # from the last page
+    replica.pin("caugiay", old.external_id)  # now first on page 1: the listing is reordered, no page changed
+    for _ in range(4):
+        monitor.run_once()
+    assert events(monitor, start) == []
+
+
+def test_an_article_gone_from_its_listing_for_three_runs_is_removed(make_monitor, replica):
+    monitor = make_monitor()
+    monitor.run_once()
+    target = replica.listed("caugiay", "tin-tuc-su-kien")[1]
+    replica.unlist("caugiay", target.external_id)  # its page still answers 200
+    start = last_id(monitor)
+    for expected in ([], [], ["removed"]):
+        monitor.run_once()
+        assert [e.kind for e in events(monitor, start)] == expected
+    removed = events(monitor, start)[0]
+    assert removed.payload["external_id"] == target.external_id and "listing" in removed.payload["reason"]
+    monitor.run_once()
+    assert [e.kind for e in events(monitor, start)] == ["removed"]  # not restored by its still-online page
+
+
+def test_a_scheduler_killed_mid_crawl_then_restarted_loses_and_doubles_nothing(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sqlalchemy import func
+
+    from db.models import Article, CrawlRun
+    from tests.test_cli import portalwatch
+
+    url = sqlite_url(tmp_path)
+    config = tmp_path / "portalwatch.toml"
+    config.write_text('[schedule]\ninterval = "1h"\njitter = "1s"\nlease_ttl = "3s"\nsites = ["caugiay", "hoangliet"]\n',
+                      encoding="utf-8")
+    first = subprocess.Popen([sys.executable, "-m", "monitor.cli", "run", "--replica", "--config", str(config), "--db", url],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    Session = session_factory(url)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # until the first scheduled crawl has stored articles
+            try:
+                with Session() as session:
+                    if session.scalar(select(func.count()).select_from(Article)):
+                        break
+            except Exception:  # the archive is still being created
+                pass
+            time.sleep(0.05)
+        first.send_signal(signal.SIGKILL)  # no clean shutdown: the lease stays, the run stays open
+    finally:
+        first.wait(timeout=30)
+    again = portalwatch("run", "--replica", "--once", "--wait", "--config", str(config), "--db", url)
+    assert again.returncode == 0, again.stderr
+    with Session() as session:
+        articles = session.scalar(select(func.count()).select_from(Article))
+        keys = session.scalars(select(Event.key).where(Event.kind == "new_article")).all()
+        open_runs = session.scalars(select(CrawlRun).where(CrawlRun.status.in_(("queued", "running")))).all()
+    assert articles and len(keys) == len(set(keys)) == articles  # every article announced exactly once
+    assert open_runs == []  # the killed scheduler's run was closed, and detection read what it stored

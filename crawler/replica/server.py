@@ -106,6 +106,8 @@ class ReplicaPortal:
         self.family.assign_ids(self, self.articles)
         self.by_id = {a.external_id: a for a in self.articles}
         self.faults: list[Fault] = []
+        self.pinned: list[str] = []      # shown first on their listing, out of date order (a featured article)
+        self.unlisted: set[str] = set()  # still served, no longer linked from listings
         self.robots = self.family.robots
         self.stats = PortalStats()
         self.server: ThreadingHTTPServer | None = None
@@ -178,6 +180,23 @@ class Replica:
             a for a in reversed(self.portals[site].articles)
             if a.published <= now and not a.removed and (category is None or a.category == category)
         ]
+
+    def listed(self, site: str, category: str | None = None) -> list[ReplicaArticle]:
+        """What a listing shows: visible articles, pinned ones first, unlisted ones left out."""
+        portal = self.portals[site]
+        shown = [a for a in self.visible(site, category) if a.external_id not in portal.unlisted]
+        pinned = [a for key in portal.pinned for a in shown if a.external_id == key]
+        return pinned + [a for a in shown if a.external_id not in portal.pinned]
+
+    def pin(self, site: str, external_id: str) -> None:
+        """Move an article to the top of its listing (the listing is reordered; no page changes)."""
+        with self._lock:
+            self.portals[site].pinned.insert(0, external_id)
+
+    def unlist(self, site: str, external_id: str) -> None:
+        """Take an article off its listings while its page stays online."""
+        with self._lock:
+            self.portals[site].unlisted.add(external_id)
 
     def article(self, site: str, external_id: str) -> ReplicaArticle:
         return self.portals[site].by_id[external_id]
@@ -297,7 +316,7 @@ class Replica:
                     status, template, context = 200, f"{family.name}/article.html", self._article_context(portal, article)
             elif kind == "listing":
                 category, page = route[1]
-                items = self.visible(portal.key, category)
+                items = self.listed(portal.key, category)
                 pages = page_count(len(items), family.page_size)
                 if 1 <= page <= pages or (family.empty_pages_ok and page >= 1):
                     start = (page - 1) * family.page_size

@@ -57,9 +57,9 @@ class PortalSpider(scrapy.Spider):
                                      headers=headers, meta={"handle_httpstatus_list": RECHECK_STATUSES},
                                      cb_kwargs={"url": known.url, "listing_category": known.category})
         for url in self.site.listing_urls():
-            yield scrapy.Request(url, self.parse_listing, errback=self.on_error, cb_kwargs={"depth": 1})
+            yield scrapy.Request(url, self.parse_listing, errback=self.on_error, cb_kwargs={"depth": 1, "root": url})
 
-    def parse_listing(self, response, depth: int, category: str = "", known_pages: int = 0):
+    def parse_listing(self, response, depth: int, category: str = "", known_pages: int = 0, root: str = ""):
         self.crawler.stats.inc_value("portalwatch/listing_pages")
         articles, next_pages = self.profile.parse_listing(response.selector, response.url)
         category = self.profile.category_of_listing(response.selector) or category  # API pages carry none
@@ -67,7 +67,7 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("portalwatch/empty_listings")
             self.logger.warning("listing page has no article links: %s", response.url)
         ids = {self.profile.article_id(url): url for url in articles}
-        self.crawler.signals.send_catch_log(listing_seen, external_ids=set(ids))
+        self.crawler.signals.send_catch_log(listing_seen, root=root or response.url, depth=depth, external_ids=list(ids))
         fresh = [url for external_id, url in ids.items()
                  if self.mode == "full" or external_id not in self.known or self.known[external_id].removed_from_listing]
         for url in fresh:
@@ -81,7 +81,8 @@ class PortalSpider(scrapy.Spider):
         if depth < self.settings.getint("PORTALWATCH_MAX_LISTING_PAGES"):
             for url in next_pages:
                 yield response.follow(url, self.parse_listing, errback=self.on_error,
-                                      cb_kwargs={"depth": depth + 1, "category": category, "known_pages": known_pages})
+                                      cb_kwargs={"depth": depth + 1, "category": category, "known_pages": known_pages,
+                                                 "root": root or response.url})
 
     def parse_article(self, response, url: str, listing_category: str = ""):
         external_id = self.profile.article_id(url)

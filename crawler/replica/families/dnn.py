@@ -176,7 +176,7 @@ class DotNetNuke(Family):
             items = replica.visible(portal.key)
         else:
             category = self.category_of_module(portal, module)
-            items = replica.visible(portal.key, category) if category else []
+            items = replica.listed(portal.key, category) if category else []
         if keyword := nfc(params.get("txtkeyword", [""])[0]).strip().lower():
             items = [a for a in items if keyword in a.title.lower()]
         start = (max(page, 1) - 1) * self.page_size
