@@ -48,6 +48,19 @@ class CrawlOutcome:
         return self.status == "finished"
 
 
+def _stop_with_parent() -> None:
+    """In the crawl process (Linux): SIGTERM when the process that started it dies, even by SIGKILL.
+
+    Scrapy then closes the spider gracefully: the last batch is stored and the run recorded as
+    cancelled, instead of an orphan crawling on after its scheduler is gone.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def log_dir_for(db_url: str) -> Path:
     """Crawl logs sit beside a SQLite archive, else in the default data directory."""
     parsed = make_url(db_url)
@@ -120,7 +133,8 @@ def crawl_sites(
             for name, value in overrides.items():
                 command += ["-s", f"{name}={value}"]
             with open(outcome.log_path + ".stderr", "w") as stderr:  # the child keeps its own copy
-                process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+                process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                           stderr=stderr, preexec_fn=_stop_with_parent)
             running[outcome.run_id] = (process, outcome, time.monotonic())
         time.sleep(poll)
         _refresh(Session, outcomes)

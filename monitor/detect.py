@@ -60,7 +60,7 @@ class Detector:
         first_run = self.session.scalar(select(func.min(CrawlRun.id)).where(
             CrawlRun.portal_id == run.portal_id, CrawlRun.status == "finished")) == run.id
         self.source_health(run)
-        if run.status in ("finished", "cancelled"):  # what an interrupted crawl stored is real too
+        if run.status in FINAL:  # what a failed or interrupted crawl stored is real too
             self.new_articles(portal, start, end, baseline=first_run)
             self.new_documents(portal, start, end)
             self.edits(portal, start, end)
@@ -216,8 +216,11 @@ def detect_pending(session_factory, settings: DetectionSettings, now: datetime |
     """Detect on every ended run not yet detected, oldest first; each run in its own transaction."""
     created: list[Event] = []
     with session_factory() as session:
-        pending = session.scalars(select(CrawlRun.id).where(CrawlRun.status.in_(FINAL), CrawlRun.detected_at.is_(None))
-                                  .order_by(CrawlRun.id)).all()
+        # A run that ended after it was detected (closed as interrupted, then its crawl process
+        # stored a last batch and closed it itself) is detected again; keys keep events single.
+        pending = session.scalars(select(CrawlRun.id).where(
+            CrawlRun.status.in_(FINAL),
+            CrawlRun.detected_at.is_(None) | (CrawlRun.detected_at < CrawlRun.finished_at)).order_by(CrawlRun.id)).all()
     for run_id in pending:
         with session_factory() as session, session.begin():
             run = session.get(CrawlRun, run_id)
