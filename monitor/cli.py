@@ -95,7 +95,7 @@ def cmd_demo(args) -> int:
     console.print(f"First crawl: {pages} pages in {seconds:.1f} s: {pages / seconds:.0f} pages/s with process start-up, "
                   + ", ".join(f"{o.site} {o.pages / o.crawl_seconds:.0f}" for o in outcomes if o.crawl_seconds)
                   + " pages/s per crawler once started", soft_wrap=True)
-    first_pages, second_pages = pages, sum(o.pages for o in later)
+    second_pages = sum(o.pages for o in later)
     console.print(f"Crawl 12 h later: {second_pages} pages (listings walked until known articles, and every known "
                   f"article re-checked with a conditional GET: the replica's counters moved, so most pages came back)",
                   soft_wrap=True)

@@ -65,10 +65,10 @@ class Detector:
             self.new_documents(portal, start, end)
             self.edits(portal, start, end)
             self.views(portal, start, end)
+            if run.status == "finished":  # removal rules need a whole run's checks and listings
+                self.apply_removal_rules(portal, end)
             self.removals(portal, start, end)
         if run.status == "finished":  # judgements that need a whole run
-            self.apply_removal_rules(portal, end)
-            self.removals(portal, start, end)
             self.coverage(run)
             self.staleness(portal, run)
 
