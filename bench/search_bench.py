@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from html import escape
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -176,8 +178,22 @@ def bench_search(url: str, repeat: int, like_repeat: int, like_budget: float) ->
 # ---- ingest through the real write path ------------------------------------------------------------------------
 
 
+PAGE_FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "hanoi" / "caugiay_plain.html"
+
+
+def page_template() -> str:
+    """A real page of the replica's Hanoi platform (header, menus, sidebars, related news, footer) with its
+    title, sapo and article body as fields: the raw page the writer compresses and stores with each version."""
+    html = PAGE_FIXTURE.read_text(encoding="utf-8").replace("{", "{{").replace("}", "}}")
+    html = re.sub(r'(<h1 class="detail-title"[^>]*>).*?(</h1>)', r"\1{title}\2", html, count=1, flags=re.S)
+    html = re.sub(r'(<h2 class="detail-sapo"[^>]*>).*?(</h2>)', r"\1{summary}\2", html, count=1, flags=re.S)
+    return re.sub(r'(<div class="detail-content[^>]*>).*?(\n </div>\n <div class="detail-author">)', r"\1{body}\2",
+                  html, count=1, flags=re.S)
+
+
 def records_for(count: int, seed: int = 7) -> list[tuple[str, list[dict]]]:
-    """Synthetic crawl records, grouped by portal key."""
+    """Synthetic crawl records, grouped by portal key, each with a realistic raw page (page_template)."""
+    page = page_template()
     gen = Generator(count, 4, seed)
     rows = gen.chunk(0, count)["articles"]
     by_portal: dict[str, list[dict]] = {}
@@ -186,8 +202,8 @@ def records_for(count: int, seed: int = 7) -> list[tuple[str, list[dict]]]:
          _has_time, _updated, views, _hash, _by, first_seen, _fetched, _removed) = row
         published_at = datetime.strptime(published, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
         fetched_at = datetime.strptime(first_seen, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
-        html = (f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
-                + "".join(f"<p>{p}</p>" for p in body.split("\n\n")) + "</body></html>")
+        html = page.format(title=escape(title), summary=escape(summary),
+                           body="".join(f"<p>{escape(p)}</p>" for p in body.split("\n\n")))
         by_portal.setdefault(Generator.key(portal_id - 1), []).append({
             "external_id": external_id, "url": url, "title": title, "summary": summary, "body_text": body,
             "author": author, "source": source, "category": category, "tags": [], "published_at": published_at,
@@ -208,19 +224,29 @@ def bench_ingest(url: str, count: int, batch: int) -> dict:
         writer = ArchiveWriter(scratch)
         portals = {key: writer.ensure_portal(key, f"Cổng {key}", f"https://{key}.hanoi.gov.vn", "hanoi") for key, _ in groups}
         out = {}
-        for phase in ("new", "re-crawl (views changed)"):
-            started = time.perf_counter()
+        phases = ("new", "re-crawl (views changed)", "re-crawl (views changed, 10% edited)")
+        for number, phase in enumerate(phases):
+            if number:  # the next crawl an hour later: every counter moved, and for the last phase some texts
+                for _, records in groups:
+                    for index, record in enumerate(records):
+                        record["fetched_at"] += timedelta(hours=1)
+                        record["views"] += 17
+                        if number == 2 and index % 10 == 0:
+                            record["body_text"] += "\n\nCập nhật: bổ sung danh sách đơn vị tham gia."
+            started, cpu = time.perf_counter(), time.process_time()
             for key, records in groups:
                 for start in range(0, len(records), batch):
                     writer.write_articles(portals[key], records[start:start + batch])
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             out[phase] = count / seconds
             print(f"ingest ({engine_name}, ArchiveWriter.write_articles, batches of {batch}): {count:,} articles {phase} "
-                  f"in {seconds:.1f} s = {count / seconds:,.0f} articles/s")
-            for _, records in groups:
-                for record in records:
-                    record["fetched_at"] += timedelta(hours=1)
-                    record["views"] += 17
+                  f"in {seconds:.1f} s = {count / seconds:,.0f} articles/s ({count / cpu:,.0f} per CPU-second of "
+                  f"this process)")
+        if engine_name == "sqlite":
+            size, _ = archive_size(scratch)
+            print(f"ingest archive on disk: {size / count * 1000 / 1e6:.1f} MB per 1,000 articles (raw pages of "
+                  f"{sum(len(r['raw_html'].encode()) for _, rs in groups for r in rs) / count / 1024:.1f} KiB "
+                  f"included, compressed, and three crawls' versions and view samples)")
         return out
     finally:
         cleanup()

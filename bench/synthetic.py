@@ -20,7 +20,7 @@ order and date order only partly agree, as they do in practice.
 
 Speed: text is generated in worker processes (``--workers``, default 1: one core generates, the other
 writes) from a pre-built sentence pool; rows go in with Core/DB-API executemany in one transaction per chunk
-on SQLite (the FTS5 triggers index every row as it is inserted: the real path) and with COPY on PostgreSQL
+on SQLite (the triggers queue every row, indexed before each commit: the real path) and with COPY on PostgreSQL
 (the tsvector trigger computes every row: the real path; the GIN index is dropped during the load and built
 once at the end — standard bulk loading — unless ``--keep-gin``). Deterministic for a given ``--seed``.
 """
@@ -260,6 +260,7 @@ def _insert_sql(table: str, columns: tuple) -> str:
 
 def _sqlite_writer(url: str):
     from db.engine import get_engine
+    from db.search import index_queued
 
     engine = get_engine(url)
     connection = engine.raw_connection()
@@ -272,6 +273,8 @@ def _sqlite_writer(url: str):
         cursor.executemany(_insert_sql(table, columns), rows)
 
     def commit() -> None:
+        # A raw DB-API commit bypasses db.engine's hook that indexes what the triggers queued: do it here.
+        index_queued(connection.driver_connection)
         connection.commit()
 
     def close() -> None:

@@ -43,11 +43,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_functions(dbapi_connection, _record) -> None:
-    # The full-text index triggers (migration 0003, db/search.py) fold text with this function.
-    from db.search import pw_fold, pw_tokens
+    from db.search import register_sqlite_functions
 
-    dbapi_connection.create_function("pw_fold", 1, pw_fold, deterministic=True)
-    dbapi_connection.create_function("pw_tokens", 2, pw_tokens, deterministic=True)
+    register_sqlite_functions(dbapi_connection)
+
+
+def _index_before_commit(connection) -> None:
+    # The SQLite search index is fed from a queue the triggers fill (db/search.py explains why); a
+    # transaction that wrote something indexes it just before it commits, so readers never see a
+    # committed article that search cannot find. pysqlite opens a transaction only for a write.
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection.in_transaction:
+        from db.search import index_queued
+
+        index_queued(dbapi_connection)
 
 
 @lru_cache(maxsize=8)
@@ -59,6 +68,7 @@ def get_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "connect", _sqlite_functions)
+        event.listen(engine, "commit", _index_before_commit)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

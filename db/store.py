@@ -21,8 +21,7 @@ executemany statements, inside one transaction: a failure anywhere leaves nothin
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
+import threading
 import zlib
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -32,7 +31,7 @@ from typing import Any, Iterable
 from sqlalchemy import Connection, String, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from crawler.textnorm import _NEW_TONES
+from crawler.textnorm import tone_key
 from db.engine import get_engine, session_factory
 from db.models import (
     Article, ArticleVersion, Attachment, CrawlRun, Document, DocumentMention, Portal, RawPage, Tombstone, ViewSample,
@@ -109,52 +108,16 @@ def content_of(record: dict) -> dict:
     return content
 
 
-def _tone_pattern() -> re.Pattern:
-    # crawler.textnorm.tone_key's rule with a pattern that starts with a character class (the
-    # "not after q" look-behind is checked in the replacement): several times faster on article
-    # bodies, which matters because every fetched article is keyed. A pair that is not in the
-    # table (e.g. "oý") is kept as it is; its second letter carries a tone, so it cannot start a
-    # pair of its own and no match is lost.
-    firsts = sorted({old[0] for old in _NEW_TONES})
-    seconds = sorted({old[1:] for old in _NEW_TONES})
-    return re.compile(rf"[{''.join(firsts)}][{''.join(seconds)}](?![^\W\d_])")
-
-
-_TONE_PAIRS = _tone_pattern()
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # as crawler.textnorm.clean_text drops them
-_DROP_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE))
-
-
-def _new_tone(match: re.Match) -> str:
-    pair, start = match.group(0), match.start()
-    if start and match.string[start - 1] in "qQ":  # "quá", "quý": the u belongs to the consonant
-        return pair
-    return _NEW_TONES.get(pair, pair)
-
-
-def fast_tone_key(value: str | None) -> str:
-    """Equal to crawler.textnorm.tone_key(value) (tested), several times faster: NFC, invisible
-    characters dropped, Ð read as Đ, white space collapsed, old tone placement (hoà) made new (hòa)."""
-    if not value:
-        return ""
-    text = unicodedata.normalize("NFC", value)
-    if any(ch in text for ch in _INVISIBLE):
-        text = text.translate(_DROP_INVISIBLE)
-    if "\u00d0" in text or "\u00f0" in text:
-        text = text.replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")
-    return _TONE_PAIRS.sub(_new_tone, " ".join(text.split()))
-
-
 def _key(name: str, value: Any) -> str:
     """Comparison key of one versioned field: tone placement and white space are not changes."""
     if name in TEXT_FIELDS:
-        return fast_tone_key(value)
+        return tone_key(value)
     if name in DATE_FIELDS:
         return value.isoformat() if value is not None else ""
     if name == "published_has_time":
         return "1" if value else "0"
     if name == "attachments":  # a set: page order is not a change
-        rows = sorted((a["url"], fast_tone_key(a["title"]), a["file_type"], a["file_name"]) for a in value)
+        rows = sorted((a["url"], tone_key(a["title"]), a["file_type"], a["file_name"]) for a in value)
         return "\x1e".join("\x1d".join(row) for row in rows)
     raise KeyError(name)
 
@@ -222,13 +185,25 @@ DEFAULT_COMPRESSION = "zstd" if _ZSTD is not None else "zlib"
 LEVELS = {"zstd": 3, "zlib": 6}
 
 
+_COMPRESSORS = threading.local()
+
+
+def _zstd_compressor():
+    # One context per thread, reused for every page: zstd.compress() makes a new one per call, a quarter of
+    # its time on a portal page; a zstd context must not be shared by threads at once.
+    compressor = getattr(_COMPRESSORS, "zstd", None)
+    if compressor is None:
+        compressor = _COMPRESSORS.zstd = _ZSTD.ZstdCompressor(level=LEVELS["zstd"])
+    return compressor
+
+
 def compress_page(page: str | bytes, compression: str = DEFAULT_COMPRESSION) -> bytes:
     """A fetched page (text is stored as UTF-8) compressed with `compression` ("zstd" or "zlib")."""
     data = page.encode("utf-8") if isinstance(page, str) else bytes(page)
     if compression == "zstd":
         if _ZSTD is None:
             raise RuntimeError("zstd is not available: install backports.zstd or use compression='zlib'")
-        return _ZSTD.compress(data, LEVELS["zstd"])
+        return _zstd_compressor().compress(data, _ZSTD.ZstdCompressor.FLUSH_FRAME)
     if compression == "zlib":
         return zlib.compress(data, LEVELS["zlib"])
     raise ValueError(f"unknown raw page compression {compression!r}")

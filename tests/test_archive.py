@@ -16,7 +16,7 @@ from db.models import (
     ViewSample,
 )
 from db.schema import alembic_config, upgrade
-from db.store import DEFAULT_COMPRESSION, ArchiveWriter, content_hash, decompress_page, fast_tone_key
+from db.store import DEFAULT_COMPRESSION, ArchiveWriter, content_hash, decompress_page
 
 T0 = datetime(2025, 10, 15, 1, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)
@@ -228,20 +228,6 @@ def test_old_and_new_tone_placement_is_not_a_change(writer, portal, session):
     article = article_of(session)
     assert len(versions_of(session, article)) == 1
     assert article.title == "Thành uỷ chỉ đạo hoà giải"  # the version's own text stays
-
-
-def test_the_fast_tone_key_equals_textnorm_tone_key():
-    import random
-
-    from crawler.textnorm import tone_key
-
-    rng = random.Random(4)
-    alphabet = list("oOuUqQaAeEyYnh đĐ.,1\u00a0\u200b\u00d0\t\n") + list("àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸỳýỷỹỵỲÝỶỸỴòóỏõọ") + [
-        "o\u0300", "a\u0301", "y\u0303"]
-    samples = ["Thành uỷ chỉ đạo hoà giải, khoẻ mạnh", "Quý khách", "QUỲ", "hoàn thành", "Hoà", "thuỷ,", " a\u00a0 b "]
-    samples += ["".join(rng.choices(alphabet, k=rng.randint(0, 16))) for _ in range(20000)]
-    for text in samples:
-        assert fast_tone_key(text) == tone_key(text), text
 
 
 def test_attachments_are_part_of_the_content(writer, portal, session):

@@ -50,8 +50,9 @@ def downgrade() -> None:
                        "next_check_at"):
             batch.drop_column(column)
     if op.get_bind().dialect.name == "sqlite":
-        # Batch mode rebuilt `articles` on SQLite, and its search-index triggers went with the old table.
-        from db.search import install_sqlite_triggers
+        # Batch mode rebuilt `articles` on SQLite, and its search-index triggers went with the old table:
+        # below 0005 they are revision 0003's.
+        from importlib import import_module
 
-        install_sqlite_triggers(op.get_bind())
+        import_module("db.migrations.versions.0003_search").install_sqlite_triggers(op.get_bind())
     op.drop_table("scheduler_lease")
