@@ -168,11 +168,36 @@ def bench_search(url: str, repeat: int, like_repeat: int, like_budget: float) ->
     print(f"FTS on the same {len(measured)} queries: p50 {out['fts_same_p50']:.1f} ms, p95 {out['fts_same_p95']:.1f} ms"
           f" -> LIKE/FTS ratio: p50 {out['like_p50'] / out['fts_same_p50']:.0f}x, "
           f"p95 {out['like_p95'] / out['fts_same_p95']:.0f}x")
+    if engine.dialect.name == "postgresql":
+        out["pairs"] = bench_without_number_pairs(Session, fts, repeat)
     size, detail = archive_size(url)
     out["bytes"] = size
     print(f"archive size on disk: {size / 1e6:,.1f} MB = {size / max(articles, 1) * 1000 / 1e6:,.2f} MB per 1,000 "
           f"articles ({detail}{'; ' + index_size(url) if index_size(url) else ''})")
     return out
+
+
+def bench_without_number_pairs(Session, fts: dict, repeat: int) -> dict:
+    """PostgreSQL: the phrases with a number again, their number-pair lexemes left out of the query (the plan
+    before migration 0006), against the timings above: the same archive, the same run."""
+    import db.search as search_module
+
+    numbered = [(label, query, kwargs) for label, query, kwargs in QUERIES
+                if any(search_module.number_pairs(t.tokens) for t in search_module.parse_query(query).terms)]
+    kept = search_module.number_pairs
+    search_module.number_pairs = lambda words: []
+    try:
+        with Session() as session:
+            without, _ = run_queries(session, lambda s, q, **k: search(s, q, **k), numbered, max(1, repeat // 2))
+    finally:
+        search_module.number_pairs = kept
+    print(f"\nphrases with a number on PostgreSQL, with / without their number pairs (migration 0006):")
+    ratios = {}
+    for label, query, _ in numbered:
+        with_ms, without_ms = statistics.median(fts[label]), statistics.median(without[label])
+        ratios[label] = without_ms / with_ms
+        print(f"  {label:<28} {query[:26]:<26} {with_ms:8.1f} ms / {without_ms:8.1f} ms = {ratios[label]:.0f}x")
+    return ratios
 
 
 # ---- ingest through the real write path ------------------------------------------------------------------------

@@ -31,13 +31,6 @@ def article_json(article: Article, site: str) -> dict:
     }
 
 
-def search_articles(session: Session, text: str, *, site: str | None = None, limit: int = 20) -> list[tuple[Article, str]]:
-    """Articles matching every word of `text`, best first: a shortcut for db.search.search()."""
-    from db.search import search
-
-    return [(hit.article, hit.site) for hit in search(session, text, site=site, limit=limit).items]
-
-
 def portal_summaries(session: Session, keys: list[str] | None = None) -> list[dict]:
     """Per portal: how many articles, and the newest one's title."""
     rows = []

@@ -35,7 +35,14 @@ not call anything)
       (``to_tsvector('simple', …)``: the meta lexemes above with weight D, then title/summary/body with
       weights A/B/C; text terms are queried as ``'word':ABC``, filters as ``'s7':D``) set by a BEFORE INSERT /
       BEFORE UPDATE OF the indexed columns trigger (only when one really changed), and a GIN index on it. No
-      extension (unaccent, pg_trgm) is needed.
+      extension (unaccent, pg_trgm) is needed. Number pairs (migration 0006): the meta lexemes also hold
+      ``n<a>x<b>`` for every two adjacent ASCII words one of which has a digit, and a phrase with a number
+      (``23-NQ/TU`` → ``23 nq tu``) is looked up by its pairs (``'n23xnq':D``) before the phrase is checked.
+      A GIN index knows no word positions, so PostgreSQL checks a phrase on each candidate's tsvector; without
+      the pairs the candidates are every article holding 23, nq and tu. The same rule in Python
+      (:func:`number_pairs`) and plpgsql is tested to agree; it adds nothing to what a query finds. SQLite needs
+      no pairs: FTS5 checks positions in its own doclists (a phrase with a number costs ~45 ms at 1M
+      articles there, and the pairs would cost the writer ~100 µs an article in Python).
 
 Query language
     Every word must match (AND). Text in double quotes (also “…”) is a phrase; a word made of several tokens
@@ -141,6 +148,18 @@ def pw_tokens(value: str | None, prefix: str) -> str:
     return " ".join(prefix + token for token in tokens(value))
 
 
+def number_pairs(words: tuple[str, ...] | list[str]) -> list[str]:
+    """The PostgreSQL index's number pairs of a run of folded tokens (PG_NUMBER_PAIRS, the same rule): "n<a>x<b>"
+    for each two adjacent ASCII tokens one of which has a digit ("23", "nq", "tu" → ["n23xnq"])."""
+    pairs: list[str] = []
+    for first, second in zip(words, words[1:]):
+        if first.isascii() and second.isascii() and not (first.isalpha() and second.isalpha()):
+            pair = f"n{first}x{second}"
+            if pair not in pairs:
+                pairs.append(pair)
+    return pairs
+
+
 def _fts5_phrase(text_value: str) -> str:
     """A term as an FTS5 string: its own letters and digits, đ → d (as the SQLite index's _d). FTS5 folds it
     with the tokenizer that folded the indexed text, so query and index agree by construction."""
@@ -191,6 +210,9 @@ class ParsedQuery:
         parts = []
         for term in self.terms:
             lexemes = [f"'{tok}':ABC" for tok in term.tokens]  # letters and digits only: no quote inside
+            if len(lexemes) > 1:
+                # the phrase's number pairs (rare meta lexemes, see PG_NUMBER_PAIRS) first, then the phrase
+                parts += [f"'{pair}':D" for pair in number_pairs(term.tokens)]
             parts.append(lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")")
         return " & ".join([*parts, *extra])
 
@@ -730,8 +752,8 @@ def snippet(article: Article, query: ParsedQuery, width: int = 160) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Index DDL (migration 0005 runs the SQLite statements, 0003 the PostgreSQL ones: change them only together
-# with a new migration)
+# Index DDL (migration 0005 runs the SQLite statements; 0003 the PostgreSQL ones, whose pw_search_tsv 0006
+# replaces: change them only together with a new migration)
 
 _INDEXED = ("title", "summary", "body_text", "category", "portal_id", "published_at")  # what the index is made of
 SQLITE_CREATE = (
@@ -817,22 +839,24 @@ def index_queued(dbapi_connection) -> None:
 # Combining marks stripped after NFD (Python's fold strips every Mn; these blocks are the ones Latin text uses).
 _PG_MARKS = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
 _PG_FROM = "\u0111\u0110\u00f0\u00d0" + _INVISIBLE   # đ Đ ð Ð → d; invisible characters deleted
+# The meta words: "s<portal id> y<year> m<yearmonth> c<category word>…", Vietnam time.
+_PG_META = """'s' || portal_id
+    || coalesce(' y' || extract(year from published_at + interval '7 hours')::int
+                || ' m' || (extract(year from published_at + interval '7 hours')::int * 100
+                            + extract(month from published_at + interval '7 hours')::int), '')
+    || coalesce(regexp_replace(' ' || regexp_replace(pw_fold(category), '[^[:alnum:]]+', ' ', 'g'),
+                               ' ([[:alnum:]])', ' c\\1', 'g'), '')"""
 PG_CREATE = (
     f"""CREATE FUNCTION pw_fold(value text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT lower(translate(regexp_replace(normalize(value, NFD), '{_PG_MARKS}', '', 'g'), '{_PG_FROM}', 'dddd')) $$""",
     # meta lexemes first (weight D; positions stay low, so the category phrase keeps its adjacency), then the
     # folded text with weights A/B/C: "s<portal id> y<year> m<yearmonth> c<category word>…", Vietnam time.
-    """CREATE FUNCTION pw_search_tsv(title text, summary text, body text, category text, portal_id integer,
+    f"""CREATE FUNCTION pw_search_tsv(title text, summary text, body text, category text, portal_id integer,
                               published_at timestamp) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT
-  to_tsvector('simple', 's' || portal_id
-    || coalesce(' y' || extract(year from published_at + interval '7 hours')::int
-                || ' m' || (extract(year from published_at + interval '7 hours')::int * 100
-                            + extract(month from published_at + interval '7 hours')::int), '')
-    || coalesce(regexp_replace(' ' || regexp_replace(pw_fold(category), '[^[:alnum:]]+', ' ', 'g'),
-                               ' ([[:alnum:]])', ' c\\1', 'g'), '')) ||
+  to_tsvector('simple', {_PG_META}) ||
   setweight(to_tsvector('simple', regexp_replace(coalesce(pw_fold(title), ''), '[^[:alnum:]]+', ' ', 'g')), 'A') ||
   setweight(to_tsvector('simple', regexp_replace(coalesce(pw_fold(summary), ''), '[^[:alnum:]]+', ' ', 'g')), 'B') ||
   setweight(to_tsvector('simple', regexp_replace(coalesce(pw_fold(body), ''), '[^[:alnum:]]+', ' ', 'g')), 'C') $$""",
@@ -854,6 +878,56 @@ FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.summary IS DISTIN
                    OR OLD.published_at IS DISTINCT FROM NEW.published_at)
 EXECUTE FUNCTION pw_articles_search_tsv()""",
 )
+# Migration 0006: phrases with a number ("23-NQ/TU", "Quyết định 123") are looked up by rare meta lexemes first.
+# Without them PostgreSQL tests such a phrase against every article holding its common words (23, nq, tu), one
+# tsvector at a time: 1.6 s at 1,000,000 articles. "n<a>x<b>" for each pair of adjacent ASCII tokens one of
+# which has a digit (number_pairs is the same rule in Python, for queries); a text that contains the phrase
+# contains its pairs, so adding them to the query changes no result.
+PG_NUMBER_PAIRS = """CREATE OR REPLACE FUNCTION pw_number_pairs(words text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+  segments text[];
+  number text;
+  neighbour text;
+  pairs text := '';
+BEGIN
+  IF words !~ '[0-9]' THEN
+    RETURN '';
+  END IF;
+  -- One segment per word with a digit, from it to the next one (a loop over the few numbers of a text, not
+  -- over its hundreds of words: plpgsql pays for every statement). The words are folded runs of letters and
+  -- digits, so they are ASCII when they have as many bytes as characters.
+  segments := regexp_split_to_array(btrim(words), ' (?=[^ ]*[0-9])');
+  FOR i IN 1 .. array_length(segments, 1) LOOP
+    number := split_part(segments[i], ' ', 1);
+    CONTINUE WHEN (i = 1 AND number !~ '[0-9]') OR octet_length(number) <> length(number);
+    IF i > 1 THEN
+      neighbour := reverse(split_part(reverse(segments[i - 1]), ' ', 1));
+      IF octet_length(neighbour) = length(neighbour) THEN
+        pairs := pairs || ' n' || neighbour || 'x' || number;
+      END IF;
+    END IF;
+    neighbour := split_part(segments[i], ' ', 2);  -- '' when the next word has a digit: its own turn
+    IF neighbour <> '' AND octet_length(neighbour) = length(neighbour) THEN
+      pairs := pairs || ' n' || number || 'x' || neighbour;
+    END IF;
+  END LOOP;
+  RETURN pairs;
+END $$"""
+# The tokens of each column are made once and serve both the text lexemes and the number pairs (meta, weight D).
+PG_SEARCH_TSV = f"""CREATE OR REPLACE FUNCTION pw_search_tsv(title text, summary text, body text, category text,
+                                         portal_id integer, published_at timestamp) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT
+  to_tsvector('simple', {_PG_META}
+    || pw_number_pairs(w.t) || pw_number_pairs(w.s) || pw_number_pairs(w.b)) ||
+  setweight(to_tsvector('simple', w.t), 'A') ||
+  setweight(to_tsvector('simple', w.s), 'B') ||
+  setweight(to_tsvector('simple', w.b), 'C')
+FROM (SELECT regexp_replace(coalesce(pw_fold(title), ''), '[^[:alnum:]]+', ' ', 'g') AS t,
+             regexp_replace(coalesce(pw_fold(summary), ''), '[^[:alnum:]]+', ' ', 'g') AS s,
+             regexp_replace(coalesce(pw_fold(body), ''), '[^[:alnum:]]+', ' ', 'g') AS b) AS w $$"""
 PG_FILL = ("UPDATE articles SET search_tsv = "
            "pw_search_tsv(title, summary, body_text, category, portal_id, published_at)")
 PG_INDEX = "CREATE INDEX ix_articles_search_tsv ON articles USING gin (search_tsv)"

@@ -16,7 +16,7 @@ from crawler.profiles import PROFILES
 from crawler.registry import RegistryError, get_site, load_sites
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import describe, resolve_db_url, session_factory
-from db.queries import article_json, portal_summaries, search_articles
+from db.queries import article_json, portal_summaries
 from db.schema import upgrade
 from monitor.crawling import CrawlOutcome, crawl_sites
 

@@ -356,11 +356,13 @@ def test_upgrade_indexes_existing_articles_and_downgrade_removes_the_index(db_ur
         connection.execute(text(
             "INSERT INTO articles (portal_id, external_id, url, title, summary, body_text, author, source, category, "
             "tags, published_has_time, content_hash, extracted_by, first_seen_at, last_fetched_at) VALUES "
-            "((SELECT id FROM portals), 'e1', 'https://p/1', 'Hội đồng nhân dân', '', 'Đảng bộ', '', '', '', '[]', "
+            "((SELECT id FROM portals), 'e1', 'https://p/1', 'Hội đồng nhân dân', '', 'Đảng bộ, Nghị quyết 23-NQ/TU', "
+            "'', '', '', '[]', "
             ":t, 'h', '', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"), {"t": True})
     upgrade(db_url)
     with session_factory(db_url)() as session:
         assert [h.article.external_id for h in search(session, "hoi dong dang").items] == ["e1"]
+        assert [h.article.external_id for h in search(session, "23-NQ/TU").items] == ["e1"]  # number pairs too
     with get_engine(db_url).begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0002")
@@ -523,6 +525,25 @@ def test_the_index_folds_like_fold_on_both_engines(db_url):
         for value in samples:
             assert index_tokens(connection, value) == tokens(value), value
     assert set(fold(VIETNAMESE)) == set("aeiouyd")
+
+
+def test_number_pairs_are_the_same_in_the_postgresql_index_and_in_queries(db_url):
+    """PostgreSQL looks phrases with a number up by their number pairs first (db/search.py, PG_NUMBER_PAIRS):
+    the index must make exactly the pairs number_pairs makes of the same tokens, or such a phrase finds nothing."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite's index has no number pairs")
+    upgrade(db_url)
+    samples = ["Nghị quyết số 23-NQ/TU ngày 16/11/2023 của Thành ủy", "Quyết định 123/QĐ-UBND, 15/2023/NQ-HĐND",
+               "COVID-19 năm 2024", "Không có số nào", "", "12", "x 1", NFD("Kế hoạch số 86/KH-UBND ngày 09/5/2024"),
+               "Привет 23 мир", "23 đ 45 Đảng 2025", "  7  8  ", "ngày 16/11/2023, 09/5", "a 1 b 2 c 3", "x \u0663 5 y",
+               "Sáu 6 bảy 7 tám", "q3 4a 5"]
+    with get_engine(db_url).connect() as connection:
+        for value in samples:
+            made = connection.execute(text(
+                "SELECT pw_number_pairs(regexp_replace(coalesce(pw_fold(:v), ''), '[^[:alnum:]]+', ' ', 'g'))"),
+                {"v": value}).scalar()
+            assert sorted(set(made.split())) == sorted(search_module.number_pairs(tokens(value))), value
+    assert search_module.number_pairs(tokens("số 23-NQ/TU")) == ["nsox23", "n23xnq"]
 
 
 def test_parse_day():
