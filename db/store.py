@@ -380,11 +380,17 @@ class ArchiveWriter:
     def _write(self, portal_id: int, prepared: list[_Prepared]) -> BatchResult:
         result = BatchResult()
         plan = _Plan()
-        with self.engine.begin() as conn:
-            self._load(conn, portal_id, prepared, plan)
-            for item in prepared:
-                self._apply(item, plan.states[item.key], plan, result, portal_id)
-            self._flush(conn, plan, result)
+        try:
+            with self.engine.begin() as conn:
+                self._load(conn, portal_id, prepared, plan)
+                for item in prepared:
+                    self._apply(item, plan.states[item.key], plan, result, portal_id)
+                self._flush(conn, plan, result)
+        finally:
+            # A state and its latest version row and view run point at each other: undone here, a batch's
+            # objects go with reference counting instead of waiting for the cycle collector.
+            for state in plan.states.values():
+                state.version = state.sample = None
         return result
 
     # -- reading what the archive has ------------------------------------------------------------

@@ -29,6 +29,7 @@ def upgrade() -> None:
     if bind.dialect.name != "sqlite":
         return
     _v3.drop_sqlite_index(bind)
+    search.register_sqlite_functions(bind.connection.dbapi_connection)  # db.engine does too; the fill needs it
     for ddl in search.SQLITE_CREATE:
         bind.exec_driver_sql(ddl)
     bind.exec_driver_sql(search.SQLITE_FILL)
