@@ -218,9 +218,14 @@ def page_template() -> str:
                   html, count=1, flags=re.S)
 
 
-def records_for(count: int, seed: int = 7) -> list[tuple[str, list[dict]]]:
-    """Synthetic crawl records, grouped by portal key, each with a realistic raw page (page_template)."""
-    page = page_template()
+MINIMAL_PAGE = "<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{summary}</p>{body}</body></html>"
+PAGES = ("replica", "minimal")
+
+
+def records_for(count: int, seed: int = 7, page: str = "replica") -> list[tuple[str, list[dict]]]:
+    """Synthetic crawl records, grouped by portal key, each with its raw page: a real replica page around the
+    article (page_template, ~14 KiB), or a minimal one (the article alone, ~3 KiB; the bench before 0005)."""
+    page = page_template() if page == "replica" else MINIMAL_PAGE
     gen = Generator(count, 4, seed)
     rows = gen.chunk(0, count)["articles"]
     by_portal: dict[str, list[dict]] = {}
@@ -241,15 +246,16 @@ def records_for(count: int, seed: int = 7) -> list[tuple[str, list[dict]]]:
     return list(by_portal.items())
 
 
-def bench_ingest(url: str, count: int, batch: int, into: str | None = None) -> dict:
+def bench_ingest(url: str, count: int, batch: int, into: str | None = None, page: str = "replica") -> dict:
     """Ingest into a scratch archive of url's engine, or into the archive `into` (a copy of a big one: the new
-    articles go to portals of their own, "<key>-ingest", and stay there)."""
+    articles go to portals of their own, "<key>-ingest-<random>", and stay there)."""
     from db.store import ArchiveWriter
 
     engine_name = get_engine(into or url).dialect.name
     scratch, cleanup = (into, lambda: None) if into else _scratch(url)
     try:
-        groups = [(f"{key}-ingest" if into else key, records) for key, records in records_for(count)]
+        suffix = f"-ingest-{uuid.uuid4().hex[:6]}"  # portals of their own: every article is new to the archive
+        groups = [(key + suffix if into else key, records) for key, records in records_for(count, page=page)]
         writer = ArchiveWriter(scratch)
         portals = {key: writer.ensure_portal(key, f"Cổng {key}", f"https://{key}.hanoi.gov.vn", "hanoi") for key, _ in groups}
         if into:
@@ -280,14 +286,14 @@ def bench_ingest(url: str, count: int, batch: int, into: str | None = None) -> d
             print(f"ingest archive on disk: {size / count * 1000 / 1e6:.1f} MB per 1,000 articles (raw pages of "
                   f"{sum(len(r['raw_html'].encode()) for _, rs in groups for r in rs) / count / 1024:.1f} KiB "
                   f"included, compressed, and three crawls' versions and view samples)")
-            out["previous index"] = bench_ingest_previous_index(url, count, batch)
+            out["previous index"] = bench_ingest_previous_index(url, count, batch, page)
             print(f"  -> new articles {out['new'] / out['previous index']:.2f}x as fast as into revision 0004's index")
         return out
     finally:
         cleanup()
 
 
-def bench_ingest_previous_index(url: str, count: int, batch: int) -> float:
+def bench_ingest_previous_index(url: str, count: int, batch: int, page: str) -> float:
     """SQLite: the same new articles into an archive left at revision 0004 — the index before migration 0005
     (text folded by Python callbacks, one FTS5 insert per row from a trigger) — in the same run."""
     from sqlalchemy import event
@@ -303,7 +309,7 @@ def bench_ingest_previous_index(url: str, count: int, batch: int) -> float:
         schema.upgrade(scratch, "0004")
         schema._upgraded.add(scratch)  # the writer must leave it at 0004
         writer = ArchiveWriter(scratch)
-        groups = records_for(count)
+        groups = records_for(count, page=page)
         portals = {key: writer.ensure_portal(key, f"Cổng {key}", f"https://{key}.hanoi.gov.vn", "hanoi") for key, _ in groups}
         started = time.perf_counter()
         for key, records in groups:
@@ -354,6 +360,8 @@ def main(argv=None) -> int:
     parser.add_argument("--like-budget", type=float, default=300, help="seconds allowed for the LIKE runs (default 300)")
     parser.add_argument("--ingest", type=int, default=0, metavar="N", help="also measure ingest of N articles")
     parser.add_argument("--ingest-batch", type=int, default=500)
+    parser.add_argument("--ingest-page", choices=PAGES, default="replica",
+                        help="raw page stored with each ingested article (default: a real replica page)")
     parser.add_argument("--ingest-into", metavar="URL", help="ingest into this archive (a copy: it keeps the articles) "
                                                              "instead of a new, empty one")
     parser.add_argument("--skip-search", action="store_true", help="only the ingest measurement")
@@ -367,7 +375,7 @@ def main(argv=None) -> int:
             return 2
     if args.ingest:
         try:
-            bench_ingest(url, args.ingest, args.ingest_batch, args.ingest_into)
+            bench_ingest(url, args.ingest, args.ingest_batch, args.ingest_into, args.ingest_page)
         except Exception as exc:  # the write path is someone else's moving target: report, do not hide
             print(f"ingest through db.store.ArchiveWriter failed: {type(exc).__name__}: {exc}")
             return 1
