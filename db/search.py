@@ -880,7 +880,7 @@ EXECUTE FUNCTION pw_articles_search_tsv()""",
 )
 # Migration 0006: phrases with a number ("23-NQ/TU", "Quyết định 123") are looked up by rare meta lexemes first.
 # Without them PostgreSQL tests such a phrase against every article holding its common words (23, nq, tu), one
-# tsvector at a time: 1.6 s at 1,000,000 articles. "n<a>x<b>" for each pair of adjacent ASCII tokens one of
+# tsvector at a time: 2.2 s at 1,000,000 articles, against 57 ms with them (bench/search_bench.py, one run). "n<a>x<b>" for each pair of adjacent ASCII tokens one of
 # which has a digit (number_pairs is the same rule in Python, for queries); a text that contains the phrase
 # contains its pairs, so adding them to the query changes no result.
 PG_NUMBER_PAIRS = """CREATE OR REPLACE FUNCTION pw_number_pairs(words text) RETURNS text
