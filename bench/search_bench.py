@@ -246,6 +246,17 @@ def records_for(count: int, seed: int = 7, page: str = "replica") -> list[tuple[
     return list(by_portal.items())
 
 
+def _portals(writer, groups) -> dict[str, int]:
+    return {key: writer.ensure_portal(key, f"Cổng {key}", f"https://{key}.hanoi.gov.vn", "hanoi") for key, _ in groups}
+
+
+def _write_all(writer, portals: dict[str, int], groups, batch: int) -> None:
+    """Every record through ArchiveWriter.write_articles, portal by portal, `batch` records at a time."""
+    for key, records in groups:
+        for start in range(0, len(records), batch):
+            writer.write_articles(portals[key], records[start:start + batch])
+
+
 def bench_ingest(url: str, count: int, batch: int, into: str | None = None, page: str = "replica") -> dict:
     """Ingest into a scratch archive of url's engine, or into the archive `into` (a copy of a big one: the new
     articles go to portals of their own, "<key>-ingest-<random>", and stay there)."""
@@ -257,7 +268,7 @@ def bench_ingest(url: str, count: int, batch: int, into: str | None = None, page
         suffix = f"-ingest-{uuid.uuid4().hex[:6]}"  # portals of their own: every article is new to the archive
         groups = [(key + suffix if into else key, records) for key, records in records_for(count, page=page)]
         writer = ArchiveWriter(scratch)
-        portals = {key: writer.ensure_portal(key, f"Cổng {key}", f"https://{key}.hanoi.gov.vn", "hanoi") for key, _ in groups}
+        portals = _portals(writer, groups)
         if into:
             with get_engine(into).connect() as connection:
                 existing = connection.execute(select(func.count()).select_from(Article)).scalar()
@@ -273,9 +284,7 @@ def bench_ingest(url: str, count: int, batch: int, into: str | None = None, page
                         if number == 2 and index % 10 == 0:
                             record["body_text"] += "\n\nCập nhật: bổ sung danh sách đơn vị tham gia."
             started, cpu = time.perf_counter(), time.process_time()
-            for key, records in groups:
-                for start in range(0, len(records), batch):
-                    writer.write_articles(portals[key], records[start:start + batch])
+            _write_all(writer, portals, groups, batch)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             out[phase] = count / seconds
             print(f"ingest ({engine_name}, ArchiveWriter.write_articles, batches of {batch}): {count:,} articles {phase} "
@@ -310,11 +319,9 @@ def bench_ingest_previous_index(url: str, count: int, batch: int, page: str) -> 
         schema._upgraded.add(scratch)  # the writer must leave it at 0004
         writer = ArchiveWriter(scratch)
         groups = records_for(count, page=page)
-        portals = {key: writer.ensure_portal(key, f"Cổng {key}", f"https://{key}.hanoi.gov.vn", "hanoi") for key, _ in groups}
+        portals = _portals(writer, groups)
         started = time.perf_counter()
-        for key, records in groups:
-            for start in range(0, len(records), batch):
-                writer.write_articles(portals[key], records[start:start + batch])
+        _write_all(writer, portals, groups, batch)
         seconds = time.perf_counter() - started
         with engine.connect() as connection:
             found = connection.exec_driver_sql(

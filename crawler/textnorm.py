@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Callable
 
 # Characters that render as nothing in portal HTML (zero-width, soft hyphen, BOM).
-_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
-_DROP_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS))
+INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS))
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -22,56 +21,42 @@ def clean_text(value: str | None) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _clean_word(word: str) -> str:
-    """clean_text of one word (no white space in it): invisible characters dropped, Ð read as Đ."""
-    return word.translate(_DROP_INVISIBLE).replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")
-
-
-_WORD_CACHE_LIMIT = 200_000  # distinct words remembered per key function (a few MB)
-
-
-def _word_by_word(convert: Callable[[str], str]) -> Callable[[str | None], str]:
-    """A key function over whole texts from `convert`, a function of one word.
-
-    The text is put in NFC and split at white space, each word converted, and the non-empty results joined
-    by single spaces: what clean_text followed by `convert` gives whenever `convert` never looks beyond a
-    word (the tests check it against the whole-text definitions). Conversions are remembered: Vietnamese
-    prose reuses a few thousand syllables, so an article body costs dictionary look-ups, not Unicode work —
-    every fetched article is hashed with tone_key, and every query is folded.
-    """
-    cache: dict[str, str] = {}
-
-    def key(value: str | None) -> str:
-        if not value:
-            return ""
-        words = unicodedata.normalize("NFC", value).split()
-        try:
-            converted = [cache[word] for word in words]
-        except KeyError:
-            if len(cache) > _WORD_CACHE_LIMIT:
-                cache.clear()
-            converted = []
-            for word in words:
-                result = cache.get(word)
-                if result is None:
-                    result = cache[word] = convert(word)
-                converted.append(result)
-        return " ".join(filter(None, converted))
-
-    key.__wrapped__ = convert  # type: ignore[attr-defined]
-    return key
-
-
-def _fold_word(word: str) -> str:
-    text = unicodedata.normalize("NFD", _clean_word(word).lower())
+def fold_word(word: str) -> str:
+    """fold of one word (no white space in it); "" for a word of marks or invisible characters only."""
+    text = word.translate(_DROP_INVISIBLE).replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")
+    text = unicodedata.normalize("NFD", text.lower())
     return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").replace("đ", "d")
 
 
-fold = _word_by_word(_fold_word)
-fold.__doc__ = """Search key: lower case, tones and marks removed, đ folded to d (it has no decomposition).
+# Folded words remembered: Vietnamese prose reuses a few thousand syllables, so folding a body costs
+# dictionary look-ups, not Unicode work. Cleared when it outgrows the limit (a few MB).
+_FOLDED: dict[str, str] = {}
+_FOLDED_LIMIT = 200_000
 
-Equal to removing every combining mark (Mn) from the NFD form of clean_text(value).lower(), then đ → d,
-then collapsing white space again (a lone mark between two spaces leaves nothing)."""
+
+def fold(value: str | None) -> str:
+    """Search key: lower case, tones and marks removed, đ folded to d (it has no decomposition).
+
+    Equal to removing every combining mark (Mn) from the NFD form of clean_text(value).lower(), then đ → d,
+    then collapsing white space again (a lone mark between two spaces leaves nothing). Computed word by word
+    (NFC, split at white space, fold_word, non-empty words joined by single spaces): no step looks beyond a
+    word, and the tests check it against that whole-text definition.
+    """
+    if not value:
+        return ""
+    words = unicodedata.normalize("NFC", value).split()
+    try:
+        folded = [_FOLDED[word] for word in words]
+    except KeyError:
+        if len(_FOLDED) > _FOLDED_LIMIT:
+            _FOLDED.clear()
+        folded = []
+        for word in words:
+            result = _FOLDED.get(word)
+            if result is None:
+                result = _FOLDED[word] = fold_word(word)
+            folded.append(result)
+    return " ".join(filter(None, folded))
 
 
 def _tone_table() -> dict[str, str]:
@@ -110,7 +95,7 @@ def tone_key(value: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFC", value)
     if not text.isascii():
-        if any(ch in text for ch in _INVISIBLE_CHARS):
+        if any(ch in text for ch in INVISIBLE_CHARS):
             text = text.translate(_DROP_INVISIBLE)
         if "\u00d0" in text or "\u00f0" in text:
             text = text.replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")

@@ -95,7 +95,7 @@ from sqlalchemy import Float, Integer, String, any_, bindparam, column, exists, 
 from sqlalchemy.orm import Session
 
 from crawler.dates import VN_TZ
-from crawler.textnorm import clean_text, fold, tone_key
+from crawler.textnorm import INVISIBLE_CHARS, clean_text, fold, fold_word, tone_key
 from db.models import Article, Document, DocumentMention, Portal
 
 WINDOW = 1000        # matches considered for relevance (newest first) and for an in-memory date sort
@@ -112,23 +112,16 @@ FTS_QUEUE = "article_fts_queue"  # SQLite: articles inserted or changed since th
 # Folding
 
 
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-
-
 @lru_cache(maxsize=1)
 def _fold_table() -> dict[int, str | None]:
-    """Per-character fold (``crawler.textnorm.fold`` of one character) of the characters below U+3000 that are
-    stable under NFC, for matching folded terms in original text character by character (snippets, titles)."""
+    """Per-character fold (``crawler.textnorm.fold_word`` of one character) of the characters below U+3000 that
+    are stable under NFC, for matching folded terms in original text character by character (snippets, titles)."""
     table: dict[int, str | None] = {}
     for cp in range(0x3000):
         ch = chr(cp)
-        if ch in _INVISIBLE:
-            table[cp] = None
-            continue
         if ch.isspace() or unicodedata.normalize("NFC", ch) != ch:
             continue
-        lowered = unicodedata.normalize("NFD", ch.replace("\u00d0", "\u0110").replace("\u00f0", "\u0111").lower())
-        folded = "".join(c for c in lowered if unicodedata.category(c) != "Mn").replace("đ", "d")
+        folded = fold_word(ch)
         if folded != ch:
             table[cp] = folded or None
     return table
@@ -838,7 +831,7 @@ def index_queued(dbapi_connection) -> None:
 
 # Combining marks stripped after NFD (Python's fold strips every Mn; these blocks are the ones Latin text uses).
 _PG_MARKS = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
-_PG_FROM = "\u0111\u0110\u00f0\u00d0" + _INVISIBLE   # đ Đ ð Ð → d; invisible characters deleted
+_PG_FROM = "\u0111\u0110\u00f0\u00d0" + INVISIBLE_CHARS   # đ Đ ð Ð → d; invisible characters deleted
 # The meta words: "s<portal id> y<year> m<yearmonth> c<category word>…", Vietnam time.
 _PG_META = """'s' || portal_id
     || coalesce(' y' || extract(year from published_at + interval '7 hours')::int
