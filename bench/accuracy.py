@@ -64,7 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from crawler.textnorm import clean_text  # noqa: E402
+from vntext.textnorm import clean_text  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 FLOORS_PATH = ROOT / "bench" / "accuracy_floors.json"

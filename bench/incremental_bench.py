@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.dates import VN_TZ  # noqa: E402
+from vntext.dates import VN_TZ  # noqa: E402
 from crawler.registry import get_site  # noqa: E402
 from crawler.replica import Replica  # noqa: E402
 from crawler.replica.content import PortalSpec  # noqa: E402

@@ -307,7 +307,7 @@ def bench_ingest_previous_index(url: str, count: int, batch: int, page: str) -> 
     (text folded by Python callbacks, one FTS5 insert per row from a trigger) — in the same run."""
     from sqlalchemy import event
 
-    from crawler.textnorm import fold
+    from vntext.textnorm import fold
     from db import schema
     from db.store import ArchiveWriter
 

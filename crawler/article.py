@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crawler.dates import VN_TZ, ParsedDate
+from vntext.dates import VN_TZ, ParsedDate
 
 
 def iso(parsed: ParsedDate | None) -> str | None:
@@ -31,7 +31,7 @@ class ExtractedArticle:
     body_html: str = ""
     images: list[dict] = field(default_factory=list)        # {"url", "caption"}
     attachments: list[dict] = field(default_factory=list)   # {"title", "url", "file_type"}
-    references: list[dict] = field(default_factory=list)    # crawler.docrefs.DocumentRef.to_json()
+    references: list[dict] = field(default_factory=list)    # vntext.docrefs.DocumentRef.to_json()
     extracted_by: str = ""
 
     @property

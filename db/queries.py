@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.dates import VN_TZ
+from vntext.dates import VN_TZ
 from db.models import Article, CrawlRun, Portal
 
 

@@ -5,7 +5,7 @@ API: :func:`search` (→ :class:`SearchResult` of :class:`SearchHit` ``(article,
 
 Folding
     Both engines search the *folded* text of an article's title, summary and body: lower case, tones and other
-    marks removed, ``đ``/``Đ`` → ``d`` (``crawler.textnorm.fold``), so "hoi dong", "Hội đồng" and an
+    marks removed, ``đ``/``Đ`` → ``d`` (``vntext.textnorm.fold``), so "hoi dong", "Hội đồng" and an
     NFD-encoded "Hội đồng" all find ``hoi dong``. A token is a maximal run of letters and digits, so a document
     number such as ``23-NQ/TU`` is indexed as the three tokens ``23 nq tu`` and searched as that phrase.
 
@@ -94,8 +94,8 @@ from typing import NamedTuple
 from sqlalchemy import Float, Integer, String, any_, bindparam, column, exists, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
-from crawler.dates import VN_TZ
-from crawler.textnorm import INVISIBLE_CHARS, clean_text, fold, fold_word, tone_key
+from vntext.dates import VN_TZ
+from vntext.textnorm import INVISIBLE_CHARS, clean_text, fold, fold_word, tone_key
 from db.models import Article, Document, DocumentMention, Portal
 
 WINDOW = 1000        # matches considered for relevance (newest first) and for an in-memory date sort
@@ -114,7 +114,7 @@ FTS_QUEUE = "article_fts_queue"  # SQLite: articles inserted or changed since th
 
 @lru_cache(maxsize=1)
 def _fold_table() -> dict[int, str | None]:
-    """Per-character fold (``crawler.textnorm.fold_word`` of one character) of the characters below U+3000 that
+    """Per-character fold (``vntext.textnorm.fold_word`` of one character) of the characters below U+3000 that
     are stable under NFC, for matching folded terms in original text character by character (snippets, titles)."""
     table: dict[int, str | None] = {}
     for cp in range(0x3000):
@@ -316,7 +316,7 @@ def _start_of(day: date | datetime) -> datetime:
 
 
 def _document_type(value: str) -> str:
-    from crawler.docrefs import TYPE_NAMES_PARTY, TYPE_NAMES_STATE
+    from vntext.docrefs import TYPE_NAMES_PARTY, TYPE_NAMES_STATE
 
     codes = list(dict.fromkeys([*TYPE_NAMES_PARTY, *TYPE_NAMES_STATE]))
     wanted = clean_text(value)
@@ -333,7 +333,7 @@ def _document_type(value: str) -> str:
 
 
 def _document_number(value: str) -> str:
-    from crawler.docrefs import canonicalize
+    from vntext.docrefs import canonicalize
 
     for candidate in (value, clean_text(value).upper()):
         canonical = canonicalize(candidate)

@@ -31,7 +31,7 @@ from typing import Any, Iterable
 from sqlalchemy import Connection, String, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from crawler.textnorm import tone_key
+from vntext.textnorm import tone_key
 from db.engine import get_engine, session_factory
 from db.models import (
     Article, ArticleVersion, Attachment, CrawlRun, Document, DocumentMention, Portal, RawPage, Tombstone, ViewSample,

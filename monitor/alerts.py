@@ -38,8 +38,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from crawler.dates import VN_TZ
-from crawler.textnorm import fold
+from vntext.dates import VN_TZ
+from vntext.textnorm import fold
 from db.models import AlertOutbox, Article, Document, DocumentMention, Event, Portal, ViewSample, utcnow
 from monitor.mailer import DeliveryError, SmtpTransport, post_webhook
 from monitor.rules import DOC_TYPES, KIND_NAMES, RuleSet, channel_of

@@ -279,7 +279,7 @@ def cmd_parse(args) -> int:
 def cmd_refs(args) -> int:
     from bs4 import BeautifulSoup
 
-    from crawler.docrefs import find_references, references_from_filename
+    from vntext.docrefs import find_references, references_from_filename
     from crawler.profiles.base import file_type_of
 
     path = Path(args.file)
@@ -414,7 +414,7 @@ def cmd_run(args) -> int:
 def cmd_status(args) -> int:
     from sqlalchemy import select, text
 
-    from crawler.dates import VN_TZ
+    from vntext.dates import VN_TZ
     from db.engine import get_engine
     from db.models import CrawlRun, Portal
     from monitor.lease import Lease
@@ -467,7 +467,7 @@ def cmd_status(args) -> int:
 def cmd_events(args) -> int:
     from sqlalchemy import select
 
-    from crawler.dates import VN_TZ
+    from vntext.dates import VN_TZ
     from db.models import Event, Portal
     from monitor.config import parse_duration
 
@@ -547,7 +547,7 @@ def _rules(args):
 
 
 def _since(value: str | None):
-    from crawler.dates import VN_TZ
+    from vntext.dates import VN_TZ
     from monitor.config import parse_duration
 
     if not value:
@@ -569,7 +569,7 @@ def cmd_rules_check(args) -> int:
 
     from sqlalchemy import select
 
-    from crawler.dates import VN_TZ
+    from vntext.dates import VN_TZ
     from db.models import Event
     from monitor.alerts import EventView
     from monitor.mailer import PASSWORD_ENV

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
 
-from crawler.dates import VN_TZ
+from vntext.dates import VN_TZ
 from crawler.registry import load_sites
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")

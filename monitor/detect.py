@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crawler.dates import VN_TZ
+from vntext.dates import VN_TZ
 from db.models import (
     Article, ArticleVersion, CrawlRun, Document, DocumentMention, Event, Portal, Tombstone, ViewSample, utcnow,
 )

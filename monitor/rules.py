@@ -47,9 +47,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from crawler.dates import VN_TZ
-from crawler.docrefs import TYPE_NAMES_PARTY, TYPE_NAMES_STATE
-from crawler.textnorm import clean_text, fold
+from vntext.dates import VN_TZ
+from vntext.docrefs import TYPE_NAMES_PARTY, TYPE_NAMES_STATE
+from vntext.textnorm import clean_text, fold
 from monitor.config import _line_of, parse_duration
 from monitor.mailer import SmtpSettings
 

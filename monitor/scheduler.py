@@ -26,7 +26,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from crawler.dates import VN_TZ
+from vntext.dates import VN_TZ
 from crawler.registry import get_site
 from db.engine import get_engine, session_factory
 from db.schema import upgrade

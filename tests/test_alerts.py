@@ -167,7 +167,7 @@ def parts(msg):
 # ---- rules ---------------------------------------------------------------------------------------
 def fake(kind="new_document", portal="bactuliem", docs=(), title="", body="", views=None, delta=None, percent=None,
          **payload):
-    from crawler.textnorm import fold
+    from vntext.textnorm import fold
 
     return SimpleNamespace(kind=kind, payload=payload, portal_key=portal, portal_name=portal, documents=list(docs),
                            folded_texts=lambda: [("tiêu đề", fold(title)), ("nội dung", fold(body))],

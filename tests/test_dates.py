@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.dates import VN_TZ, parse_iso, parse_vn_datetime
+from vntext.dates import VN_TZ, parse_iso, parse_vn_datetime
 
 ICT = timezone(timedelta(hours=7))
 

@@ -1,4 +1,4 @@
-"""Document references (crawler.docrefs): portals.md §6 examples, the seed article, negatives, properties."""
+"""Document references (vntext.docrefs): portals.md §6 examples, the seed article, negatives, properties."""
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.docrefs import (
+from vntext.docrefs import (
     TYPE_NAMES_PARTY,
     TYPE_NAMES_STATE,
     DocumentRef,

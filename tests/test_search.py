@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, text, update
 
-from crawler.textnorm import fold
+from vntext.textnorm import fold
 from db import search as search_module
 from db.engine import get_engine, session_factory
 from db.models import Article, Document, DocumentMention, Portal
@@ -515,7 +515,7 @@ WORDS = ("Nghị quyết Hội đồng nhân dân Ban Chấp hành Trung ương 
 
 
 def test_the_index_folds_like_fold_on_both_engines(db_url):
-    """Whatever the engine's index does to the text equals crawler.textnorm.fold's tokens: the whole Vietnamese
+    """Whatever the engine's index does to the text equals vntext.textnorm.fold's tokens: the whole Vietnamese
     alphabet, both cases, NFC and NFD, old and new tone placement, đ and its look-alike ð."""
     upgrade(db_url)
     samples = [VIETNAMESE, NFD(VIETNAMESE), WORDS, NFD(WORDS), " ".join(VIETNAMESE), "İstanbul Ñandú Øre Ærø straße",

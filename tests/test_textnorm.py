@@ -5,7 +5,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.textnorm import clean_text, fold
+from vntext.textnorm import clean_text, fold
 
 
 def test_nfd_input_becomes_nfc():
@@ -35,7 +35,7 @@ def test_empty_values():
 
 
 def test_tone_placement_is_unified_in_comparison_keys():
-    from crawler.textnorm import tone_key
+    from vntext.textnorm import tone_key
 
     assert tone_key("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA") == tone_key("CỘNG HÒA XÃ HỘI CHỦ NGHĨA")
     assert tone_key("Huyện uỷ Thanh Oai") == "Huyện ủy Thanh Oai"
@@ -47,7 +47,7 @@ def test_tone_placement_is_unified_in_comparison_keys():
 
 
 # The definitions fold and tone_key must equal, written the slow, obvious way over whole texts
-# (crawler/textnorm.py computes them word by word, or with a faster pattern).
+# (vntext/textnorm.py computes them word by word, or with a faster pattern).
 def fold_by_definition(value):
     text = unicodedata.normalize("NFD", clean_text(value).lower())
     folded = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").replace("đ", "d")
@@ -55,7 +55,7 @@ def fold_by_definition(value):
 
 
 def tone_key_by_definition(value):
-    from crawler.textnorm import _NEW_TONES
+    from vntext.textnorm import _NEW_TONES
 
     old_style = re.compile(r"(?<![qQ])(?:" + "|".join(map(re.escape, _NEW_TONES)) + r")(?![^\W\d_])")
     return old_style.sub(lambda m: _NEW_TONES[m.group(0)], clean_text(value))
@@ -70,7 +70,7 @@ PIECES = list(VIETNAMESE + "qQnh .,-/“”1\u00a0\u200b\u00ad\t\n\u3000") + [
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(PIECES), st.characters(codec="utf-8")), max_size=30).map("".join))
 def test_fold_and_tone_key_equal_their_definitions(value):
-    from crawler.textnorm import tone_key
+    from vntext.textnorm import tone_key
 
     for text in (value, unicodedata.normalize("NFD", value)):
         assert fold(text) == fold_by_definition(text)
@@ -79,7 +79,7 @@ def test_fold_and_tone_key_equal_their_definitions(value):
 
 
 def test_fold_and_tone_key_on_real_sentences():
-    from crawler.textnorm import tone_key
+    from vntext.textnorm import tone_key
 
     samples = ["Thành uỷ chỉ đạo hoà giải, khoẻ mạnh", "Quý khách", "QUỲ", "hoàn thành", "Hoà", "thuỷ,",
                " a\u00a0 b ", "Quyết định số 123/QÐ-UBND", "Hội\u200bđồng", "ĐẢNG BỘ PHƯỜNG HOÀNG LIỆT",

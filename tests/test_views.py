@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.views import parse_count, parse_views
+from vntext.views import parse_count, parse_views
 
 
 @pytest.mark.parametrize("text, expected", [

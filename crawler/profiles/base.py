@@ -21,10 +21,10 @@ from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
 from crawler.article import ExtractedArticle
-from crawler.dates import ParsedDate, parse_iso, parse_vn_datetime
-from crawler.docrefs import find_references, references_from_filename
-from crawler.textnorm import clean_text
-from crawler.views import parse_views
+from vntext.dates import ParsedDate, parse_iso, parse_vn_datetime
+from vntext.docrefs import find_references, references_from_filename
+from vntext.textnorm import clean_text
+from vntext.views import parse_views
 
 # Removed from every body before reading its text: scripts, embeds, forms, share bars, related news.
 COMMON_BODY_NOISE = (

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 from parsel import Selector
 
 from crawler.article import ExtractedArticle
-from crawler.dates import parse_iso
+from vntext.dates import parse_iso
 from crawler.profiles.base import Profile
-from crawler.textnorm import clean_text
+from vntext.textnorm import clean_text
 
 API = "/DesktopModules/cmsview/api/NewsContent/"
 _MODULE_RE = re.compile(r"getNewsBlockContents\(\s*0\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*([^,)]+)")

@@ -20,7 +20,7 @@ What it does, field by field:
   no zone; that value is kept as a calendar day (ParsedDate(has_time=False)), so a page that shows
   only "10/05/2024" gives ``published_at == "2024-05-10"``. (A genuine 00:00:00 local time with no
   zone is therefore read as date-only: an accepted ambiguity.)
-* views: crawler.views.parse_views over the page's visible text, i.e. the first "Lượt xem: N" /
+* views: vntext.views.parse_views over the page's visible text, i.e. the first "Lượt xem: N" /
   "Số lượt xem" / "Lượt đọc" (never the site-wide "Lượt truy cập" footer counter).
 * url / external_id: unknown portals may carry the article id in the query string
   (``news.php?id=12``), so the canonical URL keeps the query minus tracking/navigation
@@ -43,10 +43,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from parsel import Selector
 
 from crawler.article import ExtractedArticle
-from crawler.dates import ParsedDate, parse_iso
+from vntext.dates import ParsedDate, parse_iso
 from crawler.profiles.base import Profile
-from crawler.textnorm import clean_text
-from crawler.views import parse_views
+from vntext.textnorm import clean_text
+from vntext.views import parse_views
 
 log = logging.getLogger(__name__)
 

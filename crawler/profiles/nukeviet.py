@@ -12,9 +12,9 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.dates import ParsedDate, parse_iso
+from vntext.dates import ParsedDate, parse_iso
 from crawler.profiles.base import Profile, _compiled, file_type_of
-from crawler.textnorm import clean_text
+from vntext.textnorm import clean_text
 
 # "2024-05-10+0716:21:00": PHP's date('Y-m-dTH:i:s') where T printed the zone offset.
 _NUKEVIET_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})([+-]\d{2})(\d{2}:\d{2}:\d{2})")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
 
-from crawler.dates import VN_TZ
+from vntext.dates import VN_TZ
 
 # A body block: ("p", text) paragraph, ("h", text) sub-heading, ("img", src, caption).
 Block = tuple

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from crawler.dates import VN_TZ
+from vntext.dates import VN_TZ
 from crawler.replica.content import PortalSpec, ReplicaArticle, generate
 from crawler.replica.families import FAMILIES, page_count, pager
 

@@ -18,7 +18,7 @@ import re
 
 from alembic import op
 
-from crawler.textnorm import fold
+from vntext.textnorm import fold
 from db import search
 
 revision = "0003"
@@ -69,7 +69,7 @@ def _pw_tokens(value, prefix):
 
 def register_functions(bind) -> None:
     """This index's SQL functions, on the migration's own connection (db.engine no longer registers them):
-    pw_fold is crawler.textnorm.fold, pw_tokens the prefixed folded tokens of a text."""
+    pw_fold is vntext.textnorm.fold, pw_tokens the prefixed folded tokens of a text."""
     dbapi_connection = bind.connection.dbapi_connection
     dbapi_connection.create_function("pw_fold", 1, fold, deterministic=True)
     dbapi_connection.create_function("pw_tokens", 2, _pw_tokens, deterministic=True)

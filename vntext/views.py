@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.textnorm import clean_text
+from vntext.textnorm import clean_text
 
 _VIEWS_RE = re.compile(
     r"(?:Lượt\s*xem|Số\s*lượt\s*xem|Lượt\s*đọc)\s*[:：]?\s*(?P<n>\d{1,3}(?:[.,\s]\d{3})+(?!\d)|\d+)",

@@ -45,8 +45,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from urllib.parse import unquote
 
-from crawler.dates import parse_vn_datetime
-from crawler.textnorm import clean_text, fold
+from vntext.dates import parse_vn_datetime
+from vntext.textnorm import clean_text, fold
 
 # Nghị định 30/2020/NĐ-CP Phụ lục III (administrative types) + VBQPPL types (old TTLT 55/2005 list) + VBHN.
 # Codes that NĐ 30 dropped (GN, TTh, UQ, NP, CN, UN, GT, ĐĐ, BN, TS) are left out on purpose: as first part of a

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from crawler.textnorm import clean_text
+from vntext.textnorm import clean_text
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
