@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 from db.engine import resolve_db_url
+from db.record import ArticleRecord
 from db.store import DEFAULT_VIEW_WINDOW, ArchiveWriter, BatchResult
 
 logger = logging.getLogger(__name__)
@@ -21,8 +22,8 @@ STATS = {
 class ArchivePipeline:
     """Stores articles in the archive, in batches (one transaction each).
 
-    The spider's item goes to ArchiveWriter.write_articles as it is (raw_html and content_type
-    included). A batch that fails as a whole (one bad record) is written again article by
+    The spider's item is an ArticleRecord (db/record.py); the writer takes its store_fields()
+    (raw_html and content_type included). A batch that fails as a whole (one bad record) is written again article by
     article, so one article the archive refuses does not cost the others.
     """
 
@@ -44,8 +45,8 @@ class ArchivePipeline:
         self.writer = ArchiveWriter(self.db_url, view_window=self.view_window)
         self.portal_id = self.writer.ensure_portal(site.key, site.name, site.base_url, site.profile)
 
-    def process_item(self, item, spider=None):
-        self.buffer.append(item)
+    def process_item(self, item: ArticleRecord, spider=None):
+        self.buffer.append(item.store_fields())
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from parsel import Selector
 from sqlalchemy import bindparam, select, update
 
+from crawler.extract import extract_page
 from db.engine import get_engine
 from db.models import Portal
 from db.schema import upgrade
@@ -42,31 +42,12 @@ class ReparseResult:
         return {k: v for k, v in self.__dict__.items()}
 
 
-def extract_page(profile, text: str, content_type: str, url: str, listing_category: str = ""):
-    """The article a profile reads from a stored page, as the spider would (fallback included)."""
-    from crawler.profiles.fallback import FALLBACK
-
-    is_json = "json" in (content_type or "").lower()
-    selector = Selector(text=text, type="json" if is_json else None)
-    article = profile.extract(selector, url, listing_category=listing_category)
-    is_html = selector.type == "html"
-    if article.problems() and is_html:
-        fallback = FALLBACK.extract(selector, url, listing_category=listing_category)
-        if not fallback.problems():
-            fallback.url, fallback.external_id = article.url, article.external_id
-            article = fallback
-    return article
-
-
 def _record(article) -> dict:
-    published, updated = article.published, article.updated
-    return {
-        "title": article.title, "summary": article.summary, "body_text": article.body_text, "author": article.author,
-        "category": article.category, "published_at": published.value if published else None,
-        "published_has_time": published.has_time if published else False,
-        "updated_at": updated.value if updated else None, "attachments": article.attachments,
-        "source": article.source, "tags": article.tags, "references": article.references,
-    }
+    return {k: v for k, v in article.store_fields().items() if k in _RECORD_FIELDS}
+
+
+_RECORD_FIELDS = ("title", "summary", "body_text", "author", "category", "published_at", "published_has_time",
+                  "updated_at", "attachments", "source", "tags", "references")
 
 
 def _differs(old: dict, new: dict) -> bool:
@@ -135,7 +116,8 @@ def _reparse_articles(conn, profile, article_ids: list[int], result: ReparseResu
             if page is not None:
                 try:
                     text = decompress_page(page.body, page.compression).decode("utf-8")
-                    extracted = extract_page(profile, text, page.content_type, article.url, row.category)
+                    extracted = extract_page(text, article.url, profile, content_type=page.content_type,
+                                             listing_category=row.category)
                     problems = extracted.problems()
                 except Exception as exc:  # a page that cannot be decoded or parsed is reported, not fatal
                     problems = [f"{type(exc).__name__}: {exc}"]

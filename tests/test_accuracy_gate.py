@@ -189,7 +189,7 @@ def test_cli_exits_non_zero_naming_the_floor(tmp_path):
 
 def test_fixture_discovery_and_json_api_pages(tmp_path):
     """<name>.<ext> pairs with <name>.json; a JSON API page (<name>.api.json) goes to profile.extract."""
-    from crawler.article import ExtractedArticle
+    from db.record import ArticleRecord
 
     family = tmp_path / "fake"
     family.mkdir()
@@ -204,11 +204,11 @@ def test_fixture_discovery_and_json_api_pages(tmp_path):
 
     class Stub:
         def extract_html(self, html, url):
-            return ExtractedArticle(url=url, external_id="", title="Tiêu đề", paragraphs=["Một hai ba"])
+            return ArticleRecord(url=url, external_id="", title="Tiêu đề", paragraphs=["Một hai ba"])
 
         def extract(self, sel, url):
             data = sel.root
-            return ExtractedArticle(url=url, external_id="", title=data["Name"], paragraphs=["Một hai"])
+            return ArticleRecord(url=url, external_id="", title=data["Name"], paragraphs=["Một hai"])
 
     pages = gate.article_pages(tmp_path)
     assert [p.name for p in pages] == ["fake/a", "fake/b"]

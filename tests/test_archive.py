@@ -15,7 +15,9 @@ from db.models import (
     Article, ArticleVersion, Attachment, Document, DocumentMention, Portal, RawPage, Tombstone, UTCDateTime,
     ViewSample,
 )
+from db.record import ArticleRecord
 from db.schema import alembic_config, upgrade
+from vntext.dates import ParsedDate
 from db.store import DEFAULT_COMPRESSION, ArchiveWriter, content_hash, decompress_page
 
 T0 = datetime(2025, 10, 15, 1, 0, tzinfo=timezone.utc)
@@ -34,6 +36,14 @@ def record(external_id="2805251012110827967", fetched_at=T0, **changes):
         "published_has_time": True, "views": 1503, "extracted_by": "hanoi", "fetched_at": fetched_at,
     }
     return base | changes
+
+
+def item_of(fields: dict) -> ArticleRecord:
+    """The spider's item (an ArticleRecord) carrying the fields of a writer record."""
+    fields = dict(fields)
+    published = ParsedDate(fields.pop("published_at"), fields.pop("published_has_time"))
+    paragraphs = fields.pop("body_text").split("\n\n")
+    return ArticleRecord(published=published, paragraphs=paragraphs, **fields)
 
 
 def ref(canonical="23-NQ/TU", issued_on=None, sentence="… Nghị quyết số 23-NQ/TU của Thành ủy …", **extra):
@@ -479,18 +489,12 @@ def _page(replica, site, article):
 
 def _crawled(profile, url, page, ctype, fetched_at, **override):
     """The spider's item for a page (extraction as the crawler does it)."""
-    from db.reparse import extract_page
+    from crawler.extract import extract_page
 
-    article = extract_page(profile, page, ctype, url)
+    article = extract_page(page, url, profile, content_type=ctype)
     assert not article.problems()
-    item = {"external_id": article.external_id, "url": article.url, "title": article.title, "summary": article.summary,
-            "body_text": article.body_text, "author": article.author, "category": article.category,
-            "source": article.source, "tags": article.tags, "attachments": article.attachments,
-            "references": article.references, "views": article.views, "extracted_by": article.extracted_by,
-            "published_at": article.published.value if article.published else None,
-            "published_has_time": article.published.has_time if article.published else False,
-            "updated_at": article.updated.value if article.updated else None, "fetched_at": fetched_at,
-            "raw_html": page, "content_type": ctype}
+    article.fetched_at, article.raw_html, article.content_type = fetched_at, page, ctype
+    item = article.store_fields()
     return item | override
 
 
@@ -573,6 +577,7 @@ def test_the_pipeline_counts_and_keeps_the_good_items_of_a_failing_batch(db_url,
     pipeline.open_spider(SimpleNamespace(site=site))
     items = [record("a1", raw_html="<html>1</html>", references=[ref()]), record(None), record("a2"),
              record("a1", fetched_at=T0 + H, title="Sửa", raw_html="<html>2</html>", references=[ref()])]
+    items = [item_of(fields) for fields in items]
     for item in items:
         assert pipeline.process_item(item) is item
     pipeline.close_spider()

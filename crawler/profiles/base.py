@@ -20,7 +20,7 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
-from crawler.article import ExtractedArticle
+from db.record import ArticleRecord
 from vntext.dates import ParsedDate, parse_iso, parse_vn_datetime
 from vntext.docrefs import find_references, references_from_filename
 from vntext.textnorm import clean_text
@@ -171,9 +171,9 @@ class Profile:
         return first_text(sel, self.listing_category) if sel.type == "html" else ""
 
     # ---- article pages ----------------------------------------------------------------------
-    def extract(self, sel: Selector, url: str, *, listing_category: str = "") -> ExtractedArticle:
+    def extract(self, sel: Selector, url: str, *, listing_category: str = "") -> ArticleRecord:
         url = self.canonical_url(url)
-        article = ExtractedArticle(url=url, external_id=self.article_id(url) or "", extracted_by=self.name)
+        article = ArticleRecord(url=url, external_id=self.article_id(url) or "", extracted_by=self.name)
         article.title = self.extract_title(sel)
         article.summary = first_text(sel, self.summary)
         article.published = self.extract_date(sel, "datePublished", self.date_iso, self.date_text)
@@ -192,7 +192,7 @@ class Profile:
         article.references = self.extract_references(article)
         return article
 
-    def extract_html(self, html: str, url: str, *, listing_category: str = "") -> ExtractedArticle:
+    def extract_html(self, html: str, url: str, *, listing_category: str = "") -> ArticleRecord:
         return self.extract(Selector(text=html), url, listing_category=listing_category)
 
     def extract_title(self, sel: Selector) -> str:
@@ -259,7 +259,7 @@ class Profile:
                 return root
         return None
 
-    def fill_body(self, article: ExtractedArticle, body: etree._Element, url: str) -> None:
+    def fill_body(self, article: ArticleRecord, body: etree._Element, url: str) -> None:
         """Images with captions, sanitized HTML, then clean paragraphs (captions are not body text)."""
         captions = []
         for img in body.iter("img"):
@@ -306,7 +306,7 @@ class Profile:
                 blocks.append(text)
         return blocks
 
-    def fill_byline(self, article: ExtractedArticle, sel: Selector) -> None:
+    def fill_byline(self, article: ArticleRecord, sel: Selector) -> None:
         """Author and source from their elements, else from the body's last short paragraph(s)."""
         article.author = strip_byline_prefix(first_text(sel, self.author)) if self.author else ""
         article.source = strip_byline_prefix(first_text(sel, self.source)) if self.source else ""
@@ -325,7 +325,7 @@ class Profile:
                 break
             article.paragraphs.pop()
 
-    def extract_references(self, article: ExtractedArticle) -> list[dict]:
+    def extract_references(self, article: ArticleRecord) -> list[dict]:
         text = "\n".join([article.title, article.summary, *article.paragraphs])
         refs = {r.canonical: r for r in find_references(text)}
         for attachment in article.attachments:

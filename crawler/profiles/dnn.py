@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from parsel import Selector
 
-from crawler.article import ExtractedArticle
+from db.record import ArticleRecord
 from vntext.dates import parse_iso
 from crawler.profiles.base import Profile
 from vntext.textnorm import clean_text
@@ -62,9 +62,9 @@ class DnnCmsView(Profile):
         params["PageIndex"] = str(int(params.get("PageIndex", "1")) + 1)
         return articles, [f"{base}{parts.path}?{urlencode(params)}"]
 
-    def extract(self, sel: Selector, url: str, *, listing_category: str = "") -> ExtractedArticle:
+    def extract(self, sel: Selector, url: str, *, listing_category: str = "") -> ArticleRecord:
         url = self.canonical_url(url)
-        article = ExtractedArticle(url=url, external_id=self.article_id(url) or "", extracted_by=self.name)
+        article = ArticleRecord(url=url, external_id=self.article_id(url) or "", extracted_by=self.name)
         data = sel.root if sel.type == "json" else None
         if not isinstance(data, dict):
             return article

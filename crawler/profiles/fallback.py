@@ -32,7 +32,7 @@ What it does, field by field:
 Safety: trafilatura and htmldate are only ever given parsed trees or HTML strings, never a URL
 to fetch (htmldate's ``find_date`` downloads when handed a string that looks like a URL: we
 parse first and pass the tree). extract/extract_html never raise: on empty, binary or
-body-less input they return an ExtractedArticle whose problems() names what is missing.
+body-less input they return an ArticleRecord whose problems() names what is missing.
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from parsel import Selector
 
-from crawler.article import ExtractedArticle
+from db.record import ArticleRecord
 from vntext.dates import ParsedDate, parse_iso
 from crawler.profiles.base import Profile
 from vntext.textnorm import clean_text
@@ -108,20 +108,20 @@ class GenericFallback(Profile):
         return [], []
 
     # ---- article pages ------------------------------------------------------------------------
-    def extract(self, sel: Selector, url: str, *, listing_category: str = "") -> ExtractedArticle:
+    def extract(self, sel: Selector, url: str, *, listing_category: str = "") -> ArticleRecord:
         try:
             html = sel.get()
         except Exception:  # a Selector over nothing
             html = ""
         return self.extract_html(html, url, listing_category=listing_category)
 
-    def extract_html(self, html: str | bytes, url: str, *, listing_category: str = "") -> ExtractedArticle:
+    def extract_html(self, html: str | bytes, url: str, *, listing_category: str = "") -> ArticleRecord:
         try:
             url = self.canonical_url(url)
             external_id = self.article_id(url) or ""
         except Exception:
             external_id = ""
-        article = ExtractedArticle(url=url, external_id=external_id, extracted_by=self.name)
+        article = ArticleRecord(url=url, external_id=external_id, extracted_by=self.name)
         try:
             self._fill(article, html, url)
         except Exception as exc:  # never let a broken page stop a crawl: problems() tells what is missing
@@ -136,7 +136,7 @@ class GenericFallback(Profile):
                 log.warning("fallback reference extraction failed on %s: %r", url, exc)
         return article
 
-    def _fill(self, article: ExtractedArticle, html: str | bytes, url: str) -> None:
+    def _fill(self, article: ArticleRecord, html: str | bytes, url: str) -> None:
         if isinstance(html, bytes):
             html = html.decode("utf-8", errors="replace")
         if not html or not html.strip():

@@ -10,10 +10,12 @@ from datetime import datetime, timezone
 import scrapy
 
 from crawler.checkstate import article_checked, known_articles, listing_seen
+from crawler.extract import extract_page
 from crawler.profiles import PROFILES
 from crawler.profiles.fallback import FALLBACK
 from crawler.registry import get_site
 from db.engine import resolve_db_url
+from db.record import ArticleRecord
 
 RECHECK_STATUSES = [304, 404, 410]
 
@@ -94,17 +96,11 @@ class PortalSpider(scrapy.Spider):
             article_checked, external_id=external_id, status=response.status,
             etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
             last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1") or None)
-        article = self.profile.extract(response.selector, url, listing_category=listing_category)
         is_html = b"html" in (response.headers.get("Content-Type") or b"text/html").lower()
-        if article.problems() and is_html:
-            # The family's layout did not match this page (a redesign, a one-off template):
-            # the generic extractor keeps the article, flagged, with the profile's id for it.
-            fallback = FALLBACK.extract(response.selector, url, listing_category=listing_category)
-            if not fallback.problems():
-                fallback.url, fallback.external_id = article.url, article.external_id
-                article = fallback
-                self.crawler.stats.inc_value("portalwatch/fallback_used")
-                self.logger.info("profile %s found no article on %s; used the generic fallback", self.profile.name, url)
+        article = extract_page(response.selector, url, self.profile, listing_category=listing_category)
+        if article.extracted_by == FALLBACK.name and self.profile is not FALLBACK:
+            self.crawler.stats.inc_value("portalwatch/fallback_used")
+            self.logger.info("profile %s found no article on %s; used the generic fallback", self.profile.name, url)
         problems = article.problems()
         if is_html and b"</html>" not in response.body[-4096:].lower():
             # A page cut off in transit would store a truncated body as if it were the article.
@@ -113,37 +109,20 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("portalwatch/extract_failed")
             self.logger.warning("cannot extract an article from %s: %s", response.url, ", ".join(problems))
             return
-        published = article.published
+        self._count_coverage(article)
+        article.site = self.site.key
+        article.fetched_at = datetime.now(timezone.utc)
+        article.raw_html = response.text
+        article.content_type = (response.headers.get("Content-Type") or b"text/html").decode("latin-1")
+        yield article
+
+    def _count_coverage(self, article: ArticleRecord) -> None:
         stats = self.crawler.stats
         stats.inc_value("portalwatch/items")
-        for field, present in (("title", article.title), ("published_at", published), ("body_text", article.paragraphs),
-                               ("views", article.views is not None)):
+        for field, present in (("title", article.title), ("published_at", article.published),
+                               ("body_text", article.paragraphs), ("views", article.views is not None)):
             if present:
                 stats.inc_value(f"portalwatch/coverage/{field}")  # detection compares runs: a layout change shows here
-        yield {
-            "site": self.site.key,
-            "external_id": article.external_id,
-            "url": article.url,
-            "title": article.title,
-            "summary": article.summary,
-            "body_text": article.body_text,
-            "author": article.author,
-            "category": article.category,
-            "source": article.source,
-            "tags": article.tags,
-            "body_html": article.body_html,
-            "images": article.images,
-            "attachments": article.attachments,
-            "references": article.references,
-            "updated_at": article.updated.value if article.updated else None,
-            "published_at": published.value if published else None,
-            "published_has_time": published.has_time if published else False,
-            "views": article.views,
-            "extracted_by": article.extracted_by,
-            "fetched_at": datetime.now(timezone.utc),
-            "raw_html": response.text,
-            "content_type": (response.headers.get("Content-Type") or b"text/html").decode("latin-1"),
-        }
 
     def on_error(self, failure):
         request = failure.request
