@@ -16,7 +16,7 @@ Content fields (what a person reads on the page):
 * ``views``: the page's "Lượt xem" counter, ``None`` where the portal shows none;
 * ``paragraphs`` (clean body text; ``body_text`` joins them), ``body_html`` (sanitized),
   ``images`` (``{"url", "caption"}``), ``attachments`` (``{"title", "url", "file_type",
-  "file_name"}``), ``references`` (document numbers, :meth:`vntext.docrefs.DocumentRef.to_json`);
+  "file_name"}``), ``references`` (document numbers, :meth:`vntext.doctypes.DocumentRef.to_json`);
 * ``extracted_by``: the profile that read the page, or ``fallback`` (trafilatura + htmldate).
 
 Fetch envelope (set by the spider; empty for a page parsed from a file): ``site`` (registry

@@ -316,7 +316,7 @@ def _start_of(day: date | datetime) -> datetime:
 
 
 def _document_type(value: str) -> str:
-    from vntext.docrefs import TYPE_NAMES_PARTY, TYPE_NAMES_STATE
+    from vntext.doctypes import TYPE_NAMES_PARTY, TYPE_NAMES_STATE
 
     codes = list(dict.fromkeys([*TYPE_NAMES_PARTY, *TYPE_NAMES_STATE]))
     wanted = clean_text(value)

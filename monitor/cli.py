@@ -279,7 +279,8 @@ def cmd_parse(args) -> int:
 def cmd_refs(args) -> int:
     from bs4 import BeautifulSoup
 
-    from vntext.docrefs import find_references, references_from_filename
+    from vntext.docfiles import references_from_filename
+    from vntext.docrefs import find_references
     from crawler.profiles.base import file_type_of
 
     path = Path(args.file)

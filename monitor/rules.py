@@ -48,7 +48,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from vntext.dates import VN_TZ
-from vntext.docrefs import TYPE_NAMES_PARTY, TYPE_NAMES_STATE
+from vntext.doctypes import TYPE_NAMES_PARTY, TYPE_NAMES_STATE
 from vntext.textnorm import clean_text, fold
 from monitor.config import _line_of, parse_duration
 from monitor.mailer import SmtpSettings

@@ -7,14 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vntext.docrefs import (
-    TYPE_NAMES_PARTY,
-    TYPE_NAMES_STATE,
-    DocumentRef,
-    canonicalize,
-    find_references,
-    references_from_filename,
-)
+from vntext.docfiles import references_from_filename
+from vntext.docrefs import canonicalize, find_references
+from vntext.doctypes import TYPE_NAMES_PARTY, TYPE_NAMES_STATE, DocumentRef
 
 SEED_FILE = Path("/work/shared/seed/000_c0fa87fd435a18c9.txt")
 

@@ -1,6 +1,6 @@
 """Official document references ("số, ký hiệu văn bản") in Vietnamese text. Pure functions, no I/O.
 
-Forms recognised (shared/portals.md §6):
+Forms recognised (docs/text-formats.md §6):
 
 * Party (Hướng dẫn 36-HD/VPTW): ``số-LOẠI/CƠQUAN`` — ``23-NQ/TU``, ``30-CTr/TU``, ``08-QĐi/TW``,
   ``357-CV/BTCTU``. No year in the number.
@@ -41,81 +41,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from datetime import date
-from urllib.parse import unquote
 
 from vntext.dates import parse_vn_datetime
-from vntext.textnorm import clean_text, fold
+from vntext.textnorm import clean_text
+from vntext.doctypes import TYPE_NAMES_PARTY, TYPE_NAMES_STATE, DocumentRef, file_code, party_type, state_type
 
-# Nghị định 30/2020/NĐ-CP Phụ lục III (administrative types) + VBQPPL types (old TTLT 55/2005 list) + VBHN.
-# Codes that NĐ 30 dropped (GN, TTh, UQ, NP, CN, UN, GT, ĐĐ, BN, TS) are left out on purpose: as first part of a
-# ký hiệu they are far more often an issuer/unit abbreviation (CN = chi nhánh, GT = giao thông …).
-TYPE_NAMES_STATE: dict[str, str] = {
-    "NQ": "Nghị quyết",
-    "QĐ": "Quyết định",
-    "CT": "Chỉ thị",
-    "QC": "Quy chế",
-    "QyĐ": "Quy định",
-    "TC": "Thông cáo",
-    "TB": "Thông báo",
-    "HD": "Hướng dẫn",
-    "CTr": "Chương trình",
-    "KH": "Kế hoạch",
-    "PA": "Phương án",
-    "ĐA": "Đề án",
-    "DA": "Dự án",
-    "BC": "Báo cáo",
-    "BB": "Biên bản",
-    "TTr": "Tờ trình",
-    "HĐ": "Hợp đồng",
-    "CĐ": "Công điện",
-    "BGN": "Bản ghi nhớ",
-    "BTT": "Bản thỏa thuận",
-    "GUQ": "Giấy ủy quyền",
-    "GM": "Giấy mời",
-    "GGT": "Giấy giới thiệu",
-    "GNP": "Giấy nghỉ phép",
-    "PG": "Phiếu gửi",
-    "PC": "Phiếu chuyển",
-    "PB": "Phiếu báo",
-    "SY": "Bản sao y",
-    "TrS": "Bản trích sao",
-    "SL": "Bản sao lục",
-    "NĐ": "Nghị định",
-    "TT": "Thông tư",
-    "TTLT": "Thông tư liên tịch",
-    "NQLT": "Nghị quyết liên tịch",
-    "PL": "Pháp lệnh",
-    "L": "Lệnh",
-    "VBHN": "Văn bản hợp nhất",
-}
-
-# Hướng dẫn 36-HD/VPTW. "QĐ" is used by the Party both for Quyết định (31-QĐ/TW) and, before 2018, for Quy định
-# (101-QĐ/TW); the table says "Quyết định" and find_references() switches to "Quy định" when the nearest type word
-# before the number is "Quy định". Since 2018 Quy định is "QĐi".
-TYPE_NAMES_PARTY: dict[str, str] = {
-    "NQ": "Nghị quyết",
-    "CT": "Chỉ thị",
-    "KL": "Kết luận",
-    "QĐ": "Quyết định",
-    "QĐi": "Quy định",
-    "TB": "Thông báo",
-    "HD": "Hướng dẫn",
-    "ĐA": "Đề án",
-    "QC": "Quy chế",
-    "BC": "Báo cáo",
-    "TTr": "Tờ trình",
-    "CTr": "Chương trình",
-    "TT": "Thông tri",
-    "KH": "Kế hoạch",
-    "CV": "Công văn",
-    "BB": "Biên bản",
-    "QTr": "Quy trình",
-}
-
-_STATE_CODES = {code.upper(): code for code in TYPE_NAMES_STATE}
-_PARTY_CODES = {code.upper(): code for code in TYPE_NAMES_PARTY}
 
 # Character classes (input is clean_text'ed first, so Ð is already Đ).
 _U = "A-ZĐ"
@@ -211,53 +143,12 @@ _ABBREVIATIONS = frozenset(
      "T.W", "T.Ư", "Đ/c", "đ/c", "ĐC", "St", "TT"}
 )
 
-# File names.
-_FILE_EXT_RE = re.compile(
-    r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|rtf|txt|html?|zip|rar|7z|signed|jpe?g|png|gif|tiff?)$", re.I
-)
-_FILE_SPLIT_RE = re.compile(r"[\s._\-]+")
-_ASCII_ISSUERS = {"HDND": "HĐND"}
-_PARTY_ISSUERS = frozenset(
-    {"TW", "TƯ", "VPTW", "BTGTW", "BTCTW", "UBKTTW", "BDVTW", "BNCTW", "TU", "HU", "QU", "TXU", "ĐU", "ĐUK",
-     "BTGTU", "BTCTU", "UBKTTU", "BDVTU", "VPTU", "BCSĐ", "ĐĐ"}
-)
-
-
-@dataclass(frozen=True)
-class DocumentRef:
-    """One official document referred to in a text (or named by an attachment file)."""
-
-    canonical: str
-    system: str  # "party" | "state"
-    type: str | None
-    type_name: str | None
-    number: str
-    year: int | None
-    issuer: str | None
-    issued_on: date | None
-    sentence: str
-    source: str = "text"  # "text" | "attachment"
-
-    def to_json(self) -> dict:
-        data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict() deep-copies: slower
-        data["issued_on"] = self.issued_on.isoformat() if self.issued_on else None
-        return data
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Parsing one match
 
 
-def _state_type(token: str) -> str | None:
-    return _STATE_CODES.get(token.upper())
-
-
-def _party_type(token: str) -> str | None:
-    return _PARTY_CODES.get(token.upper())
-
-
 def _party_parts(match: re.Match) -> dict | None:
-    code = _party_type(match["type"])
+    code = party_type(match["type"])
     if code is None:
         return None
     issuer = match["org"].upper()
@@ -269,7 +160,7 @@ def _party_parts(match: re.Match) -> dict | None:
 
 def _state_parts(match: re.Match, with_year: bool) -> dict | None:
     first, rest, end = match["first"], match["rest"], match.end()
-    code = _state_type(first)
+    code = state_type(first)
     if rest is not None and code is None and any(ch.isspace() for ch in match["sep"]):
         rest, end = None, match.end("first")  # "5/UBND - TP Hà Nội": the spaced hyphen is prose, not a symbol
     if rest is None and not with_year:
@@ -298,14 +189,20 @@ def _roman(value: int) -> str:
     return "".join(out)
 
 
+def is_register_number(token: str) -> bool:
+    """ASCII digits only ("²" and other Unicode digits are not register numbers)."""
+    return token.isascii() and token.isdigit()
+
+
+
 def _session_number(token: str) -> int | None:
     token = re.sub(r"\s+", " ", token.lower())
-    value = int(token) if _is_number(token) else _NUMBER_WORDS.get(token)
+    value = int(token) if is_register_number(token) else _NUMBER_WORDS.get(token)
     return value if value else None
 
 
 def _khoa(token: str) -> str | None:
-    if _is_number(token):
+    if is_register_number(token):
         return _roman(int(token)) if 0 < int(token) < 200 else None
     return token
 
@@ -480,123 +377,7 @@ def canonicalize(raw: str) -> str | None:
             return parts["canonical"]
     partial = _PARTIAL_RE.fullmatch(text)
     if partial:
-        code = _file_code(partial["code"])
+        code = file_code(partial["code"])
         if code:
             return f"{partial['num']}/{code}"
     return None
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Attachment file names
-
-
-def _build_file_codes() -> dict[str, str]:
-    """File-name spelling (upper case, maybe without Đ) -> type code. Exact spellings win over folded ones."""
-    codes = [*TYPE_NAMES_STATE, "CV", "KL", "QĐi"]
-    table: dict[str, str] = {}
-    for code in codes:
-        table.setdefault(code.upper(), code)
-    for code in codes:
-        table.setdefault(fold(code).upper(), code)  # QD -> QĐ, ND -> NĐ; HD stays Hướng dẫn, DA stays Dự án
-    return table
-
-
-_FILE_CODES = _build_file_codes()
-
-
-def _file_code(token: str) -> str | None:
-    return _FILE_CODES.get(token.upper())
-
-
-def _file_code_prefix(token: str) -> tuple[str, str] | None:
-    """Longest type code glued to the front of a token: "ttbtttt" -> ("TT", "BTTTT"), "QDPQ" -> ("QĐ", "PQ")."""
-    upper = token.upper()
-    for size in range(min(len(upper) - 1, 4), 1, -1):
-        code = _FILE_CODES.get(upper[:size])
-        if code:
-            return code, upper[size:]
-    return None
-
-
-def _is_number(token: str) -> bool:
-    """ASCII digits only ("²" and other Unicode digits are not register numbers)."""
-    return token.isascii() and token.isdigit()
-
-
-def _is_year(token: str) -> bool:
-    return _is_number(token) and len(token) == 4 and 1945 <= int(token) <= 2100
-
-
-def _file_ref(name: str, **fields) -> DocumentRef:
-    return DocumentRef(issued_on=None, sentence=name, source="attachment", **fields)
-
-
-def _partial_file_ref(name: str, number: str, code: str, year: int | None) -> DocumentRef:
-    """A type code and a number but no issuer: canonical "{number}/{CODE}"."""
-    system = "party" if code in ("KL", "QĐi") else "state"
-    table = TYPE_NAMES_PARTY if system == "party" else TYPE_NAMES_STATE
-    return _file_ref(
-        name, canonical=f"{number}/{code}", system=system, type=None if code == "CV" else code,
-        type_name="Công văn" if code == "CV" else table[code], number=number, year=year, issuer=None,
-    )
-
-
-def references_from_filename(name: str) -> list[DocumentRef]:
-    """Best-effort document number carried by an attachment file name; [] when it carries none.
-
-    "KH-86-2026.pdf" -> 86/KH (year 2026), "QDPQ-87-2025.pdf" -> 87/QĐ, "CV-1501-2026.pdf" -> 1501/CV,
-    "101.2015.QH13.doc" -> 101/2015/QH13, "31.VBHN.VPQH.doc" -> 31/VBHN-VPQH, "21-ttbtttt.signed.pdf" ->
-    21/TT-BTTTT, "23-NQ-TU.pdf" -> 23-NQ/TU (Party issuers only), "image003.jpg" -> [].
-    """
-    label = clean_text(unquote(name or ""))
-    stem = re.split(r"[\\/]", label)[-1]
-    while _FILE_EXT_RE.search(stem):
-        stem = _FILE_EXT_RE.sub("", stem)
-    tokens = [t for t in _FILE_SPLIT_RE.split(stem) if t]
-    if len(tokens) < 2:
-        return []
-    head = tokens[0]
-
-    # Type first: KH-86-2026, QDPQ-87-2025, CV-1501-2026, "QD 492 PL1".
-    if head.isascii() and head.isalpha() and len(head) <= 6 and _is_number(tokens[1]) and len(tokens[1]) <= 5:
-        number = tokens[1]
-        year = int(tokens[2]) if len(tokens) > 2 and _is_year(tokens[2]) else None
-        if year is None and _is_year(number):
-            return []  # "KH-2026.pdf" is a plan for 2026, not number 2026
-        code = _file_code(head) or (_file_code_prefix(head) or (None,))[0]
-        return [_partial_file_ref(label, number, code, year)] if code else []
-
-    # Number first: 101.2015.QH13, 31.VBHN.VPQH, 21-ttbtttt, 15-2023-NQ-HDND, 23-NQ-TU.
-    if not (_is_number(head) and len(head) <= 5):
-        return []
-    rest = tokens[1:]
-    year = None
-    if _is_year(rest[0]) and len(rest) > 1:
-        year, rest = int(rest[0]), rest[1:]
-    if not all(t.isascii() and t.isalnum() for t in rest) or not rest[0][:1].isalpha():
-        return []
-    code, issuer_parts = _file_code(rest[0]), rest[1:]
-    if code is None and year is not None and rest[0].isupper():
-        # a law / NA standing committee number: 101/2015/QH13
-        issuer = "-".join(_ASCII_ISSUERS.get(t.upper(), t.upper()) for t in rest)
-        return [_file_ref(label, canonical=f"{head}/{year}/{issuer}", system="state", type=None, type_name=None,
-                          number=head, year=year, issuer=issuer)]
-    if code is None:
-        glued = _file_code_prefix(rest[0])
-        if glued is None or len(glued[1]) < 2 or not glued[1].isalpha():
-            return []
-        code, issuer_parts = glued[0], [glued[1], *issuer_parts]
-    if code == "CV":
-        return []  # "CV" after the number is not a state symbol; too ambiguous
-    issuer = "-".join(_ASCII_ISSUERS.get(t.upper(), t.upper()) for t in issuer_parts) or None
-    if issuer is None:
-        return [_partial_file_ref(label, head, code, year)]
-    party_code = _party_type(code)
-    if year is None and party_code and issuer in _PARTY_ISSUERS:
-        return [_file_ref(label, canonical=f"{head}-{party_code}/{issuer}", system="party", type=party_code,
-                          type_name=TYPE_NAMES_PARTY[party_code], number=head, year=None, issuer=issuer)]
-    if code not in TYPE_NAMES_STATE:
-        return []
-    prefix = f"{head}/{year}/" if year else f"{head}/"
-    return [_file_ref(label, canonical=f"{prefix}{code}-{issuer}", system="state", type=code,
-                      type_name=TYPE_NAMES_STATE[code], number=head, year=year, issuer=issuer)]

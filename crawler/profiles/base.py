@@ -22,7 +22,8 @@ from parsel.csstranslator import HTMLTranslator
 
 from db.record import ArticleRecord
 from vntext.dates import ParsedDate, parse_iso, parse_vn_datetime
-from vntext.docrefs import find_references, references_from_filename
+from vntext.docfiles import references_from_filename
+from vntext.docrefs import find_references
 from vntext.textnorm import clean_text
 from vntext.views import parse_views
 
