@@ -5,7 +5,7 @@ from alembic import command
 from alembic.config import Config
 
 from db.engine import get_engine
-from db.search import register_sqlite_functions
+from db.search.sqlite_index import register_sqlite_functions
 
 _upgraded: set[str] = set()
 
