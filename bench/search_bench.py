@@ -42,7 +42,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bench.synthetic import Generator, schema_url  # noqa: E402
 from db.engine import get_engine, session_factory  # noqa: E402
 from db.models import Article, Portal  # noqa: E402
-from db.search import QueryError, _filters, search  # noqa: E402
+from db.search import QueryError, search  # noqa: E402
+from db.search.filters import build_filters  # noqa: E402
 
 # (label, query, filters) — folded and exact, phrases, document numbers, with and without filters.
 QUERIES = [  # labels must be unique
@@ -87,7 +88,7 @@ def like_search(session, query: str, *, order: str = "date", offset: int = 0, li
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(Article.title.ilike(pattern, escape="\\"), Article.summary.ilike(pattern, escape="\\"),
                               Article.body_text.ilike(pattern, escape="\\")))
-    where = _filters(session, include_removed=False, **{k: filters.get(k) for k in (
+    where = build_filters(session, include_removed=False, **{k: filters.get(k) for k in (
         "site", "date_from", "date_to", "category", "doc_type", "doc_number")}).where
     stmt = stmt.where(*where).order_by(Article.published_at.desc(), Article.id.desc()).limit(limit).offset(offset)
     return session.execute(stmt).all()
@@ -182,17 +183,17 @@ def bench_search(url: str, repeat: int, like_repeat: int, like_budget: float) ->
 def bench_without_number_pairs(Session, fts: dict, repeat: int) -> dict:
     """PostgreSQL: the phrases with a number again, their number-pair lexemes left out of the query (the plan
     before migration 0006), against the timings above: the same archive, the same run."""
-    import db.search as search_module
+    import db.search.query as query_module
 
     numbered = [(label, query, kwargs) for label, query, kwargs in QUERIES
-                if any(search_module.number_pairs(t.tokens) for t in search_module.parse_query(query).terms)]
-    kept = search_module.number_pairs
-    search_module.number_pairs = lambda words: []
+                if any(query_module.number_pairs(t.tokens) for t in query_module.parse_query(query).terms)]
+    kept = query_module.number_pairs
+    query_module.number_pairs = lambda words: []
     try:
         with Session() as session:
             without, _ = run_queries(session, lambda s, q, **k: search(s, q, **k), numbered, max(1, repeat // 2))
     finally:
-        search_module.number_pairs = kept
+        query_module.number_pairs = kept
     print(f"\nphrases with a number on PostgreSQL, with / without their number pairs (migration 0006):")
     ratios = {}
     for label, query, _ in numbered:

@@ -260,7 +260,7 @@ def _insert_sql(table: str, columns: tuple) -> str:
 
 def _sqlite_writer(url: str):
     from db.engine import get_engine
-    from db.search import index_queued
+    from db.search.sqlite_index import index_queued
 
     engine = get_engine(url)
     connection = engine.raw_connection()

@@ -43,18 +43,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_functions(dbapi_connection, _record) -> None:
-    from db.search import register_sqlite_functions
+    from db.search.sqlite_index import register_sqlite_functions
 
     register_sqlite_functions(dbapi_connection)
 
 
 def _index_before_commit(connection) -> None:
-    # The SQLite search index is fed from a queue the triggers fill (db/search.py explains why); a
+    # The SQLite search index is fed from a queue the triggers fill (db/search/__init__.py explains why); a
     # transaction that wrote something indexes it just before it commits, so readers never see a
     # committed article that search cannot find. pysqlite opens a transaction only for a write.
     dbapi_connection = connection.connection.dbapi_connection
     if dbapi_connection.in_transaction:
-        from db.search import index_queued
+        from db.search.sqlite_index import index_queued
 
         index_queued(dbapi_connection)
 

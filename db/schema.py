@@ -5,6 +5,7 @@ from alembic import command
 from alembic.config import Config
 
 from db.engine import get_engine
+from db.search.sqlite_index import register_sqlite_functions
 
 _upgraded: set[str] = set()
 
@@ -23,5 +24,9 @@ def upgrade(url: str, revision: str = "head") -> None:
     with get_engine(url).begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        if connection.dialect.name == "sqlite":
+            # Migrations register their own frozen copies of the index's SQL functions on this pooled
+            # connection; whatever uses it next must index with the current ones.
+            register_sqlite_functions(connection.connection.dbapi_connection)
     if revision == "head":
         _upgraded.add(url)

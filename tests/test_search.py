@@ -1,4 +1,4 @@
-"""Full-text search (db/search.py, migration 0003) on each engine: folding, exact diacritics first, phrases,
+"""Full-text search (db/search/, migrations 0003, 0005, 0006) on each engine: folding, exact diacritics first, phrases,
 document numbers, filters, ordering, paging, hostile input, and an index the database keeps up to date."""
 import json
 import re
@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, text, update
 
 from vntext.textnorm import fold
-from db import search as search_module
 from db.engine import get_engine, session_factory
 from db.models import Article, Document, DocumentMention, Portal
 from db.schema import alembic_config, upgrade
 from db.search import QueryError, index_is_installed, parse_day, parse_query, search, tokens
+from db.search import filters as search_filters, run as search_run, sqlite_index
+from db.search.query import number_pairs
 from monitor.cli import main
 
 T0 = datetime(2025, 3, 1, 2, 0, tzinfo=timezone.utc)
@@ -193,7 +194,7 @@ def test_filters(db_url):
 
 @pytest.mark.parametrize("doc_driven", [2000, 0])  # 0: the document filter applied to every match instead
 def test_document_filters_either_way(db_url, doc_driven, monkeypatch):
-    monkeypatch.setattr(search_module, "DOC_DRIVEN", doc_driven)
+    monkeypatch.setattr(search_filters, "DOC_DRIVEN", doc_driven)
     ids = seed(db_url)
     add_mentions(db_url, ids)
     assert set(names(run(db_url, "phuong", doc_number="23-NQ/TU"), ids)) == {"nq"}
@@ -237,7 +238,7 @@ def many(count):
 
 @pytest.mark.parametrize("window", [1000, 7])  # 7: more matches than the window (the large-archive paths)
 def test_order_by_date_and_paging(db_url, window, monkeypatch):
-    monkeypatch.setattr(search_module, "WINDOW", window)
+    monkeypatch.setattr(search_run, "WINDOW", window)
     articles = many(25)
     ids = seed(db_url, articles)
     by_date = sorted(articles, key=lambda n: (articles[n][5] is not None, articles[n][5] or 0, ids[n]), reverse=True)
@@ -453,7 +454,7 @@ def test_the_index_is_exact_after_any_order_of_writes(db_url):
     assert set(names(run(db_url, "nghi quyet"), ids)) == {"nq", "hdnd"}  # the seeded articles are untouched
     if engine.dialect.name == "sqlite":
         with engine.begin() as connection:  # FTS5's own check of its structure (raises when corrupt)
-            connection.exec_driver_sql(f"INSERT INTO {search_module.FTS_TABLE}({search_module.FTS_TABLE}) "
+            connection.exec_driver_sql(f"INSERT INTO {sqlite_index.FTS_TABLE}({sqlite_index.FTS_TABLE}) "
                                        "VALUES ('integrity-check')")
 
 
@@ -481,7 +482,7 @@ def test_another_sqlite_client_can_write_and_its_rows_are_indexed_at_the_next_co
     assert names(run(url, "doan thanh nien"), ids) == ["hdnd"]
     assert names(run(url, "ky thu 5"), ids) == []
     with get_engine(url).connect() as connection:
-        assert connection.exec_driver_sql(f"SELECT count(*) FROM {search_module.FTS_QUEUE}").scalar() == 0
+        assert connection.exec_driver_sql(f"SELECT count(*) FROM {sqlite_index.FTS_QUEUE}").scalar() == 0
 
 
 VIETNAMESE = ("aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
@@ -491,11 +492,11 @@ VIETNAMESE = ("aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹê�
 def index_tokens(connection, value):
     """The tokens the engine's index makes of a text, in order."""
     if connection.dialect.name == "sqlite":
-        tokenizer = re.search(r"tokenize='([^']*)'", search_module.SQLITE_CREATE[0])[1]
+        tokenizer = re.search(r"tokenize='([^']*)'", sqlite_index.SQLITE_CREATE[0])[1]
         connection.exec_driver_sql(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.probe USING fts5(x, tokenize='{tokenizer}')")
         connection.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.probe_terms USING fts5vocab(temp, probe, instance)")
         connection.exec_driver_sql("DELETE FROM probe")
-        connection.exec_driver_sql(f"INSERT INTO probe(x) VALUES ({search_module._d('?')})", (value,))
+        connection.exec_driver_sql(f"INSERT INTO probe(x) VALUES ({sqlite_index._d('?')})", (value,))
         return [row[0] for row in connection.exec_driver_sql("SELECT term FROM probe_terms ORDER BY offset")]
     lexemes = connection.execute(text(
         "SELECT (unnest(tsvector_to_array(to_tsvector('simple', regexp_replace(pw_fold(:v), '[^[:alnum:]]+', ' ', 'g')))))"
@@ -528,7 +529,7 @@ def test_the_index_folds_like_fold_on_both_engines(db_url):
 
 
 def test_number_pairs_are_the_same_in_the_postgresql_index_and_in_queries(db_url):
-    """PostgreSQL looks phrases with a number up by their number pairs first (db/search.py, PG_NUMBER_PAIRS):
+    """PostgreSQL looks phrases with a number up by their number pairs first (db/search/pg_index.py, PG_NUMBER_PAIRS):
     the index must make exactly the pairs number_pairs makes of the same tokens, or such a phrase finds nothing."""
     if not db_url.startswith("postgresql"):
         pytest.skip("SQLite's index has no number pairs")
@@ -542,8 +543,8 @@ def test_number_pairs_are_the_same_in_the_postgresql_index_and_in_queries(db_url
             made = connection.execute(text(
                 "SELECT pw_number_pairs(regexp_replace(coalesce(pw_fold(:v), ''), '[^[:alnum:]]+', ' ', 'g'))"),
                 {"v": value}).scalar()
-            assert sorted(set(made.split())) == sorted(search_module.number_pairs(tokens(value))), value
-    assert search_module.number_pairs(tokens("số 23-NQ/TU")) == ["nsox23", "n23xnq"]
+            assert sorted(set(made.split())) == sorted(number_pairs(tokens(value))), value
+    assert number_pairs(tokens("số 23-NQ/TU")) == ["nsox23", "n23xnq"]
 
 
 def test_parse_day():

@@ -1,0 +1,140 @@
+"""search(): a query and its filters → a page of hits, ranked or newest first (see db/search/__init__.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vntext.dates import VN_TZ
+from db.models import Article, Portal
+from db.search.filters import Filters, build_filters, date_bounds
+from db.search.query import ParsedQuery, QueryError, parse_query
+from db.search.ranking import Relevance, exact_first
+from db.search.sql import FTS, day_number, dialect_of, fts_has, match_condition, newest_matches
+
+WINDOW = 1000  # matches considered for relevance (newest first) and for an in-memory date sort
+
+
+class SearchHit(NamedTuple):
+    article: Article
+    site: str                  # the portal's key
+    score: float | None        # relevance in 0…1 (higher is better; see db/search/__init__.py); None when by date
+    exact: float | None        # share of accented query words found with their diacritics; None if not checked
+
+
+@dataclass
+class SearchResult:
+    items: list[SearchHit]
+    total: int                 # number of matches (a lower bound when total_exact is False)
+    total_exact: bool
+    query: ParsedQuery
+    offset: int = 0
+    limit: int = 20
+    notes: list[str] = field(default_factory=list)
+
+
+def search(session: Session, text_query: str, *, site: str | None = None, date_from: date | datetime | None = None,
+           date_to: date | datetime | None = None, category: str | None = None, doc_type: str | None = None,
+           doc_number: str | None = None, order: str = "relevance", limit: int = 20, offset: int = 0,
+           include_removed: bool = False) -> SearchResult:
+    """Articles matching every word of `text_query` (see db/search/__init__.py for the query language).
+
+    site: a portal key; date_from/date_to: days (Vietnam time, both inclusive) or aware datetimes; category:
+    words of the category name (folded, as a phrase: "tin noi bat"); doc_type: a document type code ("NQ",
+    "CT", "CTr") of a document the article mentions;
+    doc_number: a document number, canonicalized ("23-nq/tu" → "23-NQ/TU"); order: "relevance" or "date";
+    limit/offset: paging. Raises QueryError (a ValueError) for a query or filter that cannot be searched.
+    """
+    if order not in ("relevance", "date"):
+        raise QueryError(f"unknown order {order!r} (relevance or date)")
+    if limit < 1 or offset < 0:
+        raise QueryError("limit must be at least 1 and offset not negative")
+    query = parse_query(text_query)
+    dialect = dialect_of(session)
+    filters = build_filters(session, site=site, date_from=date_from, date_to=date_to, category=category,
+                            doc_type=doc_type, doc_number=doc_number, include_removed=include_removed)
+    window = WINDOW
+    rows = session.execute(newest_matches(dialect, query, filters, window + 1)).all()
+    overflow = len(rows) > window
+    rows = rows[:window]
+    if order == "date":
+        if not overflow:
+            rows.sort(key=lambda r: (r.day is not None, r.day or 0.0, r.id), reverse=True)
+            page = [(r.id, None, None) for r in rows[offset:offset + limit]]
+        else:
+            page = [(i, None, None) for i in _by_date(session, dialect, query, filters, limit, offset)]
+    else:
+        page = _by_relevance(session, dialect, query, filters, rows, overflow, limit, offset)
+    items = _load(session, page)
+    total = max(window, offset + len(items)) if overflow else len(rows)
+    return SearchResult(items=items, total=total, total_exact=not overflow, query=query, offset=offset, limit=limit)
+
+
+def _by_relevance(session: Session, dialect: str, query: ParsedQuery, filters: Filters, rows, overflow: bool,
+                  limit: int, offset: int) -> list[tuple[int, float | None, float | None]]:
+    """The page of (id, score, exactness): the window ranked, then past it the older matches, newest first."""
+    relevance = Relevance.of(session, dialect, query, filters, rows)
+    ranked = sorted(((r.id, relevance(r), None) for r in rows), key=lambda h: (h[1], h[0]), reverse=True)
+    ranked = exact_first(session, dialect, query, ranked, offset)
+    page = ranked[offset:offset + limit]
+    window = WINDOW
+    if overflow and offset + limit > window:
+        # Past the window: the older matches, newest first (a stable continuation for deep pages), scored
+        # by freshness alone.
+        start = max(offset, window)
+        tail = session.execute(newest_matches(dialect, query, filters, offset + limit - start, start)).all()
+        page += [(r.id, relevance(r), None) for r in tail]
+    return page
+
+
+def _by_date(session: Session, dialect: str, query: ParsedQuery, filters: Filters, limit: int,
+             offset: int) -> list[int]:
+    """Newest published first when there are more matches than the window.
+
+    SQLite: month by month from the newest (each month's matches come straight from the index through the
+    meta column's month token, a few milliseconds), until the page is full; matches without a date last.
+    A few candidates (a rarely cited document): test each. PostgreSQL: one query; the planner chooses between
+    the date index and the GIN bitmap.
+    """
+    a = Article.__table__.c
+    if dialect != "sqlite":
+        stmt = (select(a.id).where(match_condition(dialect, query, filters), *filters.where)
+                .order_by(a.published_at.desc().nulls_last(), a.id.desc()).limit(limit).offset(offset))
+        return list(session.scalars(stmt))
+    if filters.by_ids:
+        stmt = (select(a.id).where(fts_has(query, None, a.id), *filters.where)
+                .order_by(a.published_at.desc(), a.id.desc()).limit(limit).offset(offset))
+        return list(session.scalars(stmt))
+    need = offset + limit
+    collected: list = []
+    low, high = date_bounds(session)
+    if high is not None:
+        year, month = high.astimezone(VN_TZ).year, high.astimezone(VN_TZ).month
+        oldest = (low.astimezone(VN_TZ).year, low.astimezone(VN_TZ).month)
+        base = Article.__table__
+        while (year, month) >= oldest and len(collected) < need:
+            in_month = Filters(filters.where, [*filters.fts, f'{{meta}} : "m{year}{month:02d}"'])
+            collected += session.execute(
+                select(FTS.c.rowid.label("id"), day_number(dialect))
+                .select_from(FTS.join(base, base.c.id == FTS.c.rowid))
+                .where(match_condition(dialect, query, in_month), *filters.where)).all()
+            year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    collected.sort(key=lambda r: (r.day, r.id), reverse=True)
+    page = [r.id for r in collected[offset:need]]
+    if len(page) < limit:  # all dated matches seen: the undated ones follow
+        stmt = (select(a.id).where(a.published_at.is_(None), fts_has(query, filters, a.id), *filters.where)
+                .order_by(a.id.desc()).limit(limit - len(page)).offset(max(0, offset - len(collected))))
+        page += list(session.scalars(stmt))
+    return page
+
+
+def _load(session: Session, page: list[tuple[int, float | None, float | None]]) -> list[SearchHit]:
+    if not page:
+        return []
+    ids = [i for i, _, _ in page]
+    found = {article.id: (article, key) for article, key in session.execute(
+        select(Article, Portal.key).join(Portal, Portal.id == Article.portal_id).where(Article.id.in_(ids)))}
+    return [SearchHit(found[i][0], found[i][1], score, exact) for i, score, exact in page if i in found]
