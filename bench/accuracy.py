@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Accuracy gate: every family profile against its fixtures, side by side with the generic fallback.
 
-trafilatura's "evaluation as CI gate" (shared/anchors.md §4.3) applied to our per-family profiles
+trafilatura's "evaluation as CI gate" applied to our per-family profiles
 (the Fundus pattern, §1.4): for every article fixture ``tests/fixtures/<family>/<name>.<ext>``
 (name without ``listing``) that has an expected ``<name>.json`` beside it, run
 

@@ -7,7 +7,7 @@
 What it writes (schema brought to head by db.schema.upgrade first; the database must be empty):
 
 * ``--portals`` portals (Hanoi wards and communes), each with its own categories;
-* articles with titles, summaries and bodies assembled from the replica's vocabulary (crawler/replica/content.py)
+* articles with titles, summaries and bodies assembled from the replica's vocabulary (crawler/replica/vocabulary.py)
   plus sentences that exercise folding: Đảng / đăng ký / đang, Hội đồng nhân dân, Ban Chấp hành Đảng bộ,
   Thành ủy written both ways (ủy / uỷ), and citations of official documents by number (23-NQ/TU, 123/QĐ-UBND,
   15/2023/NQ-HĐND …). Bodies average ~2.5 KB of UTF-8 text; 1 % of the articles are marked removed;
@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.replica import content as replica  # noqa: E402
+from crawler.replica import vocabulary  # noqa: E402
 
 UNITS = [
     "phường Ba Đình", "phường Ngọc Hà", "phường Giảng Võ", "phường Hoàn Kiếm", "phường Cửa Nam", "phường Phú Thượng",
@@ -143,8 +143,8 @@ class Generator:
         self.total, self.portals, self.seed = total, portals, seed
         rnd = random.Random(seed)
         self.units = [UNITS[i % len(UNITS)] for i in range(portals)]
-        topics = replica.TOPICS + replica.POLICE_TOPICS
-        templates = replica.SENTENCES + replica.POLICE_SENTENCES + EXTRA_SENTENCES * 2
+        topics = vocabulary.TOPICS + vocabulary.POLICE_TOPICS
+        templates = vocabulary.SENTENCES + vocabulary.POLICE_SENTENCES + EXTRA_SENTENCES * 2
         when = datetime(2025, 1, 1)
         self.pool = {}  # per unit: a list of sentences mentioning it
         for p, unit in enumerate(self.units):
@@ -152,10 +152,10 @@ class Generator:
                                               for _ in range(300)))
         self.generic = list(dict.fromkeys(_fill(rnd.choice(templates), rnd, rnd.choice(self.units), when, topics)
                                           for _ in range(6000)))
-        self.titles = replica.TITLES + replica.POLICE_TITLES
+        self.titles = vocabulary.TITLES + vocabulary.POLICE_TITLES
         self.topics = topics
-        self.headings = replica.HEADINGS + replica.POLICE_HEADINGS
-        self.authors = replica.FULL_NAMES + replica.AUTHORS
+        self.headings = vocabulary.HEADINGS + vocabulary.POLICE_HEADINGS
+        self.authors = vocabulary.FULL_NAMES + vocabulary.AUTHORS
         self.docs = document_table()
         self.backfill = int(total * BACKFILL_SHARE)
         self.per_portal = max(1, self.backfill // portals)

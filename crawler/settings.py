@@ -11,7 +11,7 @@ USER_AGENT = "portalwatch/0.1 (monitors public news of Vietnamese government por
 ROBOTSTXT_OBEY = True
 
 # One request at a time per host, adaptive delays. Scrapy 2.19 enforces the per-domain limit
-# only when a download delay or AutoThrottle is on (shared/stack-notes.md), so both are on.
+# only when a download delay or AutoThrottle is on (docs/scrapy-notes.md §Politeness and AutoThrottle), so both are on.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0

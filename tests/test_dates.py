@@ -1,4 +1,4 @@
-"""Real strings from shared/portals.md §5; dates are day-first, Asia/Ho_Chi_Minh."""
+"""Real strings from docs/text-formats.md §Dates and times; dates are day-first, Asia/Ho_Chi_Minh."""
 from datetime import datetime, timedelta, timezone
 
 import pytest

@@ -1,4 +1,4 @@
-"""Document references (vntext.docrefs): portals.md §6 examples, the seed article, negatives, properties."""
+"""Document references (vntext.docrefs): docs/text-formats.md §Document numbers examples, the seed article, negatives, properties."""
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -83,7 +83,7 @@ def test_seed_named_resolution_written_three_ways_is_one_key():
         assert find_references(phrase)[0].canonical == TW8
 
 
-# --- portals.md §6.3 test strings ---------------------------------------------------------------------------
+# --- docs/text-formats.md §Matching them: test strings ---------------------------------------------------------------------------
 
 SECTION_6_3 = [
     # raw, canonical, system, type, number, year, issuer

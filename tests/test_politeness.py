@@ -1,7 +1,7 @@
 """Politeness proven at the server: in-flight requests counted by the replica, robots.txt obeyed.
 
 Scrapy 2.19 does not enforce CONCURRENT_REQUESTS_PER_DOMAIN with its default reactor unless a
-delay or AutoThrottle is on (shared/stack-notes.md), so settings alone prove nothing.
+delay or AutoThrottle is on (docs/scrapy-notes.md §Politeness and AutoThrottle), so settings alone prove nothing.
 """
 from crawler.registry import get_site
 from crawler.replica import Fault

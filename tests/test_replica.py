@@ -452,3 +452,20 @@ def test_new_families_are_deterministic_and_nfc():
                 assert status_a == status_b == 200 and type_a == type_b
                 assert body_a.replace(pa.base_url, "") == body_b.replace(pb.base_url, "")
                 assert unicodedata.is_normalized("NFC", body_a)
+
+
+# ---- families are data: a template folder with its spec ------------------------------------------
+def test_every_family_is_a_template_folder_with_a_spec_and_a_served_portal():
+    from importlib import resources
+
+    from crawler.registry import get_site
+    from crawler.replica import DEFAULT_PORTALS
+    from crawler.replica.families import FAMILIES
+
+    templates = resources.files("crawler.replica").joinpath("templates")
+    for name in FAMILIES:
+        assert {"family.toml", "base.html", "listing.html", "article.html", "404.html"} <= {
+            f.name for f in templates.joinpath(name).iterdir()}, name
+    assert {spec.family for spec in DEFAULT_PORTALS} == set(FAMILIES)
+    for spec in DEFAULT_PORTALS:  # each served portal is a registry entry of the same family
+        assert get_site(spec.key).profile == spec.family

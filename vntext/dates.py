@@ -1,6 +1,6 @@
 """Day-first Vietnamese date/time expressions as they appear on portal pages. Pure functions.
 
-Formats seen on real portals (shared/portals.md §5): ``Ngày đăng 10/05/2024 | 16:21``,
+Formats seen on real portals (docs/text-formats.md §Dates and times): ``Ngày đăng 10/05/2024 | 16:21``,
 ``Đăng ngày 17 - 05 - 2024``, ``Thứ sáu - 10/05/2024 16:21``, ``03:10 16/01/2026`` (time first),
 ``2026-01-19T08:50:00`` (ISO, no zone = local time), ``ngày 02 tháng 06 năm 2006``.
 Dates are never read month-first.

@@ -4,7 +4,7 @@ Category pages name their module in `myService.getNewsBlockContents(0, <ModuleId
 (a featured block calls it with a literal page 1 first: skip that call, as a working crawler
 does); listnew?…&ModuleId=<n>&PageIndex=<p> lists articles in ListData + ListMoreData (Id, Url,
 Name, Description, PublishTime ISO without zone = local time); getbyid?id=<Id> gives the
-FullContent HTML. The public article URL is /tin-tuc/<Url>-<Id> (shared/portals.md §1.F).
+FullContent HTML. The public article URL is /tin-tuc/<Url>-<Id> (docs/portal-families.md §DotNetNuke).
 No view counts are published.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The current Hanoi platform (2024/25 on; VCCorp-style CMS, same scheme as baochinhphu.vn).
 
 Article URL: /<category-slug>/<slug>-<ID>.htm where ID = site prefix + yyMMddHHmmss + ms
-(shared/portals.md §1.A); migrated legacy articles keep short 8-digit ids. Dedupe on the
+(docs/portal-families.md §Hanoi platform); migrated legacy articles keep short 8-digit ids. Dedupe on the
 number, never the slug (slugs are cut and can change). Machine-readable dates (JSON-LD,
 article:published_time) come before the visible line.
 """

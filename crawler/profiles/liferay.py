@@ -1,6 +1,6 @@
 """Liferay asset publisher (old Hanoi district portals such as the 2024 Bắc Từ Liêm site).
 
-Article URL: /<page>/-/asset_publisher/<instanceId>/content/<urlTitle> (shared/portals.md §1.B);
+Article URL: /<page>/-/asset_publisher/<instanceId>/content/<urlTitle> (docs/portal-families.md §Liferay);
 the urlTitle is the portal's stable id for the article. Commune sites on the "tin-chi-tiet"
 product use /tin-chi-tiet/-/chi-tiet/<slug>-<id>-<n>.html. Pagination through the portlet's
 `_cur` parameter. The meta line reads "Ngày đăng 10/05/2024 | 16:21 | Lượt xem: 503", the

@@ -2,7 +2,7 @@
 
 Article URL: /vi/news/<cat-alias>/<alias>-<id>.html; listing /vi/news/<cat>/, next pages
 /vi/news/<cat>/page-N/. Markup from nukeviet's themes/default/modules/news/detail.tpl
-(shared/portals.md §1.E): publish time "Thứ sáu - 10/05/2024 16:21" in span.h5 (the <meta>
+(docs/portal-families.md §NukeViet): publish time "Thứ sáu - 10/05/2024 16:21" in span.h5 (the <meta>
 times carry seconds but in NukeViet's own broken format "2024-05-10+0716:21:00"), the lead
 image in figure.article outside the body #news-bodyhtml, files behind "?download=1&id=N"
 links named in <strong>, "Tác giả:" / "Nguồn tin:" lines in p.h5.text-right.

@@ -5,7 +5,7 @@ unpadded dates both occur; paths are case-insensitive). The random suffix is not
 separable from the cut title, so the portal's id is the whole file stem, lower-cased.
 Listings: /portal/Pages/<Category>.aspx?PageIndex=N. Dates are shown without a time
 ("Đăng ngày 17 - 05 - 2024"); the category is not on the article page, so it comes from the
-listing. Verified classes: shared/portals.md §1.C.
+listing. Verified classes: docs/portal-families.md §Tân Dân.
 """
 import re
 

@@ -1,4 +1,5 @@
 """A faithful local replica of real portals, for tests, benchmarks and the demo."""
-from crawler.replica.server import DEFAULT_PORTALS, Fault, Replica
+from crawler.replica.portals import DEFAULT_PORTALS, Fault
+from crawler.replica.replica import Replica
 
 __all__ = ["DEFAULT_PORTALS", "Fault", "Replica"]

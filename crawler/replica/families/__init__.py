@@ -1,23 +1,37 @@
-"""URL shapes and page rendering of each CMS family the replica imitates.
+"""The CMS families the replica imitates, found on disk: every templates/<family>/family.toml is one.
 
-A family assigns the portal's own ids and URLs to generated articles and maps a request path
-to a page (HTML through templates/<family>/, or JSON/XML/files through Family.data()).
-One module per family:
+A family is its spec and templates (see families/engine.py); a module families/<family>.py, when there
+is one, holds the behaviour a spec cannot say, as a class named Overrides. Today's families:
 
-  liferay   Liferay 6 asset publisher (older Hanoi portals)          shared/portals.md §1.B
-  hanoi     the current Hanoi platform (VCCorp-style CMS)            §1.A
-  tandan    Tân Dân SharePoint "portal" (Ninh Thuận, Điện Biên …)    §1.C
-  nukeviet  NukeViet 4 news module                                   §1.E
-  dnn       DotNetNuke + cmsview JSON API (congan.hanoi.gov.vn)      §1.F
+  liferay   Liferay 6 asset publisher (older Hanoi portals)          docs/portal-families.md §Liferay
+  hanoi     the current Hanoi platform (VCCorp-style CMS)            §Hanoi platform
+  tandan    Tân Dân SharePoint "portal" (Ninh Thuận, Điện Biên …)    §Tân Dân
+  nukeviet  NukeViet 4 news module                                   §NukeViet
+  dnn       DotNetNuke + cmsview JSON API (congan.hanoi.gov.vn)      §DotNetNuke
 """
-from crawler.replica.families.base import Family, Page, page_count, pager
-from crawler.replica.families.dnn import DotNetNuke
-from crawler.replica.families.hanoi import HanoiPlatform
-from crawler.replica.families.liferay import Liferay, _instance_id
-from crawler.replica.families.nukeviet import NukeViet
-from crawler.replica.families.tandan import TanDan
+from __future__ import annotations
 
-FAMILIES: dict[str, Family] = {f.name: f for f in (Liferay(), HanoiPlatform(), TanDan(), NukeViet(), DotNetNuke())}
+import importlib
+import importlib.util
+import tomllib
+from importlib import resources
 
-__all__ = ["FAMILIES", "Family", "Page", "page_count", "pager", "Liferay", "HanoiPlatform", "TanDan", "NukeViet",
-           "DotNetNuke", "_instance_id"]
+from crawler.replica.families.engine import Family, page_count, pager
+
+
+def _load() -> dict[str, Family]:
+    families = {}
+    for folder in sorted(resources.files("crawler.replica").joinpath("templates").iterdir(), key=lambda f: f.name):
+        spec_file = folder.joinpath("family.toml")
+        if not spec_file.is_file():
+            continue
+        spec = tomllib.loads(spec_file.read_text(encoding="utf-8"))
+        module = f"crawler.replica.families.{folder.name}"
+        cls = importlib.import_module(module).Overrides if importlib.util.find_spec(module) else Family
+        families[folder.name] = cls(folder.name, spec)
+    return families
+
+
+FAMILIES: dict[str, Family] = _load()
+
+__all__ = ["FAMILIES", "Family", "page_count", "pager"]

@@ -1,26 +1,24 @@
-"""DotNetNuke with the "cmsview" module (congan.hanoi.gov.vn): shared/portals.md §1.F.
+"""DotNetNuke with the "cmsview" module: what its spec cannot say (docs/portal-families.md §DotNetNuke).
 
-A category page (/chi-dao-dieu-hanh) is DNN furniture plus an AngularJS block that loads its news from
+A category page is DNN furniture plus an AngularJS block that loads its news from the JSON API
   GET /DesktopModules/cmsview/api/NewsContent/listnew?PortalId=0&ModuleId=<n>&GetType=3&PageIndex=<p>&txtKeyword=
     → {"ListData": [first 4 items of page p], "ListMoreData": [the other 6]}   (both empty past the end)
   GET /DesktopModules/cmsview/api/NewsContent/getbyid?id=<Id> → the article, FullContent = body HTML
 The ModuleId is read from `myService.getNewsBlockContents(0, <ModuleId>, 3, $scope.PageIndex, …)` in the page;
 the "Tin nổi bật" block of every page calls the same service with the literal page 1 and another ModuleId
-(that is how a real crawler tells them apart). Article pages: /tin-tuc/<Url>-<Id>. No view counts.
+(that is how a real crawler tells them apart). The module ids and the API path are in family.toml.
 """
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 from urllib.parse import parse_qs
 
 from markupsafe import escape
 
-from crawler.replica.content import nfc, slugify
-from crawler.replica.families.base import Family, gap, token
+from crawler.replica.content import nfc
+from crawler.replica.families.engine import Family, gap
 
-API = "/DesktopModules/cmsview/api/NewsContent"
 JSON_TYPE = "application/json; charset=utf-8"
 
 
@@ -36,71 +34,26 @@ def dumps(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-class DotNetNuke(Family):
-    name = "dnn"
-    page_size = 10
-    top_size = 4                 # ListData: the block's top section; the rest of the page is ListMoreData
-    shows_views = False
-    # Disallow lines of DNN's stock robots.txt, without /DesktopModules/ (the stock file has it, and it would
-    # forbid the API; what the real host serves is unknown).
-    robots = ("User-agent: *\nDisallow: /admin/\nDisallow: /App_Browsers/\nDisallow: /App_Code/\nDisallow: /App_Data/\n"
-              "Disallow: /bin/\nDisallow: /Components/\nDisallow: /Config/\nDisallow: /controls/\nDisallow: /Install/\n"
-              "Disallow: /Providers/\n")
-    MODULES = {  # the real ModuleIds of congan.hanoi.gov.vn's category blocks
-        "chi-dao-dieu-hanh": 391, "tin-antt-va-canh-bao-toi-pham": 698, "an-toan-giao-thong": 419,
-        "cong-tac-pccc-va-cnch": 387, "xay-dung-dang-va-xdll": 422, "phan-hoi-thong-tin-bao-chi": 432,
-    }
-    HOT_MODULE = 1385            # "Tin nổi bật": every category, on every page, always page 1
-    DETAIL_MODULE = 1402         # the article page's module
-    first_id = 30412
-    _article = re.compile(r"^/tin-tuc/(?P<slug>[^/]+)-(?P<id>\d+)/?$")
-
+class Overrides(Family):
     def module_id(self, portal, category: str) -> int:
-        return self.MODULES.get(category) or 2000 + gap(f"{portal.key}/{category}", 900)
+        return self.spec["modules"].get(category) or 2000 + gap(f"{portal.key}/{category}", 900)
 
-    def category_of_module(self, portal, module: int) -> str | None:
-        return next((c for c in portal.categories if self.module_id(portal, c) == module), None)
-
-    def assign_ids(self, portal, articles):
-        next_id = int(portal.id_prefix or self.first_id)
-        for article in articles:
-            article.published = article.published.replace(second=0, microsecond=0)  # editors pick a minute
-            next_id += gap(f"{portal.key}:{article.number}", 5)
-            article.external_id = str(next_id)
-            article.slug = slugify(article.title)
-
-    def article_path(self, portal, article):
-        return f"/tin-tuc/{article.slug}-{article.external_id}"
+    def values(self, portal, category):
+        return super().values(portal, category) | {"module": self.module_id(portal, category)}
 
     def route(self, portal, path, query):
+        api = self.urls["api"].lower()
         lower = path.lower().rstrip("/")
         params = {k.lower(): v for k, v in parse_qs(query, keep_blank_values=True).items()}
-        if lower == f"{API}/listnew".lower():
+        if lower == f"{api}/listnew":
             return "api-list", params
-        if lower == f"{API}/getbyid".lower():
+        if lower == f"{api}/getbyid":
             return "api-article", params.get("id", [""])[0]
-        if match := self._article.match(path):
-            return "article", match["id"]
-        category = path.strip("/")
-        if category in portal.categories:
-            return "listing", (category, 1)
-        return None
-
-    def page_url(self, portal, category, page):
-        """Page 1: the category page (it names the ModuleId); later pages: the JSON API."""
-        return f"/{category}" if page == 1 else self.api_path(portal, category, page)
+        return super().route(portal, path, query)
 
     def api_path(self, portal, category, page):
-        return (f"{API}/listnew?PortalId=0&ModuleId={self.module_id(portal, category)}&GetType=3"
-                f"&PageIndex={page}&txtKeyword=")
-
-    def media_url(self, portal, article, src):
-        # /media/2026/01/19/congan-12.jpg → /Portals/0/cmsview/2026/1/19/congan-12.jpg
-        parts = src.split("/")
-        return f"/Portals/0/cmsview/{parts[2]}/{int(parts[3])}/{int(parts[4])}/{parts[5]}" if src.startswith("/media/") else src
-
-    def attachment_links(self, portal, article):
-        return []
+        """The listnew JSON URL of a category's page N (the spec's listing_page: pages 2… go through it)."""
+        return self.urls["listing_page"].format(**self.values(portal, category), page=page)
 
     def created(self, portal, article):
         minutes = 5 + gap(f"{portal.key}:{article.number}:created", 170)
@@ -139,15 +92,10 @@ class DotNetNuke(Family):
         }
 
     def article_context(self, portal, article):
-        p = article.published
-        return {
-            "category": article.category, "full_content": self.full_content(portal, article),
-            "time_text": f"{p:%H:%M} {p:%d/%m/%Y}",
-            "module": self.DETAIL_MODULE, "keywords": ", ".join(article.tags),
-            "viewstate": token(f"{portal.key}:{article.external_id}:vs", 120, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
-        }
+        return super().article_context(portal, article) | {
+            "full_content": self.full_content(portal, article), "module": self.spec["detail_module"]}
 
-    def listing_context(self, portal, category):
+    def listing_context(self, portal, category, chunk):
         return {"module": self.module_id(portal, category)}
 
     def data(self, replica, portal, kind, arg):
@@ -172,16 +120,17 @@ class DotNetNuke(Family):
             return 400, JSON_TYPE, dumps({"Message": "The request is invalid."})
         if portal_id != 0:
             items = []
-        elif module == self.HOT_MODULE:
+        elif module == self.spec["hot_module"]:
             items = replica.visible(portal.key)
         else:
-            category = self.category_of_module(portal, module)
+            category = next((c for c in portal.categories if self.module_id(portal, c) == module), None)
             items = replica.listed(portal.key, category) if category else []
         if keyword := nfc(params.get("txtkeyword", [""])[0]).strip().lower():
             items = [a for a in items if keyword in a.title.lower()]
         start = (max(page, 1) - 1) * self.page_size
         chunk = items[start:start + self.page_size]
+        top = self.spec["top_size"]  # ListData: the block's top section; the rest of the page is ListMoreData
         return 200, JSON_TYPE, dumps({
-            "ListData": [self.item(portal, a) for a in chunk[:self.top_size]],
-            "ListMoreData": [self.item(portal, a) for a in chunk[self.top_size:]],
+            "ListData": [self.item(portal, a) for a in chunk[:top]],
+            "ListMoreData": [self.item(portal, a) for a in chunk[top:]],
         })

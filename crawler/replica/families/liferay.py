@@ -1,29 +1,25 @@
-"""Liferay 6 asset publisher (older Hanoi portals, many ministries): shared/portals.md §1.B."""
+"""Liferay 6 asset publisher: what its spec cannot say (docs/portal-families.md §Liferay).
+
+Every page's asset publisher is a portlet instance with a 12-character id that appears in article URLs
+and in the pager's parameters; a repeated urlTitle gets the next free counter; attachments live in the
+document library under a UUID.
+"""
 from __future__ import annotations
 
-import hashlib
 import re
-from urllib.parse import parse_qs
 
 from crawler.replica.content import slugify
-from crawler.replica.families.base import Family
+from crawler.replica.families.engine import Family, token
+
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
-def _instance_id(portal_key: str, category: str) -> str:
+def instance_id(portal_key: str, category: str) -> str:
     """A Liferay portlet instance id: 12 characters, stable per page."""
-    digest = hashlib.sha1(f"{portal_key}/{category}".encode()).digest()
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-    return "".join(alphabet[b % len(alphabet)] for b in digest[:12])
+    return token(f"{portal_key}/{category}", 12, ALNUM)
 
 
-class Liferay(Family):
-    """Liferay 6 asset publisher: /<page>/-/asset_publisher/<instance>/content/<urlTitle>."""
-
-    name = "liferay"
-    summary_in_body = True
-    robots = "User-agent: *\nDisallow: /c/\nDisallow: /group/\nDisallow: /web/guest/tim-kiem\n"
-    _article = re.compile(r"^/(?P<cat>[a-z0-9-]+)/-/asset_publisher/(?P<inst>\w+)/content/(?P<slug>[a-z0-9-]+)$")
-
+class Overrides(Family):
     def assign_ids(self, portal, articles):
         used: set[str] = set()
         for article in articles:
@@ -33,40 +29,22 @@ class Liferay(Family):
             used.add(slug)
             article.slug = article.external_id = slug
 
-    def article_path(self, portal, article):
-        return f"/{article.category}/-/asset_publisher/{_instance_id(portal.key, article.category)}/content/{article.slug}"
+    def values(self, portal, category):
+        return super().values(portal, category) | {"instance": instance_id(portal.key, category)}
 
     def route(self, portal, path, query):
-        if match := self._article.match(path):
-            if match["inst"] == _instance_id(portal.key, match["cat"]):
-                return "article", match["slug"]
+        match = self._article_re.match(path)
+        if match and match["inst"] != instance_id(portal.key, match["cat"]):
             return None
-        category = path.strip("/")
-        if category in portal.categories:
-            params = parse_qs(query)
-            key = f"_101_INSTANCE_{_instance_id(portal.key, category)}_cur"
-            try:
-                page = int(params.get(key, ["1"])[0])
-            except ValueError:
-                page = 1
-            return "listing", (category, page)
-        return None
-
-    def page_url(self, portal, category, page):
-        inst = _instance_id(portal.key, category)
-        return (f"/{category}?p_p_id=101_INSTANCE_{inst}&p_p_lifecycle=0&p_p_state=normal&p_p_mode=view"
-                f"&p_p_col_id=column-1&p_p_col_count=1&_101_INSTANCE_{inst}_cur={page}&_101_INSTANCE_{inst}_delta={self.page_size}")
-
-    def listing_item(self, portal, article):
-        item = super().listing_item(portal, article)
-        # Real asset publishers add a redirect back to the listing; canonical URLs drop it.
-        item["url"] += f"?inheritRedirect=true&redirect=%2F{article.category}"
-        return item
+        return super().route(portal, path, query)
 
     def article_context(self, portal, article):
-        return {"instance": _instance_id(portal.key, article.category)}
+        return super().article_context(portal, article) | {"instance": instance_id(portal.key, article.category)}
+
+    def listing_context(self, portal, category, chunk):
+        return {"instance": instance_id(portal.key, category) if chunk else ""}
 
     def attachment_links(self, portal, article):
         uuid = f"{article.journal_id:08x}-1b2c-4d5e-8f90-{article.journal_id * 7:012x}"
-        return [{"name": path.rsplit("/", 1)[-1], "title": title, "href": f"/documents/67915/{article.journal_id}{path}/{uuid}",
-                 "url": f"/documents/67915/{article.journal_id}{path}/{uuid}"} for title, path in article.attachments]
+        return [link | {"href": f"{link['url']}/{uuid}", "url": f"{link['url']}/{uuid}"}
+                for link in super().attachment_links(portal, article)]
