@@ -1,6 +1,6 @@
 """Official document references ("số, ký hiệu văn bản") in Vietnamese text. Pure functions, no I/O.
 
-Forms recognised (docs/text-formats.md §6):
+Forms recognised (docs/text-formats.md §Document numbers):
 
 * Party (Hướng dẫn 36-HD/VPTW): ``số-LOẠI/CƠQUAN`` — ``23-NQ/TU``, ``30-CTr/TU``, ``08-QĐi/TW``,
   ``357-CV/BTCTU``. No year in the number.

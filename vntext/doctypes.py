@@ -1,5 +1,5 @@
 """Official document types and the reference record: the type-code tables of Nghị định 30/2020/NĐ-CP
-Phụ lục III and of the Party (Hướng dẫn 36-HD/VPTW), and DocumentRef. See docs/text-formats.md §6."""
+Phụ lục III and of the Party (Hướng dẫn 36-HD/VPTW), and DocumentRef. See docs/text-formats.md §Document numbers."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
