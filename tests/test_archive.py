@@ -16,7 +16,10 @@ from db.models import (
     ViewSample,
 )
 from db.schema import alembic_config, upgrade
-from db.store import DEFAULT_COMPRESSION, ArchiveWriter, content_hash, decompress_page
+from db.content import content_hash
+from db.pages import DEFAULT_COMPRESSION, decompress_page
+from db import batch_flush, store
+from db.store import ArchiveWriter
 
 T0 = datetime(2025, 10, 15, 1, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)
@@ -431,7 +434,7 @@ def test_a_crash_after_the_first_statements_leaves_nothing_of_the_batch(writer, 
         raise RuntimeError("the process died here")
 
     # articles, versions, raw pages, samples and attachments are written by then
-    monkeypatch.setattr(ArchiveWriter, "_flush_documents", staticmethod(crash))
+    monkeypatch.setattr(batch_flush, "flush_documents", crash)
     with pytest.raises(RuntimeError):
         writer.write_articles(portal, [record(fetched_at=T0 + H, title="Sửa", views=1700, raw_html="<html>v2</html>"),
                                        record("new-1", references=[ref()], attachments=[DOC], raw_html="<html/>")])
@@ -441,17 +444,19 @@ def test_a_crash_after_the_first_statements_leaves_nothing_of_the_batch(writer, 
 def test_a_concurrent_writer_inserting_the_same_article_first_makes_the_batch_retry(db_url, writer, portal,
                                                                                     session, monkeypatch):
     other = ArchiveWriter(db_url)
-    original = ArchiveWriter._load
-    calls = []
+    original = store.load_batch
+    calls, racing = [], []
 
-    def load_then_race(self, conn, *args):
-        original(self, conn, *args)
-        if self is writer:
+    def load_then_race(*args):
+        original(*args)
+        if not racing:  # our writer's read, not the other's
             calls.append(len(calls) + 1)
             if len(calls) == 1:  # another crawler stores the same article between our read and our write
+                racing.append(other)
                 other.write_articles(portal, [record(views=1503, references=[ref()])])
+                racing.clear()
 
-    monkeypatch.setattr(ArchiveWriter, "_load", load_then_race)
+    monkeypatch.setattr(store, "load_batch", load_then_race)
     result = writer.write_articles(portal, [record(fetched_at=T0 + H, views=1600, title="Sửa", references=[ref()])])
     assert calls == [1, 2]
     assert (result.new, result.changed, result.versions, result.documents_new) == (0, 1, 1, 0)
@@ -479,9 +484,9 @@ def _page(replica, site, article):
 
 def _crawled(profile, url, page, ctype, fetched_at, **override):
     """The spider's item for a page (extraction as the crawler does it)."""
-    from db.reparse import extract_page
+    from crawler.extract import extract_page
 
-    article = extract_page(profile, page, ctype, url)
+    article = extract_page(page, url, profile, content_type=ctype)
     assert not article.problems()
     item = {"external_id": article.external_id, "url": article.url, "title": article.title, "summary": article.summary,
             "body_text": article.body_text, "author": article.author, "category": article.category,
@@ -496,7 +501,7 @@ def _crawled(profile, url, page, ctype, fetched_at, **override):
 
 def test_reparse_corrects_history_from_the_stored_pages(db_url, writer, replica, session, capsys):
     from crawler.profiles import PROFILES
-    from db.reparse import reparse_site
+    from crawler.reparse import reparse_site
     from monitor.cli import main
 
     portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", replica.base_urls["caugiay"], "hanoi")
@@ -535,7 +540,7 @@ def test_reparse_corrects_history_from_the_stored_pages(db_url, writer, replica,
 
 def test_reparse_reads_json_pages_and_reports_failures(db_url, writer, replica, session):
     from crawler.profiles import PROFILES
-    from db.reparse import reparse_site
+    from crawler.reparse import reparse_site
 
     portal = writer.ensure_portal("congan", "Công an Hà Nội", replica.base_urls["congan"], "dnn")
     good, bad = replica.visible("congan")[:2]
