@@ -5,8 +5,9 @@ import logging
 from datetime import timedelta
 
 from db.engine import resolve_db_url
+from db.batch_plan import BatchResult
 from db.record import ArticleRecord
-from db.store import DEFAULT_VIEW_WINDOW, ArchiveWriter, BatchResult
+from db.store import DEFAULT_VIEW_WINDOW, ArchiveWriter
 
 logger = logging.getLogger(__name__)
 

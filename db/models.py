@@ -1,13 +1,12 @@
 """The archive's tables (SQLAlchemy 2, typed). Times are stored in UTC; readers convert to Asia/Ho_Chi_Minh."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from datetime import date
+import enum
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator,
-    UniqueConstraint,
+    JSON, BigInteger, Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text,
+    TypeDecorator, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -181,6 +180,14 @@ class DocumentMention(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class RemovalCause(enum.Enum):
+    """Why an article counts as removed; stored in tombstones.cause as the value."""
+
+    GONE = "gone"                                    # answered 404/410 on N consecutive checks
+    MISSING_FROM_LISTING = "missing_from_listing"    # absent from its listing window for N runs
+    MANUAL = "manual"                                # marked removed explicitly (ArchiveWriter.mark_removed)
+
+
 class Tombstone(Base):
     """An article that went away (404/410, or gone from its listing) and, maybe, came back."""
 
@@ -190,6 +197,12 @@ class Tombstone(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
     removed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The cause is what code acts on (an article missing from its listing comes back through a
+    # listing); reason is the same thing in words, for people.
+    cause: Mapped[RemovalCause] = mapped_column(
+        Enum(RemovalCause, native_enum=False, create_constraint=False, length=32,
+             values_callable=lambda causes: [cause.value for cause in causes]),
+        server_default=RemovalCause.MANUAL.value)
     reason: Mapped[str] = mapped_column(String(255), default="")
     restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -40,6 +40,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from vntext.dates import VN_TZ
 from crawler.registry import load_sites
+from db.refetch import DEFAULT_REFETCH, RefetchSchedule
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -78,15 +79,7 @@ class Schedule:
 class CrawlSettings:
     safety_depth: int = 2
     max_listing_pages: int = 20
-    refetch: tuple[tuple[timedelta | None, timedelta], ...] = (
-        (timedelta(days=1), timedelta(hours=1)), (timedelta(days=30), timedelta(days=1)), (None, timedelta(days=7)))
-
-    def refetch_every(self, age: timedelta) -> timedelta:
-        """How often an article of this age is re-fetched (the decaying schedule)."""
-        for max_age, every in self.refetch:
-            if max_age is None or age <= max_age:
-                return every
-        return self.refetch[-1][1]
+    refetch: RefetchSchedule = DEFAULT_REFETCH  # article age up to … → re-fetched every … (db/refetch.py)
 
 
 @dataclass(frozen=True)
@@ -133,100 +126,125 @@ def _line_of(text: str, dotted: str) -> int:
     return 1
 
 
-def parse_config(text: str, source: str = "<config>") -> Config:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+class _Reader:
+    """Validates the values of one configuration text; an error names the file, line and field."""
 
-    def fail(dotted: str, problem: str) -> ConfigError:
-        return ConfigError(f"{source}:{_line_of(text, dotted)}: {dotted}: {problem}")
+    def __init__(self, text: str, source: str):
+        self.text, self.source = text, source
 
-    def table(value, dotted, known):
+    def fail(self, dotted: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.source}:{_line_of(self.text, dotted)}: {dotted}: {problem}")
+
+    def table(self, value, dotted: str, known) -> dict:
         if not isinstance(value, dict):
-            raise fail(dotted, "expected a table")
+            raise self.fail(dotted, "expected a table")
         for key in value:
             if key not in known:
-                raise fail(f"{dotted}.{key}", f"unknown field (known: {', '.join(sorted(known))})")
+                raise self.fail(f"{dotted}.{key}", f"unknown field (known: {', '.join(sorted(known))})")
         return value
 
-    def duration(value, dotted):
+    def duration(self, value, dotted: str) -> timedelta:
         try:
             return parse_duration(value)
         except ValueError as exc:
-            raise fail(dotted, str(exc)) from None
+            raise self.fail(dotted, str(exc)) from None
 
-    def number(value, dotted, kind=float, minimum=0):
+    def number(self, value, dotted: str, kind=float, minimum=0):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
-            raise fail(dotted, f"expected a{'n integer' if kind is int else ' number'}")
+            raise self.fail(dotted, f"expected a{'n integer' if kind is int else ' number'}")
         if value < minimum:
-            raise fail(dotted, f"must be ≥ {minimum}")
+            raise self.fail(dotted, f"must be ≥ {minimum}")
         return kind(value)
 
-    def schedule(value, dotted, base: Schedule) -> Schedule:
-        table(value, dotted, {"interval", "cron", "jitter", "sites", "site", "lease_ttl"})
-        interval = duration(value["interval"], f"{dotted}.interval") if "interval" in value else base.interval
+    def schedule(self, value, dotted: str, base: Schedule) -> Schedule:
+        self.table(value, dotted, {"interval", "cron", "jitter", "sites", "site", "lease_ttl"})
+        interval = self.duration(value["interval"], f"{dotted}.interval") if "interval" in value else base.interval
         cron = value.get("cron", None if "interval" in value else base.cron)
         if cron is not None:
             try:
                 CronTrigger.from_crontab(cron, timezone=VN_TZ)
             except (ValueError, TypeError) as exc:
-                raise fail(f"{dotted}.cron", f"not a cron expression: {cron!r} ({exc})") from None
-        jitter = duration(value["jitter"], f"{dotted}.jitter") if "jitter" in value else base.jitter
+                raise self.fail(f"{dotted}.cron", f"not a cron expression: {cron!r} ({exc})") from None
+        jitter = self.duration(value["jitter"], f"{dotted}.jitter") if "jitter" in value else base.jitter
         return Schedule(interval=interval, cron=cron, jitter=jitter)
 
-    table(data, "", {"schedule", "crawl", "detection"}) if data else None
-    registry = load_sites()
+    def refetch(self, rules) -> RefetchSchedule:
+        if not isinstance(rules, list) or not rules or not all(isinstance(r, list) and len(r) == 2 for r in rules):
+            raise self.fail("crawl.refetch", 'expected a list of [max age, every] pairs, e.g. [["1d", "1h"], ["*", "7d"]]')
+        schedule = tuple((None if r[0] == "*" else self.duration(r[0], "crawl.refetch"),
+                          self.duration(r[1], "crawl.refetch")) for r in rules)
+        if schedule[-1][0] is not None:
+            raise self.fail("crawl.refetch", 'the last pair must be ["*", …] (every older article)')
+        return schedule
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    reader = _Reader(text, source)
+    if data:
+        reader.table(data, "", {"schedule", "crawl", "detection"})
     sched = data.get("schedule", {})
-    default = schedule(sched, "schedule", Schedule()) if sched else Schedule()
+    default, sites, per_site = _schedules(reader, sched)
+    crawl = _crawl_settings(reader, data.get("crawl", {}))
+    detection = _detection_settings(reader, data.get("detection", {}))
+    lease_ttl = reader.duration(sched["lease_ttl"], "schedule.lease_ttl") if "lease_ttl" in sched else Config.lease_ttl
+    return Config(sites=sites, default_schedule=default, site_schedules=per_site, crawl=crawl, detection=detection,
+                  lease_ttl=lease_ttl, source=source)
+
+
+def _schedules(reader: _Reader, sched: dict) -> tuple[Schedule, tuple[str, ...], dict]:
+    """[schedule]: the default schedule, the watched sites, and the sites' own schedules."""
+    registry = load_sites()
+    default = reader.schedule(sched, "schedule", Schedule()) if sched else Schedule()
     sites = sched.get("sites", sorted(registry))
     if not isinstance(sites, list) or not all(isinstance(s, str) for s in sites):
-        raise fail("schedule.sites", "expected a list of site keys")
+        raise reader.fail("schedule.sites", "expected a list of site keys")
     for key in sites:
         if key not in registry:
-            raise fail("schedule.sites", f"unknown site {key!r} (see `portalwatch sites`)")
-    per_site = {}
-    for key, value in table(sched.get("site", {}), "schedule.site", set(registry)).items():
-        per_site[key] = schedule(value, f"schedule.site.{key}", default)
+            raise reader.fail("schedule.sites", f"unknown site {key!r} (see `portalwatch sites`)")
+    per_site = {key: reader.schedule(value, f"schedule.site.{key}", default)
+                for key, value in reader.table(sched.get("site", {}), "schedule.site", set(registry)).items()}
+    return default, tuple(sites), per_site
 
-    crawl_data = table(data.get("crawl", {}), "crawl", {"safety_depth", "max_listing_pages", "refetch"})
-    refetch = CrawlSettings.refetch
-    if "refetch" in crawl_data:
-        rules = crawl_data["refetch"]
-        if not isinstance(rules, list) or not rules or not all(isinstance(r, list) and len(r) == 2 for r in rules):
-            raise fail("crawl.refetch", 'expected a list of [max age, every] pairs, e.g. [["1d", "1h"], ["*", "7d"]]')
-        refetch = tuple((None if r[0] == "*" else duration(r[0], "crawl.refetch"), duration(r[1], "crawl.refetch"))
-                        for r in rules)
-        if refetch[-1][0] is not None:
-            raise fail("crawl.refetch", 'the last pair must be ["*", …] (every older article)')
-    crawl = CrawlSettings(
-        safety_depth=number(crawl_data.get("safety_depth", 2), "crawl.safety_depth", int),
-        max_listing_pages=number(crawl_data.get("max_listing_pages", 20), "crawl.max_listing_pages", int, 1),
-        refetch=refetch,
+
+def _crawl_settings(reader: _Reader, value) -> CrawlSettings:
+    crawl = reader.table(value, "crawl", {"safety_depth", "max_listing_pages", "refetch"})
+    return CrawlSettings(
+        safety_depth=reader.number(crawl.get("safety_depth", 2), "crawl.safety_depth", int),
+        max_listing_pages=reader.number(crawl.get("max_listing_pages", 20), "crawl.max_listing_pages", int, 1),
+        refetch=reader.refetch(crawl["refetch"]) if "refetch" in crawl else DEFAULT_REFETCH,
     )
-    d = table(data.get("detection", {}), "detection", set(DetectionSettings.__dataclass_fields__))
+
+
+def _detection_settings(reader: _Reader, value) -> DetectionSettings:
+    d = reader.table(value, "detection", set(DetectionSettings.__dataclass_fields__))
     base = DetectionSettings()
     floors = d.get("coverage_floors", base.coverage_floors)
     if not isinstance(floors, dict) or not all(k in base.coverage_floors for k in floors):
-        raise fail("detection.coverage_floors", f"expected a table with keys among {', '.join(base.coverage_floors)}")
+        raise reader.fail("detection.coverage_floors",
+                          f"expected a table with keys among {', '.join(base.coverage_floors)}")
     milestones = d.get("views_milestones", list(base.views_milestones))
     if not isinstance(milestones, list) or not all(isinstance(m, int) and m > 0 for m in milestones):
-        raise fail("detection.views_milestones", "expected a list of positive integers")
-    detection = DetectionSettings(
-        views_spike_per_hour=number(d.get("views_spike_per_hour", base.views_spike_per_hour), "detection.views_spike_per_hour"),
-        views_spike_ratio=number(d.get("views_spike_ratio", base.views_spike_ratio), "detection.views_spike_ratio"),
+        raise reader.fail("detection.views_milestones", "expected a list of positive integers")
+
+    def count(name: str) -> int:  # a threshold counted in checks or runs
+        return reader.number(d.get(name, getattr(base, name)), f"detection.{name}", int, 1)
+
+    return DetectionSettings(
+        views_spike_per_hour=reader.number(d.get("views_spike_per_hour", base.views_spike_per_hour),
+                                           "detection.views_spike_per_hour"),
+        views_spike_ratio=reader.number(d.get("views_spike_ratio", base.views_spike_ratio),
+                                        "detection.views_spike_ratio"),
         views_milestones=tuple(sorted(milestones)),
-        removed_after_404=number(d.get("removed_after_404", base.removed_after_404), "detection.removed_after_404", int, 1),
-        removed_after_missing_runs=number(d.get("removed_after_missing_runs", base.removed_after_missing_runs),
-                                          "detection.removed_after_missing_runs", int, 1),
-        down_after_failed_runs=number(d.get("down_after_failed_runs", base.down_after_failed_runs),
-                                      "detection.down_after_failed_runs", int, 1),
-        stale_after=duration(d["stale_after"], "detection.stale_after") if "stale_after" in d else base.stale_after,
-        coverage_floors={k: number(v, f"detection.coverage_floors.{k}") for k, v in floors.items()},
+        removed_after_404=count("removed_after_404"),
+        removed_after_missing_runs=count("removed_after_missing_runs"),
+        down_after_failed_runs=count("down_after_failed_runs"),
+        stale_after=reader.duration(d["stale_after"], "detection.stale_after") if "stale_after" in d else base.stale_after,
+        coverage_floors={k: reader.number(v, f"detection.coverage_floors.{k}") for k, v in floors.items()},
     )
-    lease_ttl = duration(sched["lease_ttl"], "schedule.lease_ttl") if "lease_ttl" in sched else Config.lease_ttl
-    return Config(sites=tuple(sites), default_schedule=default, site_schedules=per_site, crawl=crawl,
-                  detection=detection, lease_ttl=lease_ttl, source=source)
 
 
 def load_config(path: str | None = None) -> Config:

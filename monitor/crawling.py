@@ -7,7 +7,6 @@ reads the row the crawler keeps current.
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from crawler.registry import Site
 STOP = threading.Event()
 from db.engine import default_archive_path, session_factory
 from db.models import CrawlRun, utcnow
+from db.refetch import refetch_setting
 from db.store import ArchiveWriter
 
 
@@ -111,8 +111,7 @@ def crawl_sites(
     if crawl_settings is not None:  # monitor.config.CrawlSettings: incremental walking and re-fetching
         overrides["PORTALWATCH_SAFETY_DEPTH"] = crawl_settings.safety_depth
         overrides["PORTALWATCH_MAX_LISTING_PAGES"] = crawl_settings.max_listing_pages
-        overrides["PORTALWATCH_REFETCH"] = json.dumps(
-            [[None if age is None else age.total_seconds(), every.total_seconds()] for age, every in crawl_settings.refetch])
+        overrides["PORTALWATCH_REFETCH"] = refetch_setting(crawl_settings.refetch)
     while pending or running:
         if STOP.is_set():
             for site, outcome in pending:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vntext.dates import VN_TZ
+from db.article_state import ArticleStateWriter
 from db.models import (
     Article, ArticleVersion, CrawlRun, Document, DocumentMention, Event, Portal, Tombstone, ViewSample, utcnow,
 )
@@ -137,17 +138,10 @@ class Detector:
 
     def apply_removal_rules(self, portal: Portal, at: datetime) -> None:
         """404/410 on N consecutive checks, or missing from its listing window for N runs: a tombstone."""
-        s = self.settings
-        doomed = self.session.scalars(select(Article).where(
-            Article.portal_id == portal.id, Article.removed_at.is_(None),
-            (Article.consecutive_gone >= s.removed_after_404) | (Article.listing_misses >= s.removed_after_missing_runs)))
-        for article in doomed:
-            reason = (f"answered 404/410 on {article.consecutive_gone} consecutive checks"
-                      if article.consecutive_gone >= s.removed_after_404
-                      else f"missing from its listing for {article.listing_misses} runs")
-            article.removed_at = at
-            self.session.add(Tombstone(article_id=article.id, removed_at=at, reason=reason))
-        self.session.flush()
+        self.session.flush()  # the writer works on the session's connection, below the ORM
+        ArticleStateWriter(self.session.connection()).apply_removal_rules(
+            portal.id, at, gone_after=self.settings.removed_after_404,
+            missing_after=self.settings.removed_after_missing_runs)
 
     def removals(self, portal: Portal, start, end) -> None:
         rows = self.session.execute(select(Tombstone, Article).join(Article).where(Article.portal_id == portal.id))

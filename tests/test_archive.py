@@ -17,8 +17,11 @@ from db.models import (
 )
 from db.record import ArticleRecord
 from db.schema import alembic_config, upgrade
+from db.content import content_hash
+from db.pages import DEFAULT_COMPRESSION, decompress_page
+from db import batch_flush, store
+from db.store import ArchiveWriter
 from vntext.dates import ParsedDate
-from db.store import DEFAULT_COMPRESSION, ArchiveWriter, content_hash, decompress_page
 
 T0 = datetime(2025, 10, 15, 1, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)
@@ -441,7 +444,7 @@ def test_a_crash_after_the_first_statements_leaves_nothing_of_the_batch(writer, 
         raise RuntimeError("the process died here")
 
     # articles, versions, raw pages, samples and attachments are written by then
-    monkeypatch.setattr(ArchiveWriter, "_flush_documents", staticmethod(crash))
+    monkeypatch.setattr(batch_flush, "flush_documents", crash)
     with pytest.raises(RuntimeError):
         writer.write_articles(portal, [record(fetched_at=T0 + H, title="Sửa", views=1700, raw_html="<html>v2</html>"),
                                        record("new-1", references=[ref()], attachments=[DOC], raw_html="<html/>")])
@@ -451,17 +454,19 @@ def test_a_crash_after_the_first_statements_leaves_nothing_of_the_batch(writer, 
 def test_a_concurrent_writer_inserting_the_same_article_first_makes_the_batch_retry(db_url, writer, portal,
                                                                                     session, monkeypatch):
     other = ArchiveWriter(db_url)
-    original = ArchiveWriter._load
-    calls = []
+    original = store.load_batch
+    calls, racing = [], []
 
-    def load_then_race(self, conn, *args):
-        original(self, conn, *args)
-        if self is writer:
+    def load_then_race(*args):
+        original(*args)
+        if not racing:  # our writer's read, not the other's
             calls.append(len(calls) + 1)
             if len(calls) == 1:  # another crawler stores the same article between our read and our write
+                racing.append(other)
                 other.write_articles(portal, [record(views=1503, references=[ref()])])
+                racing.clear()
 
-    monkeypatch.setattr(ArchiveWriter, "_load", load_then_race)
+    monkeypatch.setattr(store, "load_batch", load_then_race)
     result = writer.write_articles(portal, [record(fetched_at=T0 + H, views=1600, title="Sửa", references=[ref()])])
     assert calls == [1, 2]
     assert (result.new, result.changed, result.versions, result.documents_new) == (0, 1, 1, 0)
@@ -500,7 +505,7 @@ def _crawled(profile, url, page, ctype, fetched_at, **override):
 
 def test_reparse_corrects_history_from_the_stored_pages(db_url, writer, replica, session, capsys):
     from crawler.profiles import PROFILES
-    from db.reparse import reparse_site
+    from crawler.reparse import reparse_site
     from monitor.cli import main
 
     portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", replica.base_urls["caugiay"], "hanoi")
@@ -539,7 +544,7 @@ def test_reparse_corrects_history_from_the_stored_pages(db_url, writer, replica,
 
 def test_reparse_reads_json_pages_and_reports_failures(db_url, writer, replica, session):
     from crawler.profiles import PROFILES
-    from db.reparse import reparse_site
+    from crawler.reparse import reparse_site
 
     portal = writer.ensure_portal("congan", "Công an Hà Nội", replica.base_urls["congan"], "dnn")
     good, bad = replica.visible("congan")[:2]

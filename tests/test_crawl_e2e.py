@@ -8,7 +8,7 @@ from crawler.replica import Fault
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import session_factory
 from db.models import Article, ArticleVersion, CrawlRun, RawPage, ViewSample
-from db.store import decompress_page
+from db.pages import decompress_page
 from monitor.cli import main
 from monitor.crawling import crawl_sites
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from crawler.replica import Fault
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import session_factory
-from db.models import Event
+from db.models import Article, Event, RemovalCause, Tombstone
 from monitor.scheduler import LeaseHeld, Monitor
 from tests.conftest import sqlite_url
 
@@ -45,6 +45,17 @@ def make_monitor(tmp_path, replica):
 def events(monitor, since_id=0):
     with session_factory(monitor.db_url)() as session:
         return session.scalars(select(Event).where(Event.id > since_id).order_by(Event.id)).all()
+
+
+def causes(monitor):
+    """external id -> the cause of its tombstones, oldest first."""
+    with session_factory(monitor.db_url)() as session:
+        rows = session.execute(select(Article.external_id, Tombstone.cause).join(Tombstone, Tombstone.article_id == Article.id)
+                               .order_by(Tombstone.id))
+        out = {}
+        for external_id, cause in rows:
+            out.setdefault(external_id, []).append(cause)
+        return out
 
 
 def kinds(evs):
@@ -141,6 +152,7 @@ def test_removed_after_two_404s_then_restored(make_monitor, replica):
     monitor.run_once()
     removed = [e for e in events(monitor, start) if e.kind == "removed"]
     assert [e.payload["external_id"] for e in removed] == [target.external_id]
+    assert causes(monitor) == {target.external_id: [RemovalCause.GONE]}
     replica.restore("caugiay", target.external_id)
     mark = last_id(monitor)
     monitor.run_once()
@@ -281,6 +293,7 @@ def test_an_article_gone_from_its_listing_for_three_runs_is_removed(make_monitor
         assert [e.kind for e in events(monitor, start)] == expected
     removed = events(monitor, start)[0]
     assert removed.payload["external_id"] == target.external_id and "listing" in removed.payload["reason"]
+    assert causes(monitor) == {target.external_id: [RemovalCause.MISSING_FROM_LISTING]}
     monitor.run_once()
     assert [e.kind for e in events(monitor, start)] == ["removed"]  # not restored by its still-online page
 

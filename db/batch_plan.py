@@ -1,0 +1,368 @@
+"""The plan of one batch: what writing a batch of fetched articles will change, built in memory.
+
+A batch is read with a handful of queries (its articles, their latest version and view sample,
+their attachments and mentions, the documents it names); then every record is applied to that
+picture, oldest fetch first, and the statements to run are collected (db/batch_flush.py runs them).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from sqlalchemy import Connection, and_, func, select
+
+from db.content import (
+    ARTICLE_CONTENT, VERSION_FIELDS, comparable_fields, content_of, diff_content, hash_content, is_legacy_version,
+    to_date, to_utc,
+)
+from db.tables import (
+    ARTICLES, ATTACHMENTS, DOCUMENTS, MENTIONS, SAMPLES, VERSIONS, chunks, column_length, fit,
+)
+
+ATTACHMENT_KEYS = ("url", "title", "file_type", "file_name")
+DOCUMENT_KEYS = ("system", "type", "type_name", "number", "year", "issuer")
+
+
+@dataclass
+class BatchResult:
+    new: int = 0               # articles seen for the first time
+    changed: int = 0           # known articles whose content changed (a new version)
+    unchanged: int = 0         # known articles re-fetched with the same content (views may have moved)
+    versions: int = 0          # article_versions rows written (version 1 of new articles included)
+    samples_inserted: int = 0  # view_samples rows written
+    samples_extended: int = 0  # readings that only moved a run's last_at
+    samples_ignored: int = 0   # readings not newer than the article's latest sample (replays, late batches)
+    documents_new: int = 0
+    mentions_new: int = 0
+    attachments_new: int = 0
+    raw_pages: int = 0
+    restored: int = 0          # removed articles fetched successfully again
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(eq=False)
+class ArticleInBatch:
+    """One article of the batch as the writer sees it while applying the batch's records."""
+
+    external_id: str | None
+    id: int | None = None
+    is_new: bool = False
+    row: dict = field(default_factory=dict)         # article columns to write
+    version: dict | None = None                     # latest version: id, version, content_hash (+ content once loaded)
+    sample: dict | None = None                      # latest view run: id (None while pending), first_at, last_at, views
+    last_fetched_at: datetime | None = None
+    removed_at: datetime | None = None
+    dirty: set = field(default_factory=set)         # content columns of the article to rewrite
+    touched: bool = False
+
+
+@dataclass
+class PreparedRecord:
+    record: dict
+    key: str | None
+    fetched_at: datetime
+    content: dict
+    digest: str
+
+
+def prepare_records(records: list[dict]) -> list[PreparedRecord]:
+    """Normalise and hash every record once, oldest fetch first (raises on a naive datetime)."""
+    limit = column_length(ARTICLES, "external_id")
+    prepared = []
+    for record in records:
+        key = record.get("external_id")
+        content = content_of(record)
+        prepared.append(PreparedRecord(record, str(key)[:limit] if key is not None else None,
+                                       to_utc(record["fetched_at"]), content, hash_content(content)))
+    prepared.sort(key=lambda p: p.fetched_at)
+    return prepared
+
+
+@dataclass
+class BatchPlan:
+    """What the batch will write, built in memory before any statement runs."""
+
+    articles: dict = field(default_factory=dict)                 # external id -> ArticleInBatch
+    new_articles: list[ArticleInBatch] = field(default_factory=list)
+    versions: list[dict] = field(default_factory=list)           # rows, with "_article", "_raw", "_url", "_content_type"
+    version_refresh: list[dict] = field(default_factory=list)    # {"_id", "content_hash"[, "updated_at", "attachments"]}
+    sample_inserts: list[dict] = field(default_factory=list)     # runs, with "_article"
+    sample_updates: dict[int, datetime] = field(default_factory=dict)
+    attachments: dict[tuple[int, str], dict] = field(default_factory=dict)   # (id(article), url) -> row
+    existing_attachments: dict[tuple[int, str], dict] = field(default_factory=dict)
+    documents: dict[str, dict] = field(default_factory=dict)     # canonical -> {"id", "issued_on", "fill", "row"}
+    mentions: dict[tuple[str, int], dict] = field(default_factory=dict)      # (canonical, id(article)) -> row
+    existing_mentions: dict[tuple[int, int], dict] = field(default_factory=dict)
+    restored: list[tuple[ArticleInBatch, datetime]] = field(default_factory=list)
+
+    def release(self) -> None:
+        # An article and its latest version row and view run point at each other: undone here, a batch's
+        # objects go with reference counting instead of waiting for the cycle collector.
+        for article in self.articles.values():
+            article.version = article.sample = None
+
+
+# ---- reading what the archive has --------------------------------------------------------------------
+def load_batch(conn: Connection, portal_id: int, prepared: list[PreparedRecord], plan: BatchPlan) -> None:
+    by_id = _load_articles(conn, portal_id, prepared, plan)
+    for chunk in chunks(list(by_id)):
+        _load_latest(conn, chunk, by_id)
+        load_existing_links(conn, chunk, plan)
+    # The content of a latest version is only read when some record's hash differs (edits are rare).
+    mismatched: dict[int, ArticleInBatch] = {}
+    for item in prepared:
+        article = plan.articles[item.key]
+        if article.version is not None and item.digest != article.version["content_hash"]:
+            mismatched[article.version["id"]] = article
+    for chunk in chunks(list(mismatched)):
+        for row in conn.execute(select(VERSIONS).where(VERSIONS.c.id.in_(chunk))):
+            mismatched[row.id].version.update(content=content_of(row._mapping), changes=row.changes)
+    limit = column_length(DOCUMENTS, "canonical")
+    load_documents(conn, {ref["canonical"] for item in prepared for ref in (item.record.get("references") or ())
+                          if ref.get("canonical") and len(ref["canonical"]) <= limit}, plan)
+
+
+def _load_articles(conn: Connection, portal_id: int, prepared: list[PreparedRecord],
+                   plan: BatchPlan) -> dict[int, ArticleInBatch]:
+    """The batch's articles (known ones by id)."""
+    for item in prepared:
+        plan.articles.setdefault(item.key, ArticleInBatch(external_id=item.key))
+    by_id: dict[int, ArticleInBatch] = {}
+    for chunk in chunks([k for k in plan.articles if k is not None]):
+        for row in conn.execute(
+            select(ARTICLES.c.id, ARTICLES.c.external_id, ARTICLES.c.last_fetched_at, ARTICLES.c.removed_at,
+                   ARTICLES.c.views)
+            .where(ARTICLES.c.portal_id == portal_id, ARTICLES.c.external_id.in_(chunk))
+        ):
+            article = plan.articles[row.external_id]
+            article.id, article.last_fetched_at, article.removed_at = row.id, row.last_fetched_at, row.removed_at
+            article.row["views"] = row.views
+            by_id[row.id] = article
+    return by_id
+
+
+def _load_latest(conn: Connection, chunk: list[int], by_id: dict[int, ArticleInBatch]) -> None:
+    """Each known article's latest version (number and hash) and latest view run."""
+    latest = (select(VERSIONS.c.article_id, func.max(VERSIONS.c.version).label("v"))
+              .where(VERSIONS.c.article_id.in_(chunk)).group_by(VERSIONS.c.article_id).subquery())
+    for row in conn.execute(
+        select(VERSIONS.c.id, VERSIONS.c.article_id, VERSIONS.c.version, VERSIONS.c.content_hash)
+        .join(latest, and_(VERSIONS.c.article_id == latest.c.article_id, VERSIONS.c.version == latest.c.v))
+    ):
+        by_id[row.article_id].version = {"id": row.id, "version": row.version, "content_hash": row.content_hash}
+    newest = (select(SAMPLES.c.article_id, func.max(SAMPLES.c.first_at).label("f"))
+              .where(SAMPLES.c.article_id.in_(chunk)).group_by(SAMPLES.c.article_id).subquery())
+    for row in conn.execute(
+        select(SAMPLES.c.id, SAMPLES.c.article_id, SAMPLES.c.first_at, SAMPLES.c.last_at, SAMPLES.c.views)
+        .join(newest, and_(SAMPLES.c.article_id == newest.c.article_id, SAMPLES.c.first_at == newest.c.f))
+    ):
+        by_id[row.article_id].sample = {"id": row.id, "first_at": row.first_at, "last_at": row.last_at,
+                                        "views": row.views}
+
+
+def load_existing_links(conn: Connection, article_ids: list[int], plan: BatchPlan) -> None:
+    """The attachments and document mentions the archive has for these articles."""
+    for row in conn.execute(
+        select(ATTACHMENTS.c.id, ATTACHMENTS.c.article_id, ATTACHMENTS.c.url, ATTACHMENTS.c.title,
+               ATTACHMENTS.c.file_name, ATTACHMENTS.c.file_type).where(ATTACHMENTS.c.article_id.in_(article_ids))
+    ):
+        plan.existing_attachments[(row.article_id, row.url)] = row._asdict()
+    for row in conn.execute(
+        select(MENTIONS.c.id, MENTIONS.c.document_id, MENTIONS.c.article_id, MENTIONS.c.sentence,
+               MENTIONS.c.source).where(MENTIONS.c.article_id.in_(article_ids))
+    ):
+        plan.existing_mentions[(row.document_id, row.article_id)] = row._asdict()
+
+
+def load_documents(conn: Connection, canonicals: Iterable[str], plan: BatchPlan) -> None:
+    """The documents the archive already has under these canonical numbers."""
+    for chunk in chunks(sorted(canonicals)):
+        for row in conn.execute(select(DOCUMENTS.c.id, DOCUMENTS.c.canonical, DOCUMENTS.c.issued_on)
+                                .where(DOCUMENTS.c.canonical.in_(chunk))):
+            plan.documents[row.canonical] = {"id": row.id, "issued_on": row.issued_on, "fill": None}
+
+
+# ---- applying one record -------------------------------------------------------------------------------
+class BatchPlanner:
+    """Applies a batch's records, oldest fetch first, to the picture load_batch read."""
+
+    def __init__(self, plan: BatchPlan, result: BatchResult, portal_id: int, *, view_window: timedelta,
+                 store_raw_pages: bool):
+        self.plan, self.result, self.portal_id = plan, result, portal_id
+        self.view_window, self.store_raw_pages = view_window, store_raw_pages
+
+    def apply(self, item: PreparedRecord) -> None:
+        article, record, fetched_at = self.plan.articles[item.key], item.record, item.fetched_at
+        views = int(record["views"]) if record.get("views") is not None else None
+        known = article.id is not None or article.is_new
+        if known and article.last_fetched_at is not None and fetched_at < article.last_fetched_at:
+            # A late record (a replayed or delayed batch): the archive already has a newer fetch.
+            self.result.unchanged += 1
+            if views is not None:
+                self.result.samples_ignored += 1
+            return
+        article.touched = True
+        if known:
+            self._refetched(article, item, views)
+        else:
+            article.is_new = True
+            article.row = fit(ARTICLES, {
+                "portal_id": self.portal_id, "external_id": article.external_id, "first_seen_at": fetched_at,
+                "removed_at": None, "views": views, **_current(record, item.content, item.digest),
+            }, ("url", "author", "source", "category", "extracted_by"))
+            self.plan.new_articles.append(article)
+            self._new_version(article, item, {})
+            self.result.new += 1
+        article.row["last_fetched_at"] = article.last_fetched_at = fetched_at
+        self._observe_views(article, fetched_at, views)
+        self._attachments(article, item.content["attachments"], fetched_at)
+        add_references(article, record.get("references") or (), fetched_at, self.plan)
+
+    def _refetched(self, article: ArticleInBatch, item: PreparedRecord, views: int | None) -> None:
+        record = item.record
+        article.row.update(fit(ARTICLES, {
+            "url": str(record.get("url") or ""), "source": str(record.get("source") or ""),
+            "tags": list(record.get("tags") or []), "extracted_by": str(record.get("extracted_by") or ""),
+        }, ("url", "source", "extracted_by")))
+        if views is not None:
+            article.row["views"] = views
+        if article.version is None:
+            # An article without any version (written by other means): its history starts here.
+            article.row.update(_current(record, item.content, item.digest))
+            article.dirty.update(ARTICLE_CONTENT)
+            self._new_version(article, item, {})
+            self.result.unchanged += 1
+        elif item.digest == article.version["content_hash"]:
+            self.result.unchanged += 1
+        else:
+            self._compare(article, item)
+        if article.removed_at is not None and item.fetched_at > article.removed_at:
+            article.removed_at = None  # fetched successfully after its removal: it is back
+            self.plan.restored.append((article, item.fetched_at))
+            self.result.restored += 1
+
+    def _compare(self, article: ArticleInBatch, item: PreparedRecord) -> None:
+        version, content = article.version, item.content
+        previous = version["content"]
+        # A version 1 migrated from revision 0001 did not record updated_at or the attachments:
+        # they are filled in from the first fetch after the upgrade instead of being reported as edits.
+        legacy = is_legacy_version(version["version"], version.get("changes"), previous, version["content_hash"])
+        changes = diff_content(previous, content, comparable_fields(legacy))
+        if changes:
+            # Only the columns whose value differs are written: the search index triggers fire on
+            # UPDATE OF title/summary/body_text.
+            article.dirty.update(name for name in ARTICLE_CONTENT[:-1] if previous[name] != content[name])
+            article.dirty.add("content_hash")
+            article.row.update({name: content[name] for name in ARTICLE_CONTENT[:-1]}, content_hash=item.digest)
+            self._new_version(article, item, changes)
+            self.result.changed += 1
+            return
+        # The same content under another hash (a legacy or older hash): keep the version's own text,
+        # store the current hash (and, for a legacy version, the fields it lacked).
+        refreshed = dict(previous, updated_at=content["updated_at"], attachments=content["attachments"]) \
+            if legacy else previous
+        digest = hash_content(refreshed)
+        refresh = {"content_hash": digest}
+        if legacy:
+            refresh.update(updated_at=refreshed["updated_at"], attachments=refreshed["attachments"])
+        if version["id"] is not None:
+            self.plan.version_refresh.append({"_id": version["id"], **refresh})
+        else:  # a version created earlier in this batch, not yet written
+            version["row"].update(refresh)
+        version.update(content=refreshed, content_hash=digest)
+        article.row.update({name: refreshed[name] for name in ARTICLE_CONTENT[:-1]}, content_hash=digest)
+        article.dirty.update(("content_hash", "updated_at") if legacy else ("content_hash",))
+        self.result.unchanged += 1
+
+    def _new_version(self, article: ArticleInBatch, item: PreparedRecord, changes: dict) -> None:
+        number = article.version["version"] + 1 if article.version else 1
+        record = item.record
+        row = fit(VERSIONS, {"version": number, "fetched_at": item.fetched_at, "content_hash": item.digest,
+                             "changes": changes, **{name: item.content[name] for name in VERSION_FIELDS}},
+                  ("author", "category"))
+        row.update(_article=article, _raw=record.get("raw_html") if self.store_raw_pages else None,
+                   _url=str(record.get("url") or ""), _content_type=str(record.get("content_type") or "text/html"))
+        self.plan.versions.append(row)
+        article.version = {"id": None, "version": number, "content_hash": item.digest, "content": item.content,
+                           "changes": changes, "row": row}
+        self.result.versions += 1
+
+    def _observe_views(self, article: ArticleInBatch, at: datetime, views: int | None) -> None:
+        """Add one reading to the article's series of runs.
+
+        A reading equal to the latest run's count moves that run's last_at while the run is shorter
+        than the window (at - first_at < view_window); any other reading starts a run, so the first
+        and the last reading of every run are kept. A reading not newer than the latest run's
+        last_at (a replay, or a late batch) is ignored: the series only grows forward, so a late
+        reading can never split or reorder runs already written.
+        """
+        if views is None:
+            return
+        run = article.sample
+        if run is not None and at <= run["last_at"]:
+            self.result.samples_ignored += 1
+            return
+        if run is not None and run["views"] == views and at - run["first_at"] < self.view_window:
+            run["last_at"] = at
+            if run["id"] is not None:
+                self.plan.sample_updates[run["id"]] = at
+            self.result.samples_extended += 1
+            return
+        run = {"id": None, "first_at": at, "last_at": at, "views": views, "_article": article}
+        self.plan.sample_inserts.append(run)
+        article.sample = run
+        self.result.samples_inserted += 1
+
+    def _attachments(self, article: ArticleInBatch, attachments: list[dict], at: datetime) -> None:
+        plan = self.plan
+        for item in attachments:
+            key = (id(article), item["url"])
+            row = plan.attachments.get(key)
+            if row is None:
+                existing = plan.existing_attachments.get((article.id, item["url"])) if article.id is not None else None
+                row = plan.attachments[key] = {"_article": article, "_existing": existing, "first_seen_at": at}
+            row.update(fit(ATTACHMENTS, {k: item[k] for k in ATTACHMENT_KEYS}, ("file_name", "file_type")),
+                       last_seen_at=at)
+
+
+def _current(record: dict, content: dict, digest: str) -> dict:
+    """The article columns that copy its latest version, and its unversioned fields."""
+    row = {name: content[name] for name in VERSION_FIELDS if name != "attachments"}
+    row.update(url=str(record.get("url") or ""), source=str(record.get("source") or ""),
+               tags=list(record.get("tags") or []), extracted_by=str(record.get("extracted_by") or ""),
+               content_hash=digest)
+    return row
+
+
+def add_references(article: ArticleInBatch, references: Iterable[dict], at: datetime, plan: BatchPlan) -> None:
+    """The documents an article names at one fetch: a document keeps its first sighting (issued_on
+    only fills a gap), a mention keeps the latest sentence."""
+    limit = column_length(DOCUMENTS, "canonical")
+    for ref in references:
+        canonical = ref.get("canonical")
+        if not canonical or len(canonical) > limit:
+            continue  # no key to store it under
+        issued_on = to_date(ref.get("issued_on"))
+        document = plan.documents.get(canonical)
+        if document is None:  # first sighting ever: this article, this fetch, these fields
+            row = {"canonical": canonical, "first_seen_at": at, "issued_on": issued_on,
+                   **{k: ref.get(k) for k in DOCUMENT_KEYS}}
+            row["system"], row["number"] = row["system"] or "", row["number"] or ""
+            document = plan.documents[canonical] = {
+                "id": None, "issued_on": issued_on, "fill": None, "_article": article,
+                "row": fit(DOCUMENTS, row, ("system", "type", "type_name", "number", "issuer"))}
+        elif document["issued_on"] is None and issued_on is not None:  # a later sighting tells the date
+            document["issued_on"] = issued_on
+            if document["id"] is None:
+                document["row"]["issued_on"] = issued_on
+            else:
+                document["fill"] = issued_on
+        key = (canonical, id(article))
+        mention = plan.mentions.get(key)
+        if mention is None:
+            mention = plan.mentions[key] = {"_article": article, "_canonical": canonical, "first_seen_at": at}
+        mention.update(fit(MENTIONS, {"sentence": str(ref.get("sentence") or ""),
+                                      "source": str(ref.get("source") or "text")}, ("source",)))
