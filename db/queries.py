@@ -1,11 +1,23 @@
-"""Reading the archive: article objects as the CLI and users see them."""
+"""Reading the archive as the CLI (and later a JSON API or web pages) shows it.
+
+Every function returns plain data (dicts whose field names are the JSON interface's contract),
+never ORM rows that outlive their session, so callers need not know the schema. Times are local
+(Asia/Ho_Chi_Minh) ISO strings, as people read them.
+"""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vntext.dates import VN_TZ
-from db.models import Article, CrawlRun, Portal
+from db.models import Article, CrawlRun, Event, Portal
+
+
+def _local_iso(moment: datetime) -> str:
+    return moment.astimezone(VN_TZ).isoformat(timespec="seconds")
 
 
 def article_json(article: Article, site: str) -> dict:
@@ -26,8 +38,8 @@ def article_json(article: Article, site: str) -> dict:
         "category": article.category,
         "summary": article.summary,
         "body_text": article.body_text,
-        "first_seen_at": article.first_seen_at.astimezone(VN_TZ).isoformat(timespec="seconds"),
-        "last_fetched_at": article.last_fetched_at.astimezone(VN_TZ).isoformat(timespec="seconds"),
+        "first_seen_at": _local_iso(article.first_seen_at),
+        "last_fetched_at": _local_iso(article.last_fetched_at),
     }
 
 
@@ -53,3 +65,63 @@ def portal_summaries(session: Session, keys: list[str] | None = None) -> list[di
             "last_run_status": last_run.status if last_run else None,
         })
     return rows
+
+
+def event_json(event: Event, site: str) -> dict:
+    """The event object of the JSON interface (field names are a contract)."""
+    return {"id": event.id, "key": event.key, "kind": event.kind, "site": site, "article_id": event.article_id,
+            "document_id": event.document_id, "occurred_at": _local_iso(event.occurred_at),
+            "created_at": _local_iso(event.created_at), "payload": event.payload}
+
+
+def list_events(session: Session, *, since: datetime | None = None, kinds: list[str] | None = None,
+                site: str | None = None) -> list[dict]:
+    """Events, oldest first: created since a moment, of some kinds, on one portal (each filter optional)."""
+    query = select(Event, Portal.key).join(Portal).order_by(Event.id)
+    if since:
+        query = query.where(Event.created_at >= since)
+    if kinds:
+        query = query.where(Event.kind.in_(kinds))
+    if site:
+        query = query.where(Portal.key == site)
+    return [event_json(event, key) for event, key in session.execute(query)]
+
+
+def newest_events(session: Session, *, since: datetime | None = None, limit: int) -> list[Event]:
+    """The newest `limit` events, newest first, as rows of the caller's open session.
+
+    The one place rows leave this module: rule matching (monitor.alerts.EventView) reads an
+    event's article and documents lazily through the session the caller keeps open.
+    """
+    query = select(Event).order_by(Event.id.desc())
+    if since:
+        query = query.where(Event.created_at >= since)
+    return list(session.scalars(query.limit(limit)))
+
+
+def crawl_run_json(run: CrawlRun) -> dict:
+    return {"id": run.id, "status": run.status, "mode": run.mode, "started_at": _local_iso(run.started_at),
+            "pages": run.pages, "articles_new": run.articles_new, "message": run.message}
+
+
+def last_runs(session: Session, keys: list[str]) -> dict[str, dict | None]:
+    """Per portal key: its latest crawl run, or None if it was never crawled (or is not archived)."""
+    found = {}
+    for key in keys:
+        run = session.scalar(select(CrawlRun).join(Portal).where(Portal.key == key)
+                             .order_by(CrawlRun.id.desc()).limit(1))
+        found[key] = crawl_run_json(run) if run else None
+    return found
+
+
+def scheduled_runs(session: Session) -> dict[str, datetime]:
+    """Per APScheduler job id: its next run time (local), from the job table a scheduler keeps in the archive.
+
+    Empty when no scheduler has run on this archive yet (the table does not exist).
+    """
+    try:
+        rows = session.execute(text("SELECT id, next_run_time FROM apscheduler_jobs")).all()
+    except DBAPIError:  # no such table; PostgreSQL also needs the failed transaction rolled back
+        session.rollback()
+        return {}
+    return {job_id: datetime.fromtimestamp(next_run, VN_TZ) for job_id, next_run in rows if next_run is not None}

@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from crawler.registry import Site
-
-# Set by the scheduler on SIGTERM/SIGINT: running crawls are asked to stop, queued ones never start.
-STOP = threading.Event()
 from db.engine import default_archive_path, session_factory
 from db.models import CrawlRun, utcnow
 from db.refetch import refetch_setting
 from db.store import ArchiveWriter
+
+# Set by the scheduler on SIGTERM/SIGINT: running crawls are asked to stop, queued ones never start.
+STOP = threading.Event()
 
 
 @dataclass
@@ -96,7 +96,27 @@ def crawl_sites(
     Session = session_factory(db_url)
     log_dir = log_dir_for(db_url)
     log_dir.mkdir(parents=True, exist_ok=True)
-    outcomes: list[CrawlOutcome] = []
+    outcomes = _queue_runs(writer, sites, mode, log_dir)
+    overrides = _scrapy_settings(db_url, settings, crawl_settings)
+    pending = list(zip(sites, outcomes))
+    running: dict[int, tuple[subprocess.Popen, CrawlOutcome, float]] = {}
+    while pending or running:
+        if STOP.is_set():
+            _stop(writer, pending, running)
+        while pending and len(running) < parallel:
+            site, outcome = pending.pop(0)
+            running[outcome.run_id] = (_start_crawl(site, outcome, mode, overrides), outcome, time.monotonic())
+        time.sleep(poll)
+        _refresh(Session, outcomes)
+        _reap(writer, Session, running)
+        if on_progress:
+            on_progress(outcomes)
+    return outcomes
+
+
+def _queue_runs(writer: ArchiveWriter, sites: list[Site], mode: str, log_dir: Path) -> list[CrawlOutcome]:
+    """A queued run row per site (its portal registered first); the outcomes that follow them."""
+    outcomes = []
     for site in sites:
         portal_id = writer.ensure_portal(site.key, site.name, site.base_url, site.profile)
         with writer.Session.begin() as session:
@@ -104,54 +124,59 @@ def crawl_sites(
             session.add(run)
             session.flush()
             outcomes.append(CrawlOutcome(site=site.key, run_id=run.id, log_path=str(log_dir / f"run-{run.id}.log")))
-    pending = list(zip(sites, outcomes))
-    running: dict[int, tuple[subprocess.Popen, CrawlOutcome, float]] = {}
-    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings")
+    return outcomes
+
+
+def _scrapy_settings(db_url: str, settings: dict | None, crawl_settings) -> dict:
+    """The Scrapy settings every crawl process gets on its command line."""
     overrides = {"PORTALWATCH_DB": db_url, **(settings or {})}
     if crawl_settings is not None:  # monitor.config.CrawlSettings: incremental walking and re-fetching
         overrides["PORTALWATCH_SAFETY_DEPTH"] = crawl_settings.safety_depth
         overrides["PORTALWATCH_MAX_LISTING_PAGES"] = crawl_settings.max_listing_pages
         overrides["PORTALWATCH_REFETCH"] = refetch_setting(crawl_settings.refetch)
-    while pending or running:
-        if STOP.is_set():
-            for site, outcome in pending:
-                writer.update_run(outcome.run_id, status="cancelled", finished_at=utcnow(), message="not started: stopping")
-                outcome.status, outcome.message = "cancelled", "not started: stopping"
-            pending.clear()
-            for process, _, _ in running.values():
-                if process.poll() is None:
-                    process.terminate()  # Scrapy closes the spider gracefully; the run is recorded as cancelled
-        while pending and len(running) < parallel:
-            site, outcome = pending.pop(0)
-            command = [
-                sys.executable, "-m", "scrapy", "crawl", "portal",
-                "-a", f"site={site.key}", "-a", f"base_url={site.base_url}", "-a", f"run_id={outcome.run_id}",
-                "-a", f"mode={mode}",
-                "-s", f"LOG_FILE={outcome.log_path}",
-            ]
-            for name, value in overrides.items():
-                command += ["-s", f"{name}={value}"]
-            with open(outcome.log_path + ".stderr", "w") as stderr:  # the child keeps its own copy
-                process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                           stderr=stderr, preexec_fn=_stop_with_parent)
-            running[outcome.run_id] = (process, outcome, time.monotonic())
-        time.sleep(poll)
-        _refresh(Session, outcomes)
-        for run_id, (process, outcome, started) in list(running.items()):
-            if process.poll() is None:
-                continue
-            del running[run_id]
-            outcome.seconds = time.monotonic() - started
-            _refresh(Session, [outcome])
-            if outcome.status in ("queued", "running"):  # the process died before recording its end
-                reason = _tail(Path(outcome.log_path + ".stderr")) or _tail(Path(outcome.log_path))
-                status = "cancelled" if STOP.is_set() else "failed"
-                message = f"crawler process exited with code {process.returncode}: {reason}"
-                writer.update_run(run_id, status=status, finished_at=utcnow(), message=message)
-                outcome.status, outcome.message = status, message
-        if on_progress:
-            on_progress(outcomes)
-    return outcomes
+    return overrides
+
+
+def _start_crawl(site: Site, outcome: CrawlOutcome, mode: str, overrides: dict) -> subprocess.Popen:
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", "portal",
+        "-a", f"site={site.key}", "-a", f"base_url={site.base_url}", "-a", f"run_id={outcome.run_id}",
+        "-a", f"mode={mode}",
+        "-s", f"LOG_FILE={outcome.log_path}",
+    ]
+    for name, value in overrides.items():
+        command += ["-s", f"{name}={value}"]
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings")
+    with open(outcome.log_path + ".stderr", "w") as stderr:  # the child keeps its own copy
+        return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=stderr, preexec_fn=_stop_with_parent)
+
+
+def _stop(writer: ArchiveWriter, pending: list, running: dict) -> None:
+    """STOP is set: queued crawls are recorded as cancelled and dropped; running ones are asked to stop."""
+    for _site, outcome in pending:
+        writer.update_run(outcome.run_id, status="cancelled", finished_at=utcnow(), message="not started: stopping")
+        outcome.status, outcome.message = "cancelled", "not started: stopping"
+    pending.clear()
+    for process, _, _ in running.values():
+        if process.poll() is None:
+            process.terminate()  # Scrapy closes the spider gracefully; the run is recorded as cancelled
+
+
+def _reap(writer: ArchiveWriter, Session, running: dict) -> None:
+    """Drop the crawl processes that ended; a run a dead process left open is closed with its reason."""
+    for run_id, (process, outcome, started) in list(running.items()):
+        if process.poll() is None:
+            continue
+        del running[run_id]
+        outcome.seconds = time.monotonic() - started
+        _refresh(Session, [outcome])
+        if outcome.status in ("queued", "running"):  # the process died before recording its end
+            reason = _tail(Path(outcome.log_path + ".stderr")) or _tail(Path(outcome.log_path))
+            status = "cancelled" if STOP.is_set() else "failed"
+            message = f"crawler process exited with code {process.returncode}: {reason}"
+            writer.update_run(run_id, status=status, finished_at=utcnow(), message=message)
+            outcome.status, outcome.message = status, message
 
 
 def _refresh(Session, outcomes: list[CrawlOutcome]) -> None:

@@ -132,3 +132,17 @@ def test_parse_an_unknown_layout_uses_the_fallback_and_says_so(tmp_path):
     assert data["title"] == "Phường tổ chức hội nghị triển khai Nghị quyết số 23-NQ/TU"
     assert "Đoạn văn thứ 5" in data["body_text"] and "Lượt truy cập" not in data["body_text"]
     assert "generic fallback" in run.stderr
+
+
+def test_bad_input_is_one_error_line_even_with_brackets(tmp_path, capsys):
+    # Errors quote the user's input: it is printed as given, never read as console markup (a
+    # "[bold]" in a path used to vanish, a "[/x]" to crash the command with a MarkupError).
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    config = tmp_path / "[bold]monitor.toml"
+    assert main(["status", "--config", str(config), "--db", url]) == 2  # was SystemExit, not a return code
+    assert f"cannot read configuration {config}" in capsys.readouterr().err
+    assert main(["events", "--since", "[/x]", "--db", url]) == 2
+    assert capsys.readouterr().err.strip() == "--since takes a duration (2d, 6h) or an ISO date/time, not '[/x]'"
+    assert main(["crawl", "khong-co", "--db", url]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("unknown site 'khong-co' (known: ")

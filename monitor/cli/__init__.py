@@ -1,0 +1,40 @@
+"""The `portalwatch` command: one module per command group, each adding its own subcommands.
+
+common.py holds what they share; archive.py (search, parse, refs, sites, reparse), crawl.py
+(crawl, replica), demo.py, schedule.py (run, status, events) and alerts.py (alerts …, rules check)
+hold the commands. What a command reads from the archive comes from db.queries.
+"""
+from __future__ import annotations
+
+import argparse
+
+from crawler.registry import RegistryError
+from db.engine import resolve_db_url
+from monitor.cli import alerts, archive, crawl, demo, schedule
+from monitor.cli.common import CliError, report_error
+
+# In the order `portalwatch --help` lists them.
+SUBCOMMANDS = (
+    demo.add_demo, crawl.add_crawl, archive.add_search, archive.add_parse, archive.add_refs, archive.add_sites,
+    schedule.add_run, schedule.add_status, schedule.add_events, crawl.add_replica, archive.add_reparse,
+    alerts.add_alerts, alerts.add_rules,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portalwatch", description="The `portalwatch` command.")
+    parser.add_argument("--db", metavar="URL", help="archive URL (default: $PORTALWATCH_DB or the SQLite file)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.db = resolve_db_url(args.db)  # --db (before or after the command), else $PORTALWATCH_DB, else the SQLite file
+    try:
+        return args.func(args)
+    except (CliError, RegistryError) as exc:
+        report_error(str(exc))
+        return getattr(exc, "code", 2)

@@ -1,0 +1,214 @@
+"""Commands on archived and saved pages: search, parse, refs, sites, reparse."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from crawler.extract import extract_page
+from crawler.profiles.fallback import FALLBACK
+from crawler.registry import RegistryError, get_site, load_sites
+from db.engine import session_factory
+from db.queries import article_json
+from monitor.cli.common import CliError, console, db_option, dump_json, err, open_archive
+
+
+# ---- search ---------------------------------------------------------------------------------------
+def add_search(sub) -> None:
+    p = sub.add_parser("search", parents=[db_option()], help="search archived articles")
+    p.add_argument("text", help='words (all must match, diacritics optional: "hoi dong" finds "Hội đồng"); '
+                                '"quoted phrases"; document numbers like 23-NQ/TU')
+    p.add_argument("--site", help="only this portal")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="published on or after DATE (dd/mm/yyyy or yyyy-mm-dd)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="published on or before DATE (dd/mm/yyyy or yyyy-mm-dd)")
+    p.add_argument("--category", help="only categories with these words (case and diacritics ignored)")
+    p.add_argument("--doc-type", metavar="TYPE", help="only articles citing a document of this type (NQ, CT, CTr, QĐ, KH …)")
+    p.add_argument("--doc-number", metavar="NUMBER", help="only articles citing this document (23-NQ/TU, 123/QĐ-UBND …)")
+    p.add_argument("--order", choices=("relevance", "date"), default="relevance",
+                   help="relevance (default; exact diacritics first) or date (newest first)")
+    p.add_argument("--limit", type=int, default=20, help="results per page (default 20)")
+    p.add_argument("--page", type=int, default=1, help="page number, from 1")
+    p.add_argument("--include-removed", action="store_true", help="also articles removed from their portal")
+    p.add_argument("--json", action="store_true", help="print a JSON list of article objects (plus score, exact, snippet)")
+    p.set_defaults(func=cmd_search)
+
+
+def _search(args):
+    """The page of hits as article objects plus score, exact and snippet; and the search's totals."""
+    from db.search import QueryError, parse_day, search, snippet
+
+    try:
+        if args.limit < 1 or args.page < 1:
+            raise QueryError("--limit and --page must be at least 1")
+        date_from = parse_day(args.date_from) if args.date_from else None
+        date_to = parse_day(args.date_to) if args.date_to else None
+        with session_factory(open_archive(args))() as session:
+            found = search(session, args.text, site=args.site, date_from=date_from, date_to=date_to,
+                           category=args.category, doc_type=args.doc_type, doc_number=args.doc_number,
+                           order=args.order, limit=args.limit, offset=(args.page - 1) * args.limit,
+                           include_removed=args.include_removed)
+            results = [article_json(hit.article, hit.site) | {
+                "score": round(hit.score, 6) if hit.score is not None else None,
+                "exact": hit.exact, "snippet": snippet(hit.article, found.query)} for hit in found.items]
+    except QueryError as exc:
+        raise CliError(str(exc)) from exc
+    return results, found
+
+
+def cmd_search(args) -> int:
+    results, found = _search(args)
+    if args.json:
+        dump_json(results)
+        return 0
+    if not results:
+        console.print("no article matches" if found.offset == 0 else f"no article on page {args.page}")
+        return 0
+    total = f"{found.total} match{'es' if found.total != 1 else ''}" if found.total_exact \
+        else f"more than {found.total} matches"
+    console.print(f"{total}, {found.offset + 1}–{found.offset + len(results)} by {args.order}:", highlight=False)
+    for r in results:
+        console.print(f"[bold]{escape(r['title'])}[/bold]\n  {r['site']} · {r['published_at']} · {r['views']} lượt xem · "
+                      f"{escape(r['url'])}\n  {escape(r['snippet'])}", highlight=False)
+    return 0
+
+
+# ---- parse and refs: saved pages --------------------------------------------------------------------
+def _read_page(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {path}: {exc}") from exc
+
+
+def add_parse(sub) -> None:
+    p = sub.add_parser("parse", parents=[db_option()], help="extract the article from one saved page")
+    p.add_argument("file")
+    p.add_argument("--site", help="registry key (chooses the CMS profile)")
+    p.add_argument("--url", help="the page's URL (gives the article id; default: file:// URL)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_parse)
+
+
+def cmd_parse(args) -> int:
+    path = Path(args.file)
+    html = _read_page(path)
+    url = args.url or path.resolve().as_uri()
+    site = get_site(args.site) if args.site else None  # an unknown key: RegistryError, reported by main
+    article = extract_page(html, url, site.profile if site else None)
+    if article.extracted_by == FALLBACK.name:
+        err.print("no known CMS layout matched this page: extracted by the generic fallback (trafilatura + htmldate)")
+    data = {"site": site.key if site else None, **article.to_json(), "problems": article.problems()}
+    if args.json:
+        dump_json(data)
+    else:
+        for name, value in data.items():
+            if name != "body_html":
+                console.print(f"[bold]{name}[/bold]: {value}", highlight=False)
+    return 0 if not article.problems() else 1
+
+
+def add_refs(sub) -> None:
+    p = sub.add_parser("refs", parents=[db_option()], help="document numbers referenced in a text or HTML file")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print a JSON list of reference objects")
+    p.set_defaults(func=cmd_refs)
+
+
+def _references(text: str) -> list[dict]:
+    """Document references in the text, and in the names of attached files if it is an HTML page."""
+    from bs4 import BeautifulSoup
+
+    from vntext.docfiles import references_from_filename
+    from vntext.docrefs import find_references
+    from crawler.profiles.base import file_type_of
+
+    names = []
+    if re.search(r"<(html|body|p|div)\b", text, re.I):
+        soup = BeautifulSoup(text, "lxml")
+        for node in soup(["script", "style"]):
+            node.decompose()
+        names = [a["href"].rstrip("/").split("/")[-1] for a in soup.find_all("a", href=True) if file_type_of(a["href"])]
+        text = soup.get_text("\n")
+    refs = {}
+    for ref in find_references(text):
+        refs.setdefault(ref.canonical, ref)
+    for name in names:
+        for ref in references_from_filename(name):
+            refs.setdefault(ref.canonical, ref)
+    return [r.to_json() for r in refs.values()]
+
+
+def cmd_refs(args) -> int:
+    found = _references(_read_page(Path(args.file)))
+    if args.json:
+        dump_json(found)
+        return 0
+    table = Table()
+    for column in ("canonical", "type", "issuer", "issued on", "sentence"):
+        table.add_column(column, overflow="fold")
+    for r in found:
+        table.add_row(r["canonical"], r["type_name"] or r["type"] or "", r["issuer"] or "", r["issued_on"] or "",
+                      r["sentence"][:160])
+    console.print(table)
+    return 0
+
+
+# ---- sites and reparse --------------------------------------------------------------------------------
+def add_sites(sub) -> None:
+    p = sub.add_parser("sites", parents=[db_option()], help="list registered portals")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sites)
+
+
+def cmd_sites(args) -> int:
+    sites = load_sites()
+    if args.json:
+        dump_json([{"key": s.key, "name": s.name, "base_url": s.base_url, "profile": s.profile,
+                    "listings": list(s.listings), "verified": s.verified, "notes": s.notes} for s in sites.values()])
+        return 0
+    table = Table()
+    for column in ("key", "name", "profile", "base url", "verified"):
+        table.add_column(column)
+    for s in sites.values():
+        table.add_row(s.key, s.name, s.profile, s.base_url, "yes" if s.verified else "no")
+    console.print(table)
+    return 0
+
+
+def add_reparse(sub) -> None:
+    p = sub.add_parser("reparse", parents=[db_option()],
+                       help="re-extract a portal's stored pages with the current profile and correct its history")
+    p.add_argument("site", metavar="SITE")
+    p.add_argument("--profile", help="extract with this profile instead of the portal's own")
+    p.add_argument("--dry-run", action="store_true", help="count what would change, write nothing")
+    p.add_argument("--json", action="store_true", help="print the counts as JSON")
+    p.set_defaults(func=cmd_reparse)
+
+
+def cmd_reparse(args) -> int:
+    from crawler.reparse import reparse_site
+
+    profile = args.profile
+    if profile is None:
+        try:
+            profile = get_site(args.site).profile
+        except RegistryError:
+            profile = None  # archived but no longer registered: the profile recorded with the portal
+    try:
+        result = reparse_site(args.db, args.site, profile=profile, dry_run=args.dry_run)
+    except LookupError as exc:
+        raise CliError(str(exc.args[0] if exc.args else exc)) from exc
+    if args.json:
+        dump_json(result.as_dict() | {"dry_run": args.dry_run})
+    else:
+        console.print(
+            f"{result.site}: {result.pages} page(s) re-extracted with the {result.profile} profile "
+            f"({result.articles} article(s)), {result.versions_changed} version(s) changed, "
+            f"{result.changes_rewritten} change record(s) rewritten, {result.articles_changed} article(s) updated, "
+            f"{result.failures} failure(s)" + (" — dry run, nothing written" if args.dry_run else ""),
+            soft_wrap=True, highlight=False)
+    for problem in result.problems:
+        err.print(f"  cannot re-extract {problem}", soft_wrap=True, highlight=False, markup=False)
+    return 1 if result.failures else 0

@@ -1,0 +1,102 @@
+"""What every command uses: the consoles, JSON output, the shared options, and bad input as
+one error line with a non-zero exit code."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+
+from rich.console import Console
+from rich.text import Text
+
+from db.schema import upgrade
+
+console = Console()
+err = Console(stderr=True)
+
+
+class CliError(Exception):
+    """Bad input or a refused action: `main` prints the message on one red line and exits with `code`."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def report_error(message: str) -> None:
+    # Plain text, never markup: messages quote user input and file contents, which may hold brackets.
+    err.print(Text(message, style="red"), soft_wrap=True, highlight=False)
+
+
+def dump_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# ---- options shared by several commands (argparse parent parsers) -----------------------------------
+def db_option() -> argparse.ArgumentParser:
+    # SUPPRESS: given after the command it overrides the top-level --db; absent, it leaves it alone.
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                        help="SQLAlchemy URL of the archive (default: $PORTALWATCH_DB, else "
+                             "~/.local/share/portalwatch/archive.sqlite3)")
+    return parent
+
+
+def config_option() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--config", metavar="FILE",
+                        help="monitor configuration (TOML; default: $PORTALWATCH_CONFIG or built-in)")
+    return parent
+
+
+def rules_option() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--rules", metavar="FILE",
+                        help="alert rules (TOML; default: $PORTALWATCH_RULES or the shipped default rules)")
+    return parent
+
+
+# ---- what the options name ------------------------------------------------------------------------
+def open_archive(args) -> str:
+    """The archive's URL (`main` resolved --db once), its schema brought up to date."""
+    upgrade(args.db)
+    return args.db
+
+
+def load_config(path: str | None):
+    """The monitor configuration at `path` (None: $PORTALWATCH_CONFIG or the built-in one)."""
+    from monitor.config import ConfigError, load_config as load
+
+    try:
+        return load(path)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def load_rules(path: str | None):
+    """The alert rules at `path` (None: $PORTALWATCH_RULES or the shipped default rules)."""
+    from monitor.rules import RulesError, load_rules as load
+
+    try:
+        return load(path)
+    except RulesError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """--since: a duration back from now (2d, 6h) or an ISO date/time (local time if it names no zone)."""
+    from vntext.dates import VN_TZ
+    from monitor.config import parse_duration
+
+    if not value:
+        return None
+    try:
+        return datetime.now(VN_TZ) - parse_duration(value)
+    except ValueError:
+        pass
+    try:
+        since = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"--since takes a duration (2d, 6h) or an ISO date/time, not {value!r}") from None
+    return since if since.tzinfo else since.replace(tzinfo=VN_TZ)
