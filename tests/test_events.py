@@ -3,6 +3,7 @@ migration that gave stored payloads their shape."""
 import ast
 import json
 import tomllib
+from dataclasses import MISSING, fields
 from datetime import datetime, timezone
 
 import pytest
@@ -48,6 +49,8 @@ def test_every_kind_has_one_definition_a_detector_and_a_recorded_event():
     for cls in KINDS.values():
         assert cls.NAME and not cls.NAME.isascii(), cls  # Vietnamese
         assert cls.ABOUT in ("article", "portal") and cls.SEVERITY in ("immediate", "digest")
+        # every field is given by detection; a default would also mean a field shadowed an inherited name
+        assert all(f.default is MISSING and f.default_factory is MISSING for f in fields(cls)), cls
 
 
 def test_the_shipped_rules_send_immediately_exactly_the_immediate_kinds():
