@@ -174,7 +174,7 @@ def fake(kind="new_document", portal="bactuliem", docs=(), title="", body="", vi
     """An event as rules see it: the recorded payload of its kind, with the given title, views and fields."""
     from vntext.textnorm import fold
 
-    data = json.loads((FIXTURES / "events" / f"{kind}.json").read_text(encoding="utf-8"))["payload"]
+    data = json.loads((FIXTURES / "events" / "recorded" / f"{kind}.json").read_text(encoding="utf-8"))["payload"]
     if "article" in data:
         data["article"] |= {"title": title, "views": views}
     payload = KINDS[kind].from_json(data | fields)

@@ -20,7 +20,7 @@ from monitor.events import ARTICLE, IMMEDIATE, KINDS, ArticleRef, NewArticle, Pa
 from monitor.rules import DEFAULT_RULES, parse_rules
 from tests.conftest import FIXTURES, REPO
 
-RECORDED = FIXTURES / "events"
+RECORDED = FIXTURES / "events" / "recorded"
 NOW = datetime(2026, 12, 3, 1, 0, tzinfo=timezone.utc)
 
 
