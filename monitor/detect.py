@@ -4,7 +4,8 @@ Runs after every crawl run (and catches up on runs it never saw). Articles are r
 views a time series, so a moved counter is never an edit, and one transient error is never
 an outage: `source_down` needs N failed runs in a row. Re-running detection on the same runs
 adds nothing, because every event's key names what it is about (an article, a version, a
-sample, a tombstone, a streak of failed runs).
+sample, a tombstone, a streak of failed runs). Every payload is built as its kind's type
+(monitor/events), so a wrong field fails here, where it is emitted.
 """
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ from db.models import (
     Article, ArticleVersion, CrawlRun, Document, DocumentMention, Event, Portal, Tombstone, ViewSample, utcnow,
 )
 from monitor.config import DetectionSettings
+from monitor.events import (
+    ArticleRef, Edited, ExtractionDegraded, NewArticle, NewDocument, Payload, Removed, Restored, SourceDown,
+    SourceStale, SourceUp, ViewsMilestone, ViewsSpike,
+)
 
 FINAL = ("finished", "failed", "cancelled")
 
@@ -36,12 +41,15 @@ class Detector:
         self.created: list[Event] = []
 
     # ---- bookkeeping ------------------------------------------------------------------------
-    def emit(self, key: str, kind: str, portal_id: int, occurred_at: datetime, *, article_id=None, document_id=None,
-             **payload) -> None:
+    def emit(self, payload: Payload, about: tuple, portal_id: int, occurred_at: datetime, *, article_id=None,
+             document_id=None) -> None:
+        """Store one event once: its key is the kind and `about`, what makes it this event."""
+        key = ":".join([payload.KIND, *map(str, about)])
         if self.session.scalar(select(Event.id).where(Event.key == key)) is not None:
             return
-        event = Event(key=key, kind=kind, portal_id=portal_id, article_id=article_id, document_id=document_id,
-                      occurred_at=occurred_at, created_at=self.now, payload=payload)
+        event = Event(key=key, kind=payload.KIND, portal_id=portal_id, article_id=article_id,
+                      document_id=document_id, occurred_at=occurred_at, created_at=self.now,
+                      payload=payload.to_json())
         try:
             with self.session.begin_nested():
                 self.session.add(event)
@@ -50,9 +58,9 @@ class Detector:
         self.created.append(event)
 
     @staticmethod
-    def _article_payload(article: Article) -> dict:
-        return {"title": article.title, "url": article.url, "external_id": article.external_id,
-                "published_at": _iso(article.published_at), "views": article.views}
+    def _article_ref(article: Article) -> ArticleRef:
+        return ArticleRef(title=article.title, url=article.url, external_id=article.external_id,
+                          published_at=_iso(article.published_at), views=article.views)
 
     # ---- one run ----------------------------------------------------------------------------
     def run(self, run: CrawlRun) -> None:
@@ -76,8 +84,8 @@ class Detector:
     def new_articles(self, portal: Portal, start, end, baseline: bool) -> None:
         for article in self.session.scalars(select(Article).where(
                 Article.portal_id == portal.id, Article.first_seen_at >= start, Article.first_seen_at <= end)):
-            self.emit(f"new_article:{article.id}", "new_article", portal.id, article.first_seen_at,
-                      article_id=article.id, baseline=baseline, **self._article_payload(article))
+            self.emit(NewArticle(article=self._article_ref(article), baseline=baseline), (article.id,), portal.id,
+                      article.first_seen_at, article_id=article.id)
 
     def new_documents(self, portal: Portal, start, end) -> None:
         rows = self.session.execute(
@@ -86,20 +94,21 @@ class Detector:
         for document, article in rows:
             mention = self.session.scalar(select(DocumentMention).where(
                 DocumentMention.document_id == document.id, DocumentMention.article_id == article.id))
-            self.emit(f"new_document:{document.id}", "new_document", portal.id, document.first_seen_at,
-                      article_id=article.id, document_id=document.id,
-                      canonical=document.canonical, system=document.system, type=document.type,
-                      type_name=document.type_name, number=document.number, year=document.year,
-                      issuer=document.issuer, issued_on=document.issued_on.isoformat() if document.issued_on else None,
-                      sentence=mention.sentence if mention else "", article=self._article_payload(article))
+            payload = NewDocument(
+                article=self._article_ref(article), canonical=document.canonical, system=document.system,
+                type=document.type, type_name=document.type_name, number=document.number, year=document.year,
+                issuer=document.issuer, issued_on=document.issued_on.isoformat() if document.issued_on else None,
+                sentence=mention.sentence if mention else "")
+            self.emit(payload, (document.id,), portal.id, document.first_seen_at, article_id=article.id,
+                      document_id=document.id)
 
     def edits(self, portal: Portal, start, end) -> None:
         rows = self.session.execute(select(ArticleVersion, Article).join(Article).where(
             Article.portal_id == portal.id, ArticleVersion.version > 1,
             ArticleVersion.fetched_at >= start, ArticleVersion.fetched_at <= end))
         for version, article in rows:
-            self.emit(f"edited:{version.id}", "edited", portal.id, version.fetched_at, article_id=article.id,
-                      version=version.version, changes=version.changes, **self._article_payload(article))
+            self.emit(Edited(article=self._article_ref(article), version=version.version, changes=version.changes),
+                      (version.id,), portal.id, version.fetched_at, article_id=article.id)
 
     def views(self, portal: Portal, start, end) -> None:
         s = self.settings
@@ -124,17 +133,16 @@ class Detector:
                 base_hours = max((previous.first_at - before.last_at).total_seconds() / 3600, 1 / 60)
                 baseline = max(previous.views - before.views, 0) / base_hours
             if baseline is not None and velocity >= s.views_spike_per_hour and velocity >= s.views_spike_ratio * baseline:
-                self.emit(f"views_spike:{article_id}:{current.id}", "views_spike", portal.id, current.first_at,
-                          article_id=article_id, views_before=previous.views, views_after=current.views, delta=delta,
-                          percent=round(100 * delta / previous.views, 1) if previous.views else None,
-                          per_hour=round(velocity, 1), baseline_per_hour=round(baseline, 1),
-                          **{k: v for k, v in self._article_payload(article).items() if k != "views"})
+                spike = ViewsSpike(
+                    article=self._article_ref(article), views_before=previous.views, views_after=current.views,
+                    delta=delta, percent=round(100 * delta / previous.views, 1) if previous.views else None,
+                    per_hour=round(velocity, 1), baseline_per_hour=round(baseline, 1))
+                self.emit(spike, (article_id, current.id), portal.id, current.first_at, article_id=article_id)
             for milestone in s.views_milestones:
                 if previous.views < milestone <= current.views:
-                    self.emit(f"views_milestone:{article_id}:{milestone}", "views_milestone", portal.id,
-                              current.first_at, article_id=article_id, milestone=milestone,
-                              views_before=previous.views, views_after=current.views,
-                              **{k: v for k, v in self._article_payload(article).items() if k != "views"})
+                    passed = ViewsMilestone(article=self._article_ref(article), milestone=milestone,
+                                            views_before=previous.views, views_after=current.views)
+                    self.emit(passed, (article_id, milestone), portal.id, current.first_at, article_id=article_id)
 
     def apply_removal_rules(self, portal: Portal, at: datetime) -> None:
         """404/410 on N consecutive checks, or missing from its listing window for N runs: a tombstone."""
@@ -147,11 +155,11 @@ class Detector:
         rows = self.session.execute(select(Tombstone, Article).join(Article).where(Article.portal_id == portal.id))
         for tomb, article in rows:
             if start <= tomb.removed_at <= end:
-                self.emit(f"removed:{tomb.id}", "removed", portal.id, tomb.removed_at, article_id=article.id,
-                          reason=tomb.reason, **self._article_payload(article))
+                self.emit(Removed(article=self._article_ref(article), reason=tomb.reason), (tomb.id,), portal.id,
+                          tomb.removed_at, article_id=article.id)
             if tomb.restored_at and start <= tomb.restored_at <= end:
-                self.emit(f"restored:{tomb.id}", "restored", portal.id, tomb.restored_at, article_id=article.id,
-                          removed_at=_iso(tomb.removed_at), **self._article_payload(article))
+                self.emit(Restored(article=self._article_ref(article), removed_at=_iso(tomb.removed_at)), (tomb.id,),
+                          portal.id, tomb.restored_at, article_id=article.id)
 
     def source_health(self, run: CrawlRun) -> None:
         n = self.settings.down_after_failed_runs
@@ -167,12 +175,12 @@ class Detector:
             return
         first = streak[-1]
         if run.status == "failed":
-            self.emit(f"source_down:{run.portal_id}:{first.id}", "source_down", run.portal_id, run.finished_at or self.now,
-                      since=_iso(first.started_at), failed_runs=len(streak),
-                      errors=[r.message for r in reversed(streak[:5])])
+            down = SourceDown(since=_iso(first.started_at), failed_runs=len(streak),
+                              errors=[r.message for r in reversed(streak[:5])])
+            self.emit(down, (run.portal_id, first.id), run.portal_id, run.finished_at or self.now)
         else:
-            self.emit(f"source_up:{run.portal_id}:{first.id}", "source_up", run.portal_id, run.finished_at or self.now,
-                      down_since=_iso(first.started_at), failed_runs=len(streak))
+            up = SourceUp(down_since=_iso(first.started_at), failed_runs=len(streak))
+            self.emit(up, (run.portal_id, first.id), run.portal_id, run.finished_at or self.now)
 
     def coverage(self, run: CrawlRun) -> None:
         """A field the portal used to give (previous run above its floor) is now mostly missing."""
@@ -194,16 +202,16 @@ class Detector:
             if now[field] < floor <= before[field]:
                 low[field] = {"coverage": round(now[field], 3), "before": round(before[field], 3), "floor": floor}
         if low:
-            self.emit(f"extraction_degraded:{run.id}", "extraction_degraded", run.portal_id, run.finished_at or self.now,
-                      run_id=run.id, items=run.stats.get("portalwatch/items", 0), fields=low)
+            degraded = ExtractionDegraded(run_id=run.id, items=run.stats.get("portalwatch/items", 0), fields=low)
+            self.emit(degraded, (run.id,), run.portal_id, run.finished_at or self.now)
 
     def staleness(self, portal: Portal, run: CrawlRun) -> None:
         newest = self.session.scalar(select(Article).where(Article.portal_id == portal.id)
                                      .order_by(Article.first_seen_at.desc()).limit(1))
         # Judged at the run's start: the run that finds an article never calls its portal stale.
         if newest is not None and newest.first_seen_at < run.started_at - self.settings.stale_after:
-            self.emit(f"source_stale:{portal.id}:{newest.id}", "source_stale", portal.id, run.finished_at or self.now,
-                      last_new_article=_iso(newest.first_seen_at), title=newest.title, url=newest.url)
+            stale = SourceStale(last_new_article=_iso(newest.first_seen_at), article=self._article_ref(newest))
+            self.emit(stale, (portal.id, newest.id), portal.id, run.finished_at or self.now)
 
 
 def detect_pending(session_factory, settings: DetectionSettings, now: datetime | None = None) -> list[Event]:

@@ -8,8 +8,8 @@
 - Each crawl runs in its own process (monitor/crawling.py): a Twisted reactor cannot restart,
   so crawling inside the scheduler's process would die on the second run (scrapy#2941).
 - After each crawl, detection turns what the run wrote into events (monitor/detect.py), and the
-  alert rules (monitor/rules.py, $PORTALWATCH_RULES or the shipped defaults) queue and send
-  alerts for them through the outbox (monitor/alerts.py). A one-minute job sends what becomes
+  alert rules (monitor/rules/, $PORTALWATCH_RULES or the shipped defaults) queue and send
+  alerts for them through the outbox (monitor/alerts/). A one-minute job sends what becomes
   due later: digests at their time, alerts held by quiet hours, retries after backoff.
 - SIGTERM/SIGINT stop the scheduler, ask running crawls to stop, and record them as cancelled.
 """

@@ -21,7 +21,11 @@ from db.engine import session_factory
 from db.models import AlertOutbox, Article, Document, DocumentMention, Event, Portal, ViewSample
 from db.schema import upgrade
 from monitor import alerts
+from monitor.alerts import outbox as alerts_outbox
+from monitor.alerts.outbox import message_id
+from monitor.events import KINDS
 from monitor.rules import RulesError, load_rules, parse_rules
+from tests.conftest import FIXTURES
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SENTENCE = ("Nghị quyết số 23-NQ/TU ngày 16/11/2023 của Ban Thường vụ Thành ủy về xây dựng, phát triển "
@@ -131,6 +135,7 @@ def seed(db_url, created=vn(2023, 11, 17, 10, 0)):
                    ViewSample(article_id=art.id, first_at=created, last_at=created, views=120)])
         article_payload = {"title": art.title, "url": art.url, "external_id": "1",
                            "published_at": "2023-11-17T08:00:00+07:00", "views": 120}
+        other_payload = {"title": other.title, "url": other.url, "external_id": "2", "published_at": None, "views": 40}
         events = [
             Event(key="new_document:1", kind="new_document", portal_id=portal.id, article_id=art.id,
                   document_id=doc.id, occurred_at=created, created_at=created, payload={
@@ -138,17 +143,17 @@ def seed(db_url, created=vn(2023, 11, 17, 10, 0)):
                       "number": "23", "year": None, "issuer": "TU", "issued_on": "2023-11-16", "sentence": SENTENCE,
                       "article": article_payload}),
             Event(key="edited:1", kind="edited", portal_id=portal.id, article_id=other.id, occurred_at=created,
-                  created_at=created, payload={"title": other.title, "url": other.url, "version": 2, "changes": {
+                  created_at=created, payload={"article": other_payload, "version": 2, "changes": {
                       "title": {"old": "Lịch tiếp công dân tháng 11", "new": "Lịch tiếp công dân tháng 12"}}}),
             Event(key="views_spike:1", kind="views_spike", portal_id=portal.id, article_id=art.id, occurred_at=created,
-                  created_at=created, payload={"title": art.title, "url": art.url, "views_before": 20,
+                  created_at=created, payload={"article": article_payload, "views_before": 20,
                                                "views_after": 120, "delta": 100, "percent": 500.0, "per_hour": 20.0,
                                                "baseline_per_hour": 2.0}),
             Event(key="source_down:1:1", kind="source_down", portal_id=portal.id, occurred_at=created,
                   created_at=created, payload={"since": "2023-11-16T22:00:00+07:00", "failed_runs": 3,
                                                "errors": ["HTTP 503", "HTTP 503", "timeout"]}),
             Event(key="new_article:2", kind="new_article", portal_id=portal.id, article_id=other.id,
-                  occurred_at=created, created_at=created, payload={"title": other.title, "baseline": True}),
+                  occurred_at=created, created_at=created, payload={"article": other_payload, "baseline": True}),
         ]
         s.add_all(events)
     with Session() as s:
@@ -165,13 +170,16 @@ def parts(msg):
 
 
 # ---- rules ---------------------------------------------------------------------------------------
-def fake(kind="new_document", portal="bactuliem", docs=(), title="", body="", views=None, delta=None, percent=None,
-         **payload):
+def fake(kind="new_document", portal="bactuliem", docs=(), title="", body="", views=None, **fields):
+    """An event as rules see it: the recorded payload of its kind, with the given title, views and fields."""
     from vntext.textnorm import fold
 
+    data = json.loads((FIXTURES / "events" / "recorded" / f"{kind}.json").read_text(encoding="utf-8"))["payload"]
+    if "article" in data:
+        data["article"] |= {"title": title, "views": views}
+    payload = KINDS[kind].from_json(data | fields)
     return SimpleNamespace(kind=kind, payload=payload, portal_key=portal, portal_name=portal, documents=list(docs),
-                           folded_texts=lambda: [("tiêu đề", fold(title)), ("nội dung", fold(body))],
-                           views=views, delta=delta, percent=percent)
+                           folded_texts=lambda: [("tiêu đề", fold(title)), ("nội dung", fold(body))])
 
 
 def doc(type_, issuer, canonical="x"):
@@ -296,7 +304,7 @@ def test_immediate_mail_is_delivered_once_with_vietnamese_intact(db_url, smtp):
     assert msg["Subject"] == "[portalwatch] Nghị quyết mới: 23-NQ/TU — Quận Bắc Từ Liêm"
     assert msg["From"] == "portalwatch <canh-bao@example.vn>" and msg["To"] == "ban@example.vn"
     assert smtp.envelopes[0] == ("canh-bao@example.vn", ["ban@example.vn"])
-    expected_id = alerts._message_id(ids["new_document"], "ban@example.vn")
+    expected_id = message_id(ids["new_document"], "ban@example.vn")
     assert msg["Message-ID"] == expected_id and expected_id.startswith(f"<event-{ids['new_document']}.")
     assert msg.get_content_type() == "multipart/alternative"
     text, html = parts(msg)
@@ -403,7 +411,7 @@ def test_smtp_down_then_up_delivers_each_alert_exactly_once(db_url):
         assert alerts.deliver(Session, rules, now=t0 + timedelta(days=2)).sent == 0
     finally:
         controller.stop()
-    expected = {alerts._message_id(r.event_id, "ban@example.vn") for r in outbox(db_url)}
+    expected = {message_id(r.event_id, "ban@example.vn") for r in outbox(db_url)}
     assert sink.ids() == Counter({mid: 1 for mid in expected})
     assert all(r.status == "sent" and r.sent_at is not None for r in outbox(db_url))
 
@@ -414,15 +422,15 @@ def test_a_crash_between_send_and_mark_sent_resends_with_the_same_message_id(db_
     Session = session_factory(db_url)
     t0 = vn(2023, 11, 17, 10, 5)
     alerts.enqueue(Session, rules, since=vn(2023, 11, 17), now=t0)
-    real_mark_sent = alerts._mark_sent
+    real_mark_sent = alerts_outbox.mark_sent
 
     def killed(*args, **kwargs):
         raise SystemExit("killed after the SMTP server accepted the message")
 
-    monkeypatch.setattr(alerts, "_mark_sent", killed)
+    monkeypatch.setattr(alerts_outbox, "mark_sent", killed)
     with pytest.raises(SystemExit):
         alerts.deliver(Session, rules, now=t0)
-    monkeypatch.setattr(alerts, "_mark_sent", real_mark_sent)
+    monkeypatch.setattr(alerts_outbox, "mark_sent", real_mark_sent)
     assert len(smtp.messages) == 1
     (row,) = outbox(db_url)
     assert row.status == "sending" and row.attempts == 1  # the outbox does not know it went out
@@ -432,7 +440,7 @@ def test_a_crash_between_send_and_mark_sent_resends_with_the_same_message_id(db_
     assert report.sent == 1
     (row,) = outbox(db_url)
     assert row.status == "sent" and row.attempts == 2
-    expected = alerts._message_id(ids["new_document"], "ban@example.vn")
+    expected = message_id(ids["new_document"], "ban@example.vn")
     assert smtp.ids() == Counter({expected: 2})  # at least once, one identity: clients show it once
     assert parts(smtp.messages[0])[0] == parts(smtp.messages[1])[0]
     assert alerts.deliver(Session, rules, now=t0 + timedelta(hours=1)).sent == 0

@@ -133,10 +133,10 @@ def test_views_spike_and_milestone(make_monitor, replica):
     monitor.run_once()
     new = events(monitor, start)
     spikes = [e for e in new if e.kind == "views_spike"]
-    assert [e.article_id for e in spikes if e.payload["external_id"] == target.external_id]
-    spike = next(e for e in spikes if e.payload["external_id"] == target.external_id)
+    assert [e.article_id for e in spikes if e.payload["article"]["external_id"] == target.external_id]
+    spike = next(e for e in spikes if e.payload["article"]["external_id"] == target.external_id)
     assert spike.payload["delta"] == spike.payload["views_after"] - spike.payload["views_before"] > 0
-    milestones = [e for e in new if e.kind == "views_milestone" and e.payload["external_id"] == target.external_id]
+    milestones = [e for e in new if e.kind == "views_milestone" and e.payload["article"]["external_id"] == target.external_id]
     assert [m.payload["milestone"] for m in milestones] == ([600] if spike.payload["views_before"] < 600 <= spike.payload["views_after"] else [])
     assert "edited" not in kinds(new)
 
@@ -151,13 +151,13 @@ def test_removed_after_two_404s_then_restored(make_monitor, replica):
     assert "removed" not in kinds(events(monitor, start))  # one 404 is not a removal
     monitor.run_once()
     removed = [e for e in events(monitor, start) if e.kind == "removed"]
-    assert [e.payload["external_id"] for e in removed] == [target.external_id]
+    assert [e.payload["article"]["external_id"] for e in removed] == [target.external_id]
     assert causes(monitor) == {target.external_id: [RemovalCause.GONE]}
     replica.restore("caugiay", target.external_id)
     mark = last_id(monitor)
     monitor.run_once()
     restored = [e for e in events(monitor, mark) if e.kind == "restored"]
-    assert [e.payload["external_id"] for e in restored] == [target.external_id]
+    assert [e.payload["article"]["external_id"] for e in restored] == [target.external_id]
 
 
 def test_source_down_after_three_failed_runs_then_up(make_monitor, replica):
@@ -292,7 +292,7 @@ def test_an_article_gone_from_its_listing_for_three_runs_is_removed(make_monitor
         monitor.run_once()
         assert [e.kind for e in events(monitor, start)] == expected
     removed = events(monitor, start)[0]
-    assert removed.payload["external_id"] == target.external_id and "listing" in removed.payload["reason"]
+    assert removed.payload["article"]["external_id"] == target.external_id and "listing" in removed.payload["reason"]
     assert causes(monitor) == {target.external_id: [RemovalCause.MISSING_FROM_LISTING]}
     monitor.run_once()
     assert [e.kind for e in events(monitor, start)] == ["removed"]  # not restored by its still-online page

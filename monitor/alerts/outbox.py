@@ -1,0 +1,184 @@
+"""The alert outbox (db.models.AlertOutbox): rows written before any send, claimed with a lease,
+marked sent or failed. Nothing is ever deleted; see monitor/alerts/__init__.py for the protocol."""
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from vntext.dates import VN_TZ
+from db.models import AlertOutbox, Event, Portal, utcnow
+from monitor.events import EventView, load_payload
+from monitor.rules import RuleSet
+
+STATUSES = ("pending", "sending", "sent", "failed")
+
+
+def message_id(event_id: int, recipient: str) -> str:
+    """An immediate alert's Message-ID: the same for every resend of it."""
+    return f"<event-{event_id}.{hashlib.sha1(recipient.encode('utf-8')).hexdigest()[:12]}@portalwatch>"
+
+
+# ---- enqueue ------------------------------------------------------------------------------------
+def enqueue(Session, ruleset: RuleSet, *, event_ids=None, since: datetime | None = None,
+            now: datetime | None = None) -> int:
+    """Queue every matching (event, channel, recipient) not queued yet; returns the rows written.
+
+    Events: the given ids, else those created since `since` (default: now − delivery.lookback).
+    """
+    now = now or utcnow()
+    written = 0
+    with Session() as session, session.begin():
+        query = select(Event).order_by(Event.id)
+        if event_ids is not None:
+            ids = list(event_ids)
+            if not ids:
+                return 0
+            query = query.where(Event.id.in_(ids))
+        else:
+            query = query.where(Event.created_at >= (since or now - ruleset.delivery.lookback))
+        events = session.scalars(query).all()
+        if not events:
+            return 0
+        existing = set(session.execute(select(AlertOutbox.event_id, AlertOutbox.channel, AlertOutbox.recipient).where(
+            AlertOutbox.event_id >= events[0].id, AlertOutbox.event_id <= events[-1].id)).all())
+        portals: dict = {}
+        for event in events:
+            view = EventView(session, event, portals)
+            for (channel, recipient), (rule, _reasons) in ruleset.targets(view).items():
+                if (event.id, channel, recipient) not in existing and _queue(session, event, channel, recipient,
+                                                                             rule, now):
+                    existing.add((event.id, channel, recipient))
+                    written += 1
+    return written
+
+
+def _queue(session, event: Event, channel: str, recipient: str, rule, now: datetime) -> bool:
+    """One outbox row, due now, after quiet hours, or at the rule's next digest; False if another process won."""
+    if rule.mode == "digest":
+        due, mid = rule.next_digest(event.created_at), ""  # a digest's Message-ID is fixed when first claimed
+    else:
+        due, mid = rule.quiet_until(now) or now, message_id(event.id, recipient)
+    row = AlertOutbox(event_id=event.id, channel=channel, recipient=recipient, rule=rule.name, mode=rule.mode,
+                      status="pending", attempts=0, next_attempt_at=due, last_error="", message_id=mid,
+                      created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another process queued it first
+        return False
+    return True
+
+
+# ---- claim, mark ----------------------------------------------------------------------------------
+@dataclass
+class Claimed:
+    id: int
+    event_id: int
+    channel: str
+    recipient: str
+    rule: str
+    mode: str
+    attempts: int
+    message_id: str
+
+
+def claim(Session, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
+    """Due rows → sending (attempts + 1, leased until now + lease), committed before any send."""
+    claimed: list[Claimed] = []
+    with Session() as session, session.begin():
+        rows = session.execute(select(
+            AlertOutbox.id, AlertOutbox.event_id, AlertOutbox.channel, AlertOutbox.recipient, AlertOutbox.rule,
+            AlertOutbox.mode, AlertOutbox.status, AlertOutbox.attempts, AlertOutbox.message_id).where(
+            AlertOutbox.status.in_(("pending", "sending")), AlertOutbox.next_attempt_at <= now)
+            .order_by(AlertOutbox.id).limit(limit)).all()
+        for r in rows:
+            done = session.execute(
+                update(AlertOutbox).where(AlertOutbox.id == r.id, AlertOutbox.status == r.status,
+                                          AlertOutbox.attempts == r.attempts)
+                .values(status="sending", attempts=r.attempts + 1, next_attempt_at=now + lease)
+                .execution_options(synchronize_session=False)).rowcount
+            if done == 1:
+                claimed.append(Claimed(r.id, r.event_id, r.channel, r.recipient, r.rule, r.mode, r.attempts + 1,
+                                       r.message_id))
+        _fix_digest_ids(session, claimed, now)
+    return claimed
+
+
+def _fix_digest_ids(session, claimed: list[Claimed], now: datetime) -> None:
+    """A digest's rows share one Message-ID, fixed the first time they are claimed together."""
+    fresh: dict[tuple[str, str], list[Claimed]] = OrderedDict()
+    for c in claimed:
+        if c.mode == "digest" and not c.message_id:
+            fresh.setdefault((c.channel, c.recipient), []).append(c)
+    for (_channel, recipient), group in fresh.items():
+        ids = ",".join(str(c.id) for c in group)
+        mid = (f"<digest-{now.astimezone(VN_TZ):%Y%m%d}."
+               f"{hashlib.sha1(f'{recipient}|{ids}'.encode()).hexdigest()[:12]}@portalwatch>")
+        session.execute(update(AlertOutbox).where(AlertOutbox.id.in_([c.id for c in group]))
+                        .values(message_id=mid).execution_options(synchronize_session=False))
+        for c in group:
+            c.message_id = mid
+
+
+def mark_sent(Session, rows: list[Claimed], now: datetime) -> None:
+    with Session() as session, session.begin():
+        for c in rows:
+            session.execute(update(AlertOutbox).where(AlertOutbox.id == c.id, AlertOutbox.status == "sending",
+                                                      AlertOutbox.attempts == c.attempts)
+                            .values(status="sent", sent_at=now, last_error="")
+                            .execution_options(synchronize_session=False))
+
+
+def mark_failed(Session, ruleset: RuleSet, rows: list[Claimed], error: str, now: datetime) -> tuple[int, int]:
+    """Back to pending after backoff (and quiet hours), or failed after max_attempts: (failed, retrying)."""
+    d = ruleset.delivery
+    failed = retrying = 0
+    with Session() as session, session.begin():
+        for c in rows:
+            if c.attempts >= d.max_attempts:
+                values = {"status": "failed"}
+                failed += 1
+            else:
+                due = now + d.backoff_after(c.attempts)
+                rule = ruleset.rule(c.rule)
+                if rule is not None and c.mode == "immediate":
+                    due = rule.quiet_until(due) or due
+                values = {"status": "pending", "next_attempt_at": due}
+                retrying += 1
+            session.execute(update(AlertOutbox).where(AlertOutbox.id == c.id, AlertOutbox.status == "sending",
+                                                      AlertOutbox.attempts == c.attempts)
+                            .values(last_error=error[:2000], **values).execution_options(synchronize_session=False))
+    return failed, retrying
+
+
+def retry_failed(Session, now: datetime | None = None) -> int:
+    """Failed rows back to pending, due now, with a fresh attempt budget (last_error is kept)."""
+    now = now or utcnow()
+    with Session() as session, session.begin():
+        return session.execute(update(AlertOutbox).where(AlertOutbox.status == "failed")
+                               .values(status="pending", attempts=0, next_attempt_at=now)
+                               .execution_options(synchronize_session=False)).rowcount
+
+
+def outbox_rows(Session, status: str | None = None, limit: int = 200) -> list[dict]:
+    """The outbox newest first, as `portalwatch alerts list` prints it."""
+    def iso(value):
+        return value.astimezone(VN_TZ).isoformat(timespec="seconds") if value else None
+
+    with Session() as session:
+        query = (select(AlertOutbox, Event.kind, Event.payload, Portal.key).join(Event, Event.id == AlertOutbox.event_id)
+                 .join(Portal, Portal.id == Event.portal_id).order_by(AlertOutbox.id.desc()).limit(limit))
+        if status:
+            query = query.where(AlertOutbox.status == status)
+        return [{"id": row.id, "event_id": row.event_id, "kind": kind, "site": site,
+                 "what": load_payload(kind, payload).label(),
+                 "channel": row.channel, "recipient": row.recipient, "rule": row.rule, "mode": row.mode,
+                 "status": row.status, "attempts": row.attempts, "next_attempt_at": iso(row.next_attempt_at),
+                 "last_error": row.last_error, "message_id": row.message_id,
+                 "created_at": iso(row.created_at), "sent_at": iso(row.sent_at)}
+                for row, kind, payload, site in session.execute(query)]
