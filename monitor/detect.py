@@ -9,7 +9,7 @@ sample, a tombstone, a streak of failed runs). Every payload is built as its kin
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -155,7 +155,7 @@ class Detector:
         rows = self.session.execute(select(Tombstone, Article).join(Article).where(Article.portal_id == portal.id))
         for tomb, article in rows:
             if start <= tomb.removed_at <= end:
-                self.emit(Removed(article=self._article_ref(article), reason=tomb.reason), (tomb.id,), portal.id,
+                self.emit(Removed(article=self._article_ref(article), cause=tomb.cause.value, reason=tomb.reason), (tomb.id,), portal.id,
                           tomb.removed_at, article_id=article.id)
             if tomb.restored_at and start <= tomb.restored_at <= end:
                 self.emit(Restored(article=self._article_ref(article), removed_at=_iso(tomb.removed_at)), (tomb.id,),

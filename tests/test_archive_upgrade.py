@@ -118,10 +118,11 @@ def test_events_keep_their_kinds_fields_and_titles(upgraded):
         assert EVENT_FIELDS <= set(e), e
         assert e["site"] in FACTS["portals"], e
         payload = e["payload"]
-        title = payload.get("title") or (payload.get("article") or {}).get("title")
-        assert title or e["kind"] in PORTAL_KINDS, e
-        if e["kind"] not in PORTAL_KINDS:
+        if e["kind"] not in PORTAL_KINDS:  # migration 0008: every article kind shows its article under "article"
             assert e["article_id"] is not None, e
+            assert payload["article"]["title"] and "title" not in payload, e
+        if e["kind"] == "removed":  # migration 0007's typed cause, carried into the payload by 0008
+            assert payload["cause"] in ("gone", "missing_from_listing"), e
     seed_docs = [e for e in events if e["kind"] == "new_document" and e["article_id"] == SEED["id"]]
     assert "23-NQ/TU" in {e["payload"]["canonical"] for e in seed_docs}
     assert all(e["document_id"] is not None for e in events if e["kind"] == "new_document")
@@ -129,6 +130,12 @@ def test_events_keep_their_kinds_fields_and_titles(upgraded):
     removed = upgraded.json("events", "--since", FAR_PAST, "--kind", "removed,restored", "--site", SEED["site"])
     assert {e["kind"] for e in removed} <= {"removed", "restored"}
     assert len(removed) == sum(1 for e in events if e["kind"] in ("removed", "restored") and e["site"] == SEED["site"])
+    # The text listing names what each event is about: the article's title under the new shape.
+    listing = upgraded.run("events", "--since", FAR_PAST, "--kind", "removed").stdout
+    for e in events:
+        if e["kind"] == "removed":
+            assert e["payload"]["article"]["title"][:40] in listing, listing
+    assert "article=" not in listing  # not the raw payload
 
 
 @pytest.mark.parametrize("site", FACTS["portals"])
@@ -155,8 +162,8 @@ def test_a_new_crawl_writes_into_the_upgraded_archive(tmp_path):
     assert all(kinds[kind] >= n for kind, n in FACTS["events_per_kind"].items())  # nothing lost
     fresh = [e for e in events if e["site"] == "hoangliet" and e["kind"] == "new_article"]
     assert fresh and all(e["payload"]["baseline"] for e in fresh)
-    newest = max(fresh, key=lambda e: e["payload"]["published_at"] or "")
-    hits = cli.json("search", newest["payload"]["title"], "--site", "hoangliet")
+    newest = max(fresh, key=lambda e: e["payload"]["article"]["published_at"] or "")
+    hits = cli.json("search", newest["payload"]["article"]["title"], "--site", "hoangliet")
     assert newest["article_id"] in [hit["id"] for hit in hits]
     assert all(hit["site"] == "hoangliet" for hit in hits)
     assert cli.json("search", "Hoàng Liệt", "--site", "hoangliet")

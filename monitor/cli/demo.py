@@ -16,6 +16,7 @@ from db.engine import describe, session_factory
 from db.queries import portal_summaries
 from monitor.cli.common import console, db_option, err, load_config, open_archive
 from monitor.cli.crawl import progress_printer, report_failures
+from monitor.events import load_payload
 
 FEATURED_DOCUMENT = "23-NQ/TU"  # the seed article's resolution: its event and its alert mail are shown in full
 
@@ -114,7 +115,7 @@ def _print_events(run: DemoRun) -> None:
                           f"ngày {e.payload['issued_on']}): {e.payload['article']['title'][:90]}…", soft_wrap=True)
     console.print("Events 12 h later:", soft_wrap=True)
     for e in run.later_events:
-        detail = e.payload.get("title") or e.payload.get("canonical") or ""
+        detail = load_payload(e.kind, e.payload).label()
         if e.kind == "edited":
             detail += f"  changed: {', '.join(e.payload['changes'])}"
         console.print(f"  {e.kind:<16} {detail[:110]}", soft_wrap=True, highlight=False)

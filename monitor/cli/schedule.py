@@ -8,6 +8,7 @@ from rich.table import Table
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import describe, session_factory
 from db.queries import last_runs, list_events, scheduled_runs
+from monitor.events import PayloadError, load_payload
 from monitor.cli.common import (CliError, config_option, console, db_option, dump_json, err, load_config,
                                 open_archive, parse_since)
 
@@ -158,7 +159,15 @@ def cmd_events(args) -> int:
     if not found:
         console.print("no events")
     for e in found:
-        p = e["payload"]
-        what = p.get("canonical") or p.get("title") or ", ".join(f"{k}={v}" for k, v in list(p.items())[:3])
+        what = _what(e["kind"], e["payload"])
         console.print(f"{e['created_at']}  {e['site']:<10} {e['kind']:<20} {what}", highlight=False, soft_wrap=True)
     return 0
+
+
+def _what(kind: str, payload: dict) -> str:
+    """What an event is about, in a few words: its kind's label, else its first fields."""
+    try:
+        label = load_payload(kind, payload).label()
+    except PayloadError:  # a row no current kind describes: show it as it is
+        label = ""
+    return label or ", ".join(f"{k}={v}" for k, v in list(payload.items())[:3])

@@ -146,16 +146,25 @@ def _view_facts(before: int, after: int, delta: int, percent: float | None) -> l
             ("Tăng thêm", f"+{vn_number(delta)}" + (f" ({vn_number(percent)}%)" if percent is not None else ""))]
 
 
+# How a reader is told why an article counts as removed (db.models.RemovalCause values).
+CAUSE_NAMES = {
+    "gone": "trang bài viết báo không tồn tại (404/410) ở các lần kiểm tra liên tiếp",
+    "missing_from_listing": "bài viết không còn trong danh sách tin của cổng qua nhiều lần thu thập",
+    "manual": "được đánh dấu gỡ",
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Removed(ArticlePayload):
     KIND: ClassVar[str] = "removed"
     NAME: ClassVar[str] = "Bài viết bị gỡ"
     SEVERITY: ClassVar[str] = DIGEST
 
+    cause: str   # db.models.RemovalCause value: gone, missing_from_listing, manual
     reason: str  # what the removal rule saw, in English (404s in a row, or missing from its listing)
 
     def facts(self) -> list[tuple[str, str]]:
-        return [("Lý do", self.reason), *self.published_fact()]
+        return [("Lý do", CAUSE_NAMES.get(self.cause, self.reason)), *self.published_fact()]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,12 +10,13 @@ now a typed definition (monitor/events); this rewrites stored rows to it:
   views (the counter detection had just read).
 - source_stale: title and url move into `article`, with the external id and publish time of the
   article its key names (`source_stale:<portal>:<article>`); views unknown (null).
+- removed: the tombstone's typed cause (tombstones.cause, migration 0007) joins the payload.
 - new_document and the other portal kinds already have their shape.
 
 Data only: no table changes. Downgrade spreads the fields back.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ VN_HOURS = 7  # Asia/Ho_Chi_Minh has had no daylight saving time since 1975
 
 events = sa.table("events", sa.column("id", sa.Integer), sa.column("key", sa.String), sa.column("kind", sa.String),
                   sa.column("payload", sa.JSON))
+tombstones = sa.table("tombstones", sa.column("id", sa.Integer), sa.column("cause", sa.String))
 articles = sa.table("articles", sa.column("id", sa.Integer), sa.column("external_id", sa.String),
                     sa.column("published_at", UTCDateTime))
 
@@ -80,6 +82,9 @@ def _nest(bind, kind: str, key: str, payload: dict) -> dict | None:
         article["external_id"], article["published_at"] = (found[0], _iso(found[1])) if found else ("", None)
     for name in ("title", "url", "external_id"):
         article[name] = article[name] or ""
+    if kind == "removed" and "cause" not in payload:
+        cause = bind.scalar(sa.select(tombstones.c.cause).where(tombstones.c.id == int(key.rsplit(":", 1)[1])))
+        payload["cause"] = cause or "manual"
     return payload | {"article": article}
 
 
@@ -91,6 +96,8 @@ def _spread(bind, kind: str, key: str, payload: dict) -> dict | None:
         return payload | {"title": article.get("title"), "url": article.get("url")}
     if kind in VIEWS_KINDS:
         article.pop("views", None)
+    if kind == "removed":
+        payload.pop("cause", None)
     return payload | article
 
 
