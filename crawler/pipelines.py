@@ -23,8 +23,8 @@ STATS = {
 class ArchivePipeline:
     """Stores articles in the archive, in batches (one transaction each).
 
-    The spider's item is an ArticleRecord (db/record.py); the writer takes its store_fields()
-    (raw_html and content_type included). A batch that fails as a whole (one bad record) is written again article by
+    The spider's item is an ArticleRecord (db/record.py), written as it is (raw_html and
+    content_type included). A batch that fails as a whole (one bad record) is written again article by
     article, so one article the archive refuses does not cost the others.
     """
 
@@ -34,7 +34,7 @@ class ArchivePipeline:
         self.batch_size = crawler.settings.getint("PORTALWATCH_BATCH_SIZE")
         hours = crawler.settings.getfloat("PORTALWATCH_VIEW_WINDOW_HOURS", DEFAULT_VIEW_WINDOW.total_seconds() / 3600)
         self.view_window = timedelta(hours=hours)
-        self.buffer: list[dict] = []
+        self.buffer: list[ArticleRecord] = []
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -47,7 +47,7 @@ class ArchivePipeline:
         self.portal_id = self.writer.ensure_portal(site.key, site.name, site.base_url, site.profile)
 
     def process_item(self, item: ArticleRecord, spider=None):
-        self.buffer.append(item.store_fields())
+        self.buffer.append(item)
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item
@@ -69,8 +69,8 @@ class ArchivePipeline:
                 except Exception as exc:
                     stats = self.crawler.stats
                     stats.inc_value("portalwatch/archive_failed")
-                    stats.set_value("portalwatch/last_error", f"{item.get('url')}: not archived: {exc}")
-                    logger.error("cannot archive %s: %s", item.get("url"), exc)
+                    stats.set_value("portalwatch/last_error", f"{item.url}: not archived: {exc}")
+                    logger.error("cannot archive %s: %s", item.url, exc)
 
     def _count(self, result: BatchResult) -> None:
         stats = self.crawler.stats

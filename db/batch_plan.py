@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, and_, func, select
 
@@ -16,6 +16,7 @@ from db.content import (
     ARTICLE_CONTENT, VERSION_FIELDS, comparable_fields, content_of, diff_content, hash_content, is_legacy_version,
     to_date, to_utc,
 )
+from db.record import ArticleRecord
 from db.tables import (
     ARTICLES, ATTACHMENTS, DOCUMENTS, MENTIONS, SAMPLES, VERSIONS, chunks, column_length, fit,
 )
@@ -68,11 +69,13 @@ class PreparedRecord:
     digest: str
 
 
-def prepare_records(records: list[dict]) -> list[PreparedRecord]:
+def prepare_records(records: Sequence[ArticleRecord | Mapping]) -> list[PreparedRecord]:
     """Normalise and hash every record once, oldest fetch first (raises on a naive datetime)."""
     limit = column_length(ARTICLES, "external_id")
     prepared = []
     for record in records:
+        if isinstance(record, ArticleRecord):
+            record = record.store_fields()
         key = record.get("external_id")
         content = content_of(record)
         prepared.append(PreparedRecord(record, str(key)[:limit] if key is not None else None,

@@ -90,7 +90,7 @@ def list_events(session: Session, *, since: datetime | None = None, kinds: list[
 def newest_events(session: Session, *, since: datetime | None = None, limit: int) -> list[Event]:
     """The newest `limit` events, newest first, as rows of the caller's open session.
 
-    The one place rows leave this module: rule matching (monitor.alerts.EventView) reads an
+    The one place rows leave this module: rule matching (monitor.events.EventView) reads an
     event's article and documents lazily through the session the caller keeps open.
     """
     query = select(Event).order_by(Event.id.desc())

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Iterator
+from typing import Iterator, Mapping, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,7 @@ from db.engine import get_engine, session_factory
 from db.history import HistoryCorrector, articles_with_pages
 from db.models import CrawlRun, Portal, RemovalCause, utcnow
 from db.pages import DEFAULT_COMPRESSION, LEVELS
+from db.record import ArticleRecord
 from db.refetch import RefetchSchedule
 from db.schema import upgrade
 from db.tables import PORTALS
@@ -71,12 +72,12 @@ class ArchiveWriter:
         raise AssertionError("unreachable")
 
     # ---- articles -----------------------------------------------------------------------------
-    def write_articles(self, portal_id: int, records: list[dict]) -> BatchResult:
+    def write_articles(self, portal_id: int, records: Sequence[ArticleRecord | Mapping]) -> BatchResult:
         """Upsert a batch of fetched articles (the spider's items) in one transaction.
 
-        Required keys: external_id, url, title, fetched_at (aware). Optional: summary, body_text,
-        author, source, category, tags, published_at, published_has_time, updated_at, views,
-        extracted_by, attachments, references, raw_html, content_type.
+        A record is an ArticleRecord (db/record.py describes its fields) or the mapping its
+        store_fields() gives (bench and tests build those directly); external_id, url, title and
+        an aware fetched_at are required.
 
         Idempotent: writing the same batch again changes nothing (same content, same readings).
         Records are applied in fetched_at order; a record older than what the archive already has

@@ -132,6 +132,12 @@ def test_parse_an_unknown_layout_uses_the_fallback_and_says_so(tmp_path):
     assert data["title"] == "Phường tổ chức hội nghị triển khai Nghị quyết số 23-NQ/TU"
     assert "Đoạn văn thứ 5" in data["body_text"] and "Lượt truy cập" not in data["body_text"]
     assert "generic fallback" in run.stderr
+    # The same page named as a Cầu Giấy page (a redesign of its portal): read as the crawler
+    # would read it — the hanoi profile first, then the fallback — and said so.
+    run = portalwatch("parse", str(page), "--site", "caugiay", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["extracted_by"] == "fallback"
+    assert "the hanoi profile found no article on this page" in run.stderr
 
 
 def test_bad_input_is_one_error_line_even_with_brackets(tmp_path, capsys):

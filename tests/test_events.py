@@ -223,3 +223,30 @@ def test_migration_0008_gives_old_payloads_the_typed_shape_and_back(db_url):
     assert back == OLD
     _alembic(db_url, command.upgrade, "head")  # and forward again, for the next test's archive
 
+
+
+# ---- rows that no definition describes --------------------------------------------------------------
+def test_an_event_that_does_not_fit_its_kind_is_passed_over_not_fatal(archive, caplog):
+    """An old release's row (a kind this version does not know, a payload missing a field) stays in
+    the table and is listed as it is; queueing alerts passes over it and goes on with the others."""
+    from monitor.alerts import enqueue, outbox_rows
+    from monitor.events import label_of
+
+    Session, rules, ids = archive
+    with Session() as s, s.begin():
+        portal_id = s.scalar(select(Portal.id).limit(1))
+        odd = [Event(key="new_thing:1", kind="new_thing", portal_id=portal_id, occurred_at=NOW, created_at=NOW,
+                     payload={"title": "Một sự kiện lạ"}),
+               Event(key="new_article:999999", kind="new_article", portal_id=portal_id, occurred_at=NOW,
+                     created_at=NOW, payload={"article": recorded("new_article")["payload"]["article"]})]
+        s.add_all(odd)
+        s.flush()
+        odd_ids = [e.id for e in odd]
+    queued = enqueue(Session, rules, event_ids=[*ids.values(), *odd_ids], now=NOW)
+    assert queued == len(ids)  # every recorded kind, none of the odd rows
+    assert {"new_thing", "new_article"} <= {r.args[1] for r in caplog.records if "skipped" in r.getMessage()}
+    listed = outbox_rows(Session)
+    assert len(listed) == len(ids) and all(row["what"] for row in listed)
+    assert label_of("new_thing", {"title": "Một sự kiện lạ"}) == "title=Một sự kiện lạ"
+    with Session() as s:
+        assert s.scalar(select(sa.func.count()).select_from(Event).where(Event.id.in_(odd_ids))) == 2  # kept

@@ -11,8 +11,9 @@ import re
 from datetime import datetime, timedelta
 
 from vntext.dates import VN_TZ
+from crawler.replica.families import FAMILIES
 from crawler.replica.content import PortalSpec, ReplicaArticle, fill, load_seed, nfc
-from crawler.replica.vocabulary import (AUTHORS, CREDIT_STYLES, FULL_NAMES, NATIONAL_DOCS, OUTLETS, SOURCE_ORGS,
+from crawler.replica.vocabulary import (AUTHORS, FULL_NAMES, NATIONAL_DOCS, OUTLETS, SOURCE_ORGS,
                                         THEMES, Theme)
 
 
@@ -87,7 +88,7 @@ def _enrich(article: ReplicaArticle, spec: PortalSpec, theme: Theme) -> None:
     if article.attachments and xr.random() < 0.2:
         stem = article.attachments[0][1].rsplit("/", 1)[-1].rsplit(".", 1)[0]
         article.attachments.append(("Phụ lục kèm theo", folder + f"PL-{stem}.docx"))
-    if spec.family == "dnn":  # congan's articles carry no files
+    if not FAMILIES[spec.family].spec.get("attachments", True):
         article.attachments = []
     # Tags: the topics the text speaks of, and the unit.
     if xr.random() < 0.7:
@@ -95,10 +96,11 @@ def _enrich(article: ReplicaArticle, spec: PortalSpec, theme: Theme) -> None:
         found = [t for t in theme.topics if t in text][:2]
         article.tags = [nfc(t.replace(",", "")) for t in found] + [spec.unit]  # tags carry no commas
     # Credits.
-    style = _pick(xr, CREDIT_STYLES.get(spec.family, (("author", 1),)))
+    credits = FAMILIES[spec.family].spec.get("credits")  # weighted credit styles; else a pen name only
+    style = _pick(xr, tuple(map(tuple, credits)) if credits else (("author", 1),))
     kind = spec.unit.split()[0].lower()
     if style == "author":
-        article.author = xr.choice(FULL_NAMES + AUTHORS) if spec.family in CREDIT_STYLES else article.author
+        article.author = xr.choice(FULL_NAMES + AUTHORS) if credits else article.author
     elif style == "author+source":
         article.author = xr.choice(FULL_NAMES + AUTHORS)
         article.source = nfc(xr.choice(SOURCE_ORGS).format(kind=kind, party=f"{kind[0].upper()}{kind[1:]} ủy"))

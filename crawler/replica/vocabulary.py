@@ -98,11 +98,6 @@ FULL_NAMES = [
 SOURCE_ORGS = ["Trung tâm Văn hóa - Thể thao {kind}", "Phòng Văn hóa và Thông tin {kind}",
                "Văn phòng HĐND và UBND {kind}", "Ban Tuyên giáo {party}"]
 OUTLETS = ["Báo {province}", "Đài Phát thanh và Truyền hình {province}"]
-# family → weighted credit styles; other families credit a pen name only, as before.
-CREDIT_STYLES = {
-    "tandan": (("author", 50), ("source", 25), ("via", 25)),
-    "nukeviet": (("author", 45), ("author+source", 25), ("source", 15), ("via", 15)),
-}
 # National documents quoted as they are (number, date, subject); only those issued before an article are used.
 NATIONAL_DOCS = [
     ("Nghị định", "30/2020/NĐ-CP", "05/3/2020", "về công tác văn thư"),

@@ -96,9 +96,9 @@ class PortalSpider(scrapy.Spider):
             article_checked, external_id=external_id, status=response.status,
             etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
             last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1") or None)
-        is_html = b"html" in (response.headers.get("Content-Type") or b"text/html").lower()
         article = extract_page(response.selector, url, self.profile, listing_category=listing_category)
-        if article.extracted_by == FALLBACK.name and self.profile is not FALLBACK:
+        is_html = response.selector.type == "html"  # the test extract_page falls back by (JSON API pages are not)
+        if article.extracted_by == FALLBACK.name:
             self.crawler.stats.inc_value("portalwatch/fallback_used")
             self.logger.info("profile %s found no article on %s; used the generic fallback", self.profile.name, url)
         problems = article.problems()

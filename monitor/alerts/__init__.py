@@ -28,7 +28,6 @@ and how it reads comes from monitor/events.
 from monitor.alerts.delivery import DeliveryReport, build_email, deliver, has_recipients, process, sample_message
 from monitor.alerts.outbox import STATUSES, enqueue, outbox_rows, retry_failed
 from monitor.alerts.render import render_digest, render_immediate
-from monitor.events import EventView  # `portalwatch rules check` shows events as rules see them
 
-__all__ = ["EventView", "enqueue", "deliver", "retry_failed", "process", "outbox_rows", "render_immediate",
+__all__ = ["enqueue", "deliver", "retry_failed", "process", "outbox_rows", "render_immediate",
            "render_digest", "build_email", "sample_message", "has_recipients", "DeliveryReport", "STATUSES"]

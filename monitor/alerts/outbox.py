@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vntext.dates import VN_TZ
 from db.models import AlertOutbox, Event, Portal, utcnow
-from monitor.events import EventView, load_payload
+from monitor.events import event_views, label_of
 from monitor.rules import RuleSet
 
 STATUSES = ("pending", "sending", "sent", "failed")
@@ -46,9 +46,8 @@ def enqueue(Session, ruleset: RuleSet, *, event_ids=None, since: datetime | None
             return 0
         existing = set(session.execute(select(AlertOutbox.event_id, AlertOutbox.channel, AlertOutbox.recipient).where(
             AlertOutbox.event_id >= events[0].id, AlertOutbox.event_id <= events[-1].id)).all())
-        portals: dict = {}
-        for event in events:
-            view = EventView(session, event, portals)
+        for view in event_views(session, events):
+            event = view.event
             for (channel, recipient), (rule, _reasons) in ruleset.targets(view).items():
                 if (event.id, channel, recipient) not in existing and _queue(session, event, channel, recipient,
                                                                              rule, now):
@@ -176,7 +175,7 @@ def outbox_rows(Session, status: str | None = None, limit: int = 200) -> list[di
         if status:
             query = query.where(AlertOutbox.status == status)
         return [{"id": row.id, "event_id": row.event_id, "kind": kind, "site": site,
-                 "what": load_payload(kind, payload).label(),
+                 "what": label_of(kind, payload),
                  "channel": row.channel, "recipient": row.recipient, "rule": row.rule, "mode": row.mode,
                  "status": row.status, "attempts": row.attempts, "next_attempt_at": iso(row.next_attempt_at),
                  "last_error": row.last_error, "message_id": row.message_id,

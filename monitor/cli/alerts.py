@@ -127,13 +127,11 @@ def _password_source(smtp) -> str:
 
 def _match_rules(session, rules, events) -> tuple[dict, dict]:
     """Per rule name: the (event view, reasons) it matches; and how many events it would be the one to send."""
-    from monitor.alerts import EventView
+    from monitor.events import event_views
 
     matches = {rule.name: [] for rule in rules.rules}
     winners = {rule.name: 0 for rule in rules.rules}
-    portals: dict = {}
-    for event in events:
-        view = EventView(session, event, portals)
+    for view in event_views(session, events):
         for rule in rules.rules:
             reasons = rule.match(view)
             if reasons is not None:

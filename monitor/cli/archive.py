@@ -98,7 +98,12 @@ def cmd_parse(args) -> int:
     site = get_site(args.site) if args.site else None  # an unknown key: RegistryError, reported by main
     article = extract_page(html, url, site.profile if site else None)
     if article.extracted_by == FALLBACK.name:
-        err.print("no known CMS layout matched this page: extracted by the generic fallback (trafilatura + htmldate)")
+        if site:  # the crawler would do the same with this page of the portal
+            err.print(f"the {site.profile} profile found no article on this page: extracted by the generic "
+                      "fallback (trafilatura + htmldate), as the crawler would", markup=False)
+        else:
+            err.print("no known CMS layout matched this page: extracted by the generic fallback "
+                      "(trafilatura + htmldate)")
     data = {"site": site.key if site else None, **article.to_json(), "problems": article.problems()}
     if args.json:
         dump_json(data)

@@ -16,7 +16,7 @@ from db.engine import describe, session_factory
 from db.queries import portal_summaries
 from monitor.cli.common import console, db_option, err, load_config, open_archive
 from monitor.cli.crawl import progress_printer, report_failures
-from monitor.events import load_payload
+from monitor.events import Edited, NewDocument, load_payload
 
 FEATURED_DOCUMENT = "23-NQ/TU"  # the seed article's resolution: its event and its alert mail are shown in full
 
@@ -110,14 +110,16 @@ def _print_events(run: DemoRun) -> None:
     counts = Counter(e.kind for e in run.first_events)
     console.print("Events of the first crawl: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())), soft_wrap=True)
     for e in run.first_events:
-        if e.kind == "new_document" and e.payload.get("canonical") == FEATURED_DOCUMENT:
-            console.print(f"  new_document {e.payload['canonical']} ({e.payload['type_name']}, {e.payload['issuer']}, "
-                          f"ngày {e.payload['issued_on']}): {e.payload['article']['title'][:90]}…", soft_wrap=True)
+        doc = load_payload(e.kind, e.payload)
+        if isinstance(doc, NewDocument) and doc.canonical == FEATURED_DOCUMENT:
+            console.print(f"  new_document {doc.canonical} ({doc.type_name}, {doc.issuer}, "
+                          f"ngày {doc.issued_on}): {doc.title[:90]}…", soft_wrap=True)
     console.print("Events 12 h later:", soft_wrap=True)
     for e in run.later_events:
-        detail = load_payload(e.kind, e.payload).label()
-        if e.kind == "edited":
-            detail += f"  changed: {', '.join(e.payload['changes'])}"
+        payload = load_payload(e.kind, e.payload)
+        detail = payload.label()
+        if isinstance(payload, Edited):
+            detail += f"  changed: {', '.join(payload.changes)}"
         console.print(f"  {e.kind:<16} {detail[:110]}", soft_wrap=True, highlight=False)
 
 

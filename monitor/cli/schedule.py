@@ -8,7 +8,7 @@ from rich.table import Table
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import describe, session_factory
 from db.queries import last_runs, list_events, scheduled_runs
-from monitor.events import PayloadError, load_payload
+from monitor.events import label_of
 from monitor.cli.common import (CliError, config_option, console, db_option, dump_json, err, load_config,
                                 open_archive, parse_since)
 
@@ -159,15 +159,7 @@ def cmd_events(args) -> int:
     if not found:
         console.print("no events")
     for e in found:
-        what = _what(e["kind"], e["payload"])
+        what = label_of(e["kind"], e["payload"])
         console.print(f"{e['created_at']}  {e['site']:<10} {e['kind']:<20} {what}", highlight=False, soft_wrap=True)
     return 0
 
-
-def _what(kind: str, payload: dict) -> str:
-    """What an event is about, in a few words: its kind's label, else its first fields."""
-    try:
-        label = load_payload(kind, payload).label()
-    except PayloadError:  # a row no current kind describes: show it as it is
-        label = ""
-    return label or ", ".join(f"{k}={v}" for k, v in list(payload.items())[:3])

@@ -14,11 +14,11 @@ from monitor.events.base import (
     ARTICLE, DIGEST, IMMEDIATE, PORTAL, ArticlePayload, ArticleRef, Payload, PayloadError, PortalPayload,
 )
 from monitor.events.portal_kinds import ExtractionDegraded, SourceDown, SourceStale, SourceUp
-from monitor.events.registry import KINDS, load_payload
-from monitor.events.view import EventView
+from monitor.events.registry import KINDS, label_of, load_payload
+from monitor.events.view import EventView, event_views
 
 __all__ = [
-    "KINDS", "load_payload", "EventView", "DOC_TYPES", "Payload", "PayloadError", "ArticlePayload",
+    "KINDS", "load_payload", "label_of", "EventView", "event_views", "DOC_TYPES", "Payload", "PayloadError", "ArticlePayload",
     "PortalPayload", "ArticleRef", "ARTICLE", "PORTAL", "IMMEDIATE", "DIGEST",
     "NewArticle", "NewDocument", "Edited", "ViewsSpike", "ViewsMilestone", "Removed", "Restored",
     "SourceDown", "SourceUp", "SourceStale", "ExtractionDegraded",

@@ -20,3 +20,13 @@ def load_payload(kind: str, data: dict) -> Payload:
     except KeyError:
         raise PayloadError(f"unknown event kind {kind!r}") from None
     return definition.from_json(data)
+
+
+def label_of(kind: str, data: dict) -> str:
+    """What an event is about, in a few words, for listings: its kind's label; for a stored row
+    that no current definition describes (it is kept, never dropped), its first fields as they are."""
+    try:
+        label = load_payload(kind, data).label()
+    except PayloadError:
+        label = ""
+    return label or ", ".join(f"{k}={v}" for k, v in list((data or {}).items())[:3])

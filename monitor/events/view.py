@@ -2,14 +2,19 @@
 only when a rule asks — its article's text and the documents it cites."""
 from __future__ import annotations
 
+import logging
 from functools import cached_property
+from typing import Iterable, Iterator
 
 from sqlalchemy import select
 
 from vntext.textnorm import fold
 from db.models import Article, Document, DocumentMention, Event, Portal
-from monitor.events.base import Payload
+from monitor.events.base import Payload, PayloadError
 from monitor.events.registry import load_payload
+
+
+log = logging.getLogger("portalwatch.events")
 
 
 class EventView:
@@ -50,3 +55,15 @@ class EventView:
 
     def headline(self) -> str:
         return self.payload.headline()
+
+
+def event_views(session, events: Iterable[Event]) -> Iterator[EventView]:
+    """Views of the events whose payload fits its kind's definition. A row that does not (a kind
+    this version no longer knows, a payload an old release or a hand edit left incomplete) is
+    logged and passed over: it stays in the table, and one such row never stops the others."""
+    portals: dict = {}  # one lookup per portal for the whole batch
+    for event in events:
+        try:
+            yield EventView(session, event, portals)
+        except PayloadError as exc:
+            log.warning("event %s (%s) skipped: its payload does not fit its kind: %s", event.id, event.kind, exc)
