@@ -2,7 +2,7 @@
 """Accuracy gate: every family profile against its fixtures, side by side with the generic fallback.
 
 trafilatura's "evaluation as CI gate" applied to our per-family profiles
-(the Fundus pattern, §1.4): for every article fixture ``tests/fixtures/<family>/<name>.<ext>``
+(the Fundus pattern: per-publisher tests over page captures): for every article fixture ``tests/fixtures/<family>/<name>.<ext>``
 (name without ``listing``) that has an expected ``<name>.json`` beside it, run
 
   (a) the page's own profile ``PROFILES[<family>]`` and

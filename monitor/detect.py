@@ -150,6 +150,8 @@ class Detector:
         ArticleStateWriter(self.session.connection()).apply_removal_rules(
             portal.id, at, gone_after=self.settings.removed_after_404,
             missing_after=self.settings.removed_after_missing_runs)
+        for loaded in [obj for obj in self.session.identity_map.values() if isinstance(obj, Article)]:
+            self.session.expire(loaded)  # articles loaded before the write must not keep their old state
 
     def removals(self, portal: Portal, start, end) -> None:
         rows = self.session.execute(select(Tombstone, Article).join(Article).where(Article.portal_id == portal.id))

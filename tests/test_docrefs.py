@@ -1,4 +1,4 @@
-"""Document references (vntext.docrefs): docs/text-formats.md §Document numbers examples, the seed article, negatives, properties."""
+"""Document references (vntext.docrefs): the examples of docs/text-formats.md §Document numbers, the seed article, negatives, properties."""
 import unicodedata
 from datetime import date
 from pathlib import Path

@@ -1,4 +1,5 @@
 """db.queries: what the CLI reads from the archive, as plain data, on each engine."""
+import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Float, MetaData, String, Table
@@ -7,9 +8,18 @@ from db.engine import get_engine, session_factory
 from db.models import CrawlRun, Event, Portal
 from db.queries import last_runs, list_events, newest_events, scheduled_runs
 from db.schema import upgrade
+from tests.conftest import FIXTURES
 from vntext.dates import VN_TZ
 
 T0 = datetime(2024, 5, 10, 9, 0, tzinfo=VN_TZ)
+
+
+def recorded(kind: str) -> dict:
+    """A real payload of the kind (tests/fixtures/events/recorded), so the rows are ones the typed code reads."""
+    return json.loads((FIXTURES / "events" / "recorded" / f"{kind}.json").read_text(encoding="utf-8"))["payload"]
+
+
+NEW_DOCUMENT = recorded("new_document")
 
 
 def seed(db_url):
@@ -20,11 +30,11 @@ def seed(db_url):
         s.add_all([a, b])
         s.flush()
         s.add_all([
-            Event(key="e1", kind="new_article", portal_id=a.id, occurred_at=T0, created_at=T0, payload={"title": "Một"}),
+            Event(key="e1", kind="new_article", portal_id=a.id, occurred_at=T0, created_at=T0, payload=recorded("new_article")),
             Event(key="e2", kind="new_document", portal_id=a.id, occurred_at=T0, created_at=T0 + timedelta(hours=1),
-                  payload={"canonical": "23-NQ/TU"}),
+                  payload=NEW_DOCUMENT),
             Event(key="e3", kind="edited", portal_id=b.id, occurred_at=T0, created_at=T0 + timedelta(hours=2),
-                  payload={"title": "Ba"}),
+                  payload=recorded("edited")),
             CrawlRun(portal_id=a.id, status="failed", started_at=T0, mode="full"),
             CrawlRun(portal_id=a.id, status="finished", started_at=T0 + timedelta(hours=1), pages=7, articles_new=3,
                      mode="incremental", message=""),
@@ -38,7 +48,7 @@ def test_events_listing_filters_and_fields(db_url):
         assert [e["key"] for e in every] == ["e1", "e2", "e3"]
         assert every[1] == {"id": every[1]["id"], "key": "e2", "kind": "new_document", "site": "caugiay",
                             "article_id": None, "document_id": None, "occurred_at": "2024-05-10T09:00:00+07:00",
-                            "created_at": "2024-05-10T10:00:00+07:00", "payload": {"canonical": "23-NQ/TU"}}
+                            "created_at": "2024-05-10T10:00:00+07:00", "payload": NEW_DOCUMENT}
         assert [e["key"] for e in list_events(s, since=T0 + timedelta(minutes=30))] == ["e2", "e3"]
         assert [e["key"] for e in list_events(s, kinds=["edited", "new_article"])] == ["e1", "e3"]
         assert [e["key"] for e in list_events(s, site="caugiay", kinds=["edited"])] == []
