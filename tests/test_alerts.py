@@ -277,7 +277,7 @@ def test_the_shipped_default_rules():
     assert immediate.mode == "immediate" and immediate.kinds == {"new_document"}
     assert immediate.doc_types == {"NQ", "CT", "CTr"} and immediate.issuers == {"TW", "TU", "HĐND", "UBND"}
     assert digest.mode == "digest" and digest.digest == "daily" and not digest.kinds
-    assert rules.recipients == ()
+    assert rules.recipients == () and rules.baseline.recent == timedelta(days=3)
     env = {"PORTALWATCH_ALERT_TO": "a@example.vn, https://chat.example.vn/hook", "PORTALWATCH_SMTP_PORT": "2525"}
     rules = load_rules(env=env)
     assert rules.recipients == ("a@example.vn", "https://chat.example.vn/hook") and rules.smtp.port == 2525
@@ -518,22 +518,39 @@ def test_cli_rules_check_and_alerts_list(db_url, tmp_path, capsys, smtp):
 
 
 # ---- end to end: the replica's seed article → the scheduler's step → a real SMTP server ------------------
-def test_replica_crawl_then_default_rules_deliver_the_23_nq_tu_mail(replica, tmp_path, smtp, monkeypatch):
+def replica_first_crawl(replica, tmp_path, smtp, monkeypatch, recent: str | None = None):
+    """The scheduler's first pass over the replica's bactuliem (crawl → detect → enqueue → deliver),
+    with the shipped default rules (their baseline window changed to `recent`)."""
     from crawler.settings import LOOPBACK_OVERRIDES
+    from monitor.rules import DEFAULT_RULES
     from monitor.scheduler import Monitor
     from tests.conftest import sqlite_url
     from tests.test_detection import CONFIG
 
     config = tmp_path / "portalwatch.toml"
     config.write_text(CONFIG.format(sites='"bactuliem"', stale="30d"), encoding="utf-8")
-    monkeypatch.delenv("PORTALWATCH_RULES", raising=False)  # the shipped default rules
+    if recent:
+        shipped = DEFAULT_RULES.read_text(encoding="utf-8")
+        assert 'recent = "3d"' in shipped
+        rules = tmp_path / "rules.toml"
+        rules.write_text(shipped.replace('recent = "3d"', f'recent = "{recent}"'), encoding="utf-8")
+        monkeypatch.setenv("PORTALWATCH_RULES", str(rules))
+    else:
+        monkeypatch.delenv("PORTALWATCH_RULES", raising=False)  # the shipped default rules
     monkeypatch.setenv("PORTALWATCH_ALERT_TO", "ban.tuyen.giao@example.vn")
     monkeypatch.setenv("PORTALWATCH_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("PORTALWATCH_SMTP_PORT", str(smtp.port))
     monkeypatch.setenv("PORTALWATCH_SMTP_SECURITY", "plain")
     db_url = sqlite_url(tmp_path)
     monitor = Monitor(db_url, str(config), base_urls=replica.base_urls, crawl_settings=LOOPBACK_OVERRIDES)
-    monitor.run_once()  # crawl → detect → enqueue → deliver, as the scheduler does
+    monitor.run_once()
+    return monitor, db_url
+
+
+def test_replica_crawl_then_default_rules_deliver_the_23_nq_tu_mail(replica, tmp_path, smtp, monkeypatch):
+    # The replica's back catalogue dates from 2024: a window this wide makes all of it "recent",
+    # so the first crawl's documents are mailed one by one, as a later crawl's would be.
+    monitor, db_url = replica_first_crawl(replica, tmp_path, smtp, monkeypatch, recent="1000w")
 
     mails = [m for m in smtp.messages if "23-NQ/TU" in m["Subject"]]
     assert len(mails) == 1, [m["Subject"] for m in smtp.messages]
@@ -555,3 +572,18 @@ def test_replica_crawl_then_default_rules_deliver_the_23_nq_tu_mail(replica, tmp
     assert all(mode == "digest" for mode, status in modes if status == "pending")
     monitor.run_once()  # a second pass sends nothing again
     assert set(smtp.ids().values()) == {1}
+
+
+def test_replica_first_crawl_with_default_rules_sends_one_summary(replica, tmp_path, smtp, monkeypatch):
+    """Everything the replica's bactuliem holds was published long before today: its first crawl
+    is one "portal added" mail, not one mail per Nghị quyết / Chỉ thị / Chương trình."""
+    monitor, db_url = replica_first_crawl(replica, tmp_path, smtp, monkeypatch)
+    assert [m["Subject"].split(" — ")[0] for m in smtp.messages] == [
+        "[portalwatch] Cổng mới được theo dõi: Quận Bắc Từ Liêm"]
+    text, _html = parts(smtp.messages[0])
+    assert "Nghị quyết: " in text and "Văn bản được nhắc đến, theo loại:" in text
+    with session_factory(db_url)() as s:
+        modes = Counter((r.mode, r.status) for r in s.scalars(select(AlertOutbox)))
+    assert set(modes) == {("summary", "sent")}  # nothing left for the digest either
+    monitor.run_once()  # a second pass sends nothing again
+    assert len(smtp.messages) == 1

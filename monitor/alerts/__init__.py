@@ -21,9 +21,13 @@ when they are first claimed — so mail clients and list servers treat it as the
 (webhooks get it as the `Idempotency-Key` header and `message_id` field). No alert is lost; at
 worst one is delivered twice with one identity.
 
-Modules: outbox (enqueue, claim, mark, retry, listing), render (the Jinja2 mails and digests),
-delivery (deliver, build_email, the test mail, the scheduler's `process`). What an event means
-and how it reads comes from monitor/events.
+A portal's first crawl is held back (monitor/alerts/baseline.py): only its recently published
+items are queued as their rules say; the rest are queued in mode "summary", one Message-ID per
+portal and recipient, and claimed and sent together as one "portal added" mail.
+
+Modules: outbox (enqueue, claim, mark, retry, listing), baseline (the first-crawl policy),
+render (the Jinja2 mails, digests and summaries), delivery (deliver, build_email, the test mail,
+the scheduler's `process`). What an event means and how it reads comes from monitor/events.
 """
 from monitor.alerts.delivery import DeliveryReport, build_email, deliver, has_recipients, process, sample_message
 from monitor.alerts.outbox import STATUSES, enqueue, outbox_rows, retry_failed

@@ -15,7 +15,8 @@ from vntext.dates import VN_TZ
 from db.models import utcnow
 from monitor.alerts import outbox
 from monitor.alerts.outbox import Claimed
-from monitor.alerts.render import render_digest, render_immediate
+from monitor.alerts.baseline import SUMMARY
+from monitor.alerts.render import render_digest, render_immediate, render_summary
 from monitor.events.format import vn_date
 from monitor.mailer import DeliveryError, SmtpTransport, post_webhook
 from monitor.rules import RuleSet
@@ -102,7 +103,7 @@ class _Sender:
 
 def deliver(Session, ruleset: RuleSet, *, now: datetime | None = None, limit: int = 500,
             transport: SmtpTransport | None = None, webhook=post_webhook) -> DeliveryReport:
-    """Send every due outbox row (immediate ones one by one, digest ones grouped per recipient)."""
+    """Send every due outbox row (immediate ones one by one, a digest's or a summary's rows as one mail)."""
     now = now or utcnow()
     report = DeliveryReport()
     claimed = outbox.claim(Session, now, ruleset.delivery.lease, limit)
@@ -110,7 +111,7 @@ def deliver(Session, ruleset: RuleSet, *, now: datetime | None = None, limit: in
         return report
     groups: dict[tuple, list[Claimed]] = OrderedDict()
     for c in claimed:
-        key = (c.channel, c.recipient, c.message_id) if c.mode == "digest" else (c.id,)
+        key = (c.channel, c.recipient, c.message_id) if c.mode in ("digest", SUMMARY) else (c.id,)
         groups.setdefault(key, []).append(c)
     own_transport = transport is None
     sender = _Sender(ruleset, transport or SmtpTransport(ruleset.smtp), webhook)
@@ -128,8 +129,8 @@ def _deliver_one(Session, ruleset: RuleSet, sender: _Sender, rows: list[Claimed]
     """Render and send one message (one immediate row, or one digest's rows), then mark its rows."""
     try:
         with Session() as session:
-            rendered = (render_digest(session, ruleset, rows, now) if rows[0].mode == "digest"
-                        else render_immediate(session, ruleset, rows[0], now))
+            render = {"digest": render_digest, SUMMARY: render_summary}.get(rows[0].mode)
+            rendered = render(session, ruleset, rows, now) if render else render_immediate(session, ruleset, rows[0], now)
         sender.send(rows, rendered, now)
     except DeliveryError as exc:
         _failed(Session, ruleset, rows, str(exc), str(exc), now, report)

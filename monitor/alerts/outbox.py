@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vntext.dates import VN_TZ
 from db.models import AlertOutbox, Event, Portal, utcnow
+from monitor.alerts.baseline import SUMMARY, FirstCrawl, summary_message_id
 from monitor.events import event_views, label_of
 from monitor.rules import RuleSet
 
@@ -29,6 +30,7 @@ def enqueue(Session, ruleset: RuleSet, *, event_ids=None, since: datetime | None
     """Queue every matching (event, channel, recipient) not queued yet; returns the rows written.
 
     Events: the given ids, else those created since `since` (default: now − delivery.lookback).
+    Old items of a portal's first crawl are queued for its summary (monitor/alerts/baseline.py).
     """
     now = now or utcnow()
     written = 0
@@ -46,13 +48,19 @@ def enqueue(Session, ruleset: RuleSet, *, event_ids=None, since: datetime | None
             return 0
         existing = set(session.execute(select(AlertOutbox.event_id, AlertOutbox.channel, AlertOutbox.recipient).where(
             AlertOutbox.event_id >= events[0].id, AlertOutbox.event_id <= events[-1].id)).all())
+        first_crawl = FirstCrawl(session, ruleset.baseline)
+        held: dict[tuple, list] = OrderedDict()  # (portal key, channel, recipient) → [(event, rule)]
         for view in event_views(session, events):
-            event = view.event
+            event, hold = view.event, first_crawl.holds(view)
             for (channel, recipient), (rule, _reasons) in ruleset.targets(view).items():
-                if (event.id, channel, recipient) not in existing and _queue(session, event, channel, recipient,
-                                                                             rule, now):
-                    existing.add((event.id, channel, recipient))
+                if (event.id, channel, recipient) in existing:
+                    continue
+                if hold:
+                    held.setdefault((view.portal_key, channel, recipient), []).append((event, rule))
+                elif _queue(session, event, channel, recipient, rule, now):
                     written += 1
+        for (portal_key, channel, recipient), items in held.items():
+            written += _queue_summary(session, portal_key, channel, recipient, items, now)
     return written
 
 
@@ -62,7 +70,20 @@ def _queue(session, event: Event, channel: str, recipient: str, rule, now: datet
         due, mid = rule.next_digest(event.created_at), ""  # a digest's Message-ID is fixed when first claimed
     else:
         due, mid = rule.quiet_until(now) or now, message_id(event.id, recipient)
-    row = AlertOutbox(event_id=event.id, channel=channel, recipient=recipient, rule=rule.name, mode=rule.mode,
+    return _add_row(session, event, channel, recipient, rule.name, rule.mode, due, mid, now)
+
+
+def _queue_summary(session, portal_key: str, channel: str, recipient: str, items: list, now: datetime) -> int:
+    """The rows of one portal's summary for one recipient: one Message-ID, one due time (after the
+    quiet hours of every rule in it), so they are claimed and sent as one mail."""
+    mid = summary_message_id(portal_key, items[0][0].id, recipient)
+    due = max(rule.quiet_until(now) or now for _event, rule in items)
+    return sum(_add_row(session, event, channel, recipient, rule.name, SUMMARY, due, mid, now) for event, rule in items)
+
+
+def _add_row(session, event: Event, channel: str, recipient: str, rule: str, mode: str, due: datetime, mid: str,
+             now: datetime) -> bool:
+    row = AlertOutbox(event_id=event.id, channel=channel, recipient=recipient, rule=rule, mode=mode,
                       status="pending", attempts=0, next_attempt_at=due, last_error="", message_id=mid,
                       created_at=now)
     try:
@@ -86,15 +107,25 @@ class Claimed:
     message_id: str
 
 
+_CLAIM_COLUMNS = (AlertOutbox.id, AlertOutbox.event_id, AlertOutbox.channel, AlertOutbox.recipient, AlertOutbox.rule,
+                  AlertOutbox.mode, AlertOutbox.status, AlertOutbox.attempts, AlertOutbox.message_id)
+
+
 def claim(Session, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
-    """Due rows → sending (attempts + 1, leased until now + lease), committed before any send."""
+    """Due rows → sending (attempts + 1, leased until now + lease), committed before any send.
+
+    A summary is one mail whatever its size: when `limit` cuts through one, the rest of its rows
+    are claimed too, or the next pass would send a second mail with the same Message-ID."""
     claimed: list[Claimed] = []
+    due = (AlertOutbox.status.in_(("pending", "sending")), AlertOutbox.next_attempt_at <= now)
     with Session() as session, session.begin():
-        rows = session.execute(select(
-            AlertOutbox.id, AlertOutbox.event_id, AlertOutbox.channel, AlertOutbox.recipient, AlertOutbox.rule,
-            AlertOutbox.mode, AlertOutbox.status, AlertOutbox.attempts, AlertOutbox.message_id).where(
-            AlertOutbox.status.in_(("pending", "sending")), AlertOutbox.next_attempt_at <= now)
-            .order_by(AlertOutbox.id).limit(limit)).all()
+        rows = session.execute(select(*_CLAIM_COLUMNS).where(*due).order_by(AlertOutbox.id).limit(limit)).all()
+        summaries = {r.message_id for r in rows if r.mode == SUMMARY}
+        if summaries:
+            taken = {r.id for r in rows}
+            rows += [r for r in session.execute(select(*_CLAIM_COLUMNS).where(
+                *due, AlertOutbox.mode == SUMMARY, AlertOutbox.message_id.in_(summaries)).order_by(AlertOutbox.id))
+                if r.id not in taken]
         for r in rows:
             done = session.execute(
                 update(AlertOutbox).where(AlertOutbox.id == r.id, AlertOutbox.status == r.status,

@@ -1,9 +1,9 @@
-"""Mails from events: one event's immediate mail, a digest of many, from Jinja2 templates in
-monitor/templates. What each kind says (headline, facts, changes) comes from its definition
-in monitor/events; this module lays it out."""
+"""Mails from events: one event's immediate mail, a digest of many, the "portal added" summary of
+a first crawl, from Jinja2 templates in monitor/templates. What each kind says (headline, facts,
+changes) comes from its definition in monitor/events; this module lays it out."""
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from datetime import datetime, timedelta
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -11,10 +11,13 @@ from sqlalchemy import func, select
 
 from vntext.dates import VN_TZ
 from db.models import Article, Event, ViewSample
+from monitor.alerts.baseline import published_at, window_text
 from monitor.alerts.outbox import Claimed
-from monitor.events import KINDS, EventView
+from monitor.events import DOC_TYPES, KINDS, EventView, NewDocument, event_views
 from monitor.events.format import portal_short, vn_date, vn_number
 from monitor.rules import RuleSet
+
+EXAMPLES = 5  # the newest items a "portal added" summary shows
 
 _env = Environment(loader=PackageLoader("monitor", "templates"), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
@@ -71,6 +74,36 @@ def render_digest(session, ruleset: RuleSet, group: list[Claimed], now: datetime
     return {"subject": title, "text": _env.get_template("digest.txt").render(ctx),
             "html": _env.get_template("digest.html").render(ctx), "context": ctx,
             "json": {"digest": True, "events": [c.event_id for c in group], "rules": rules_used}}
+
+
+def render_summary(session, ruleset: RuleSet, group: list[Claimed], now: datetime) -> dict:
+    """The "portal added" mail: what the first crawl of a portal found that was published before
+    the recent window — counted by document type (then by kind), with its newest items."""
+    events = session.scalars(select(Event).where(Event.id.in_([c.event_id for c in group])).order_by(Event.id)).all()
+    views = list(event_views(session, events))
+    documents: Counter = Counter()
+    others: Counter = Counter()
+    for view in views:
+        p = view.payload
+        if isinstance(p, NewDocument):
+            documents[p.type_name or DOC_TYPES.get(p.type or "") or "Văn bản khác"] += 1
+        else:
+            others[p.NAME] += 1
+    newest = sorted(views, key=lambda v: published_at(v.payload.shown_article().published_at)
+                    or datetime.min.replace(tzinfo=VN_TZ), reverse=True)[:EXAMPLES]
+    portal = views[0].portal_name if views else ""
+    rules_used = sorted({c.rule for c in group})
+    title = f"[portalwatch] Cổng mới được theo dõi: {portal_short(portal)} — {len(group)} mục đã đăng từ trước"
+    ctx = {"subject": title, "portal": portal, "count": len(group), "window": window_text(ruleset.baseline.recent),
+           "documents": documents.most_common(), "others": others.most_common(),
+           "examples": [event_context(v) | {"published": vn_date(v.payload.shown_article().published_at)}
+                        for v in newest],
+           "rules": rules_used, "recipient": group[0].recipient, "sent_at": vn_date(now)}
+    return {"subject": title, "text": _env.get_template("portal_added.txt").render(ctx),
+            "html": _env.get_template("portal_added.html").render(ctx), "context": ctx,
+            "json": {"summary": "portal_added", "portal": views[0].portal_key if views else "",
+                     "events": [c.event_id for c in group], "documents": dict(documents), "others": dict(others),
+                     "rules": rules_used}}
 
 
 def _movers(session, portal_ids: list[int], since: datetime, now: datetime, limit: int = 3) -> dict[int, list[dict]]:

@@ -20,6 +20,11 @@ document type 'NQQ' (known: BB, BC, …)`.
     backoff = "1m"                 # first retry after …, doubling, at most max_backoff
     max_backoff = "6h"
 
+    [baseline]
+    recent = "3d"                  # a portal's first crawl mails only items published this recently
+                                   # (Vietnam time; undated = old); the rest: one "portal added"
+                                   # summary per portal and recipient, counted by document type
+
     [[rule]]
     name = "nghi-quyet-moi"
     kinds = ["new_document"]
@@ -34,6 +39,12 @@ document type 'NQQ' (known: BB, BC, …)`.
     digest_at = "07:00"              # Asia/Ho_Chi_Minh
     digest_day = "monday"            # weekly digests
     recipients = ["https://chat.example.vn/hooks/abc"]   # email addresses and/or webhook URLs
+
+The first crawl of a portal (events that occurred before its first finished run ended) finds
+its whole back catalogue: `new_article` events of it match no rule without `include_baseline =
+true`, and of the others only those whose article was published within `[baseline] recent` of
+detection are queued as their rule says (immediate or digest); the older and undated ones are
+queued for one "portal added" summary mail per portal and recipient (monitor/alerts/baseline.py).
 
 An event goes to a recipient at most once (one outbox row per event, channel and recipient):
 when several rules match, an immediate rule wins over a digest rule, then the first in the file.

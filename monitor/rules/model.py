@@ -36,6 +36,14 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class BaselineSettings:
+    """What a portal's first crawl may send at once: only items published within `recent` of the
+    crawl (Vietnam time); its older items go into one "portal added" summary per recipient."""
+
+    recent: timedelta = timedelta(days=3)
+
+
+@dataclass(frozen=True)
 class Rule:
     name: str
     recipients: tuple[str, ...] = ()
@@ -172,6 +180,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     smtp: SmtpSettings = SmtpSettings()
     delivery: DeliverySettings = DeliverySettings()
+    baseline: BaselineSettings = BaselineSettings()
     recipients: tuple[str, ...] = ()
     source: str = "(built-in)"
 

@@ -12,7 +12,7 @@ from vntext.textnorm import clean_text, fold
 from monitor.config import _line_of, parse_duration
 from monitor.events import DOC_TYPES, KINDS
 from monitor.mailer import SmtpSettings
-from monitor.rules.model import WEEKDAYS, DeliverySettings, Rule, RuleSet, RulesError, channel_of
+from monitor.rules.model import WEEKDAYS, BaselineSettings, DeliverySettings, Rule, RuleSet, RulesError, channel_of
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "default_rules.toml"
 RULES_ENV = "PORTALWATCH_RULES"
@@ -86,7 +86,7 @@ def parse_rules(text: str, source: str = "<rules>", env: dict | None = None) -> 
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{source}: not valid TOML: {exc}") from exc
     src = _Source(text, source)
-    known_top = {"recipients", "smtp", "delivery", "rule"}
+    known_top = {"recipients", "smtp", "delivery", "baseline", "rule"}
     for key in data:
         if key not in known_top:
             raise src.fail(key, f"unknown field (known: {', '.join(sorted(known_top))})", src.top_line(key))
@@ -96,6 +96,7 @@ def parse_rules(text: str, source: str = "<rules>", env: dict | None = None) -> 
         top += tuple(r for r in src.recipients(extra, f"${ALERT_TO_ENV}", 1) if r not in top)
     smtp = _smtp(src, data.get("smtp", {}), env)
     delivery = _delivery(src, data.get("delivery", {}))
+    baseline = _baseline(src, data.get("baseline", {}))
     raw_rules = data.get("rule", [])
     if not isinstance(raw_rules, list):
         raise src.fail("rule", "expected [[rule]] tables", src.top_line("rule"))
@@ -105,7 +106,8 @@ def parse_rules(text: str, source: str = "<rules>", env: dict | None = None) -> 
     rules: list[Rule] = []
     for index, raw in enumerate(raw_rules):
         rules.append(_RuleTable(src, index, raw, rules, registry).parse())
-    return RuleSet(rules=tuple(rules), smtp=smtp, delivery=delivery, recipients=top, source=source)
+    return RuleSet(rules=tuple(rules), smtp=smtp, delivery=delivery, baseline=baseline, recipients=top,
+                   source=source)
 
 
 def load_rules(path: str | None = None, env: dict | None = None) -> RuleSet:
@@ -184,6 +186,23 @@ def _delivery(src: _Source, table) -> DeliverySettings:
             except ValueError as exc:
                 raise src.fail(f"delivery.{key}", str(exc), line(key)) from None
     return replace(base, **values)
+
+
+def _baseline(src: _Source, table) -> BaselineSettings:
+    if not isinstance(table, dict):
+        raise src.fail("baseline", "expected a table", src.top_line("baseline"))
+    known = BaselineSettings.__dataclass_fields__
+    for key in table:
+        if key not in known:
+            raise src.fail(f"baseline.{key}", f"unknown field (known: {', '.join(known)})",
+                           src.table_line(f"baseline.{key}"))
+    if "recent" not in table:
+        return BaselineSettings()
+    try:
+        recent = parse_duration(table["recent"])
+    except ValueError as exc:
+        raise src.fail("baseline.recent", str(exc), src.table_line("baseline.recent")) from None
+    return BaselineSettings(recent=recent)
 
 
 # ---- [[rule]] -------------------------------------------------------------------------------------
