@@ -275,7 +275,7 @@ class AlertOutbox(Base):
     channel: Mapped[str] = mapped_column(String(16))        # "email" | "webhook"
     recipient: Mapped[str] = mapped_column(String(512))
     rule: Mapped[str] = mapped_column(String(128), default="")
-    mode: Mapped[str] = mapped_column(String(16), default="immediate")  # "immediate" | "digest"
+    mode: Mapped[str] = mapped_column(String(16), default="immediate")  # "immediate" | "digest" | "summary" (a portal's first crawl, monitor/alerts/baseline.py)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/sending/sent/failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
