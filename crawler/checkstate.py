@@ -24,6 +24,7 @@ from db.store import ArchiveWriter
 # Custom signals the spider sends; the extension below records them.
 article_checked = object()   # kwargs: external_id, status (200/304/404/410), etag, last_modified, published_at
 listing_seen = object()      # kwargs: root (the listing's first page), depth, external_ids (in page order)
+listing_failed = object()    # kwargs: root, reason: a page of that listing's walk could not be fetched
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class CheckStateRecorder:
         self.checks: list[ArticleCheck] = []
         self.listed: set[str] = set()
         self.bottom: dict[str, tuple[int, str]] = {}  # listing root → (deepest page walked, its last article)
+        self.failed: set[str] = set()                  # listing roots a page of whose walk failed
         self.started = datetime.now(timezone.utc)
 
     @classmethod
@@ -67,6 +69,7 @@ class CheckStateRecorder:
         ext = cls(crawler)
         crawler.signals.connect(ext.on_checked, signal=article_checked)
         crawler.signals.connect(ext.on_listing, signal=listing_seen)
+        crawler.signals.connect(ext.on_listing_failed, signal=listing_failed)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -78,10 +81,21 @@ class CheckStateRecorder:
         if external_ids and depth >= self.bottom.get(root, (0, ""))[0]:
             self.bottom[root] = (depth, external_ids[-1])
 
+    def on_listing_failed(self, root, reason=""):
+        self.failed.add(root)
+
+    def unjudged_roots(self, roots: list[str]) -> list[str]:
+        """The listings this crawl cannot vouch for: a page of the walk failed, or it showed no article."""
+        return [root for root in roots if root in self.failed or root not in self.bottom]
+
     def spider_closed(self, spider, reason):
+        unjudged = self.unjudged_roots(spider.site.listing_urls())
+        # Read by CrawlRunRecorder, which closes after this extension (see EXTENSIONS in settings).
+        self.crawler.stats.set_value("portalwatch/listing_roots_failed", len(unjudged))
         if not self.checks and not self.listed:
             return
-        # Absence from a listing is only news when the whole crawl walked its listings.
-        walk = ListingWalk(frozenset(self.listed), tuple(last for _, last in self.bottom.values()), self.started) \
-            if self.listed and reason == "finished" else None
+        # Absence from a listing is only news when the whole crawl walked its listings, every one
+        # of them fetched and parsed: an article of a listing that failed would look missing.
+        walk = ListingWalk(frozenset(self.listed), tuple(last for _, last in self.bottom.values()), self.started,
+                           complete=not unjudged) if self.listed and reason == "finished" else None
         ArchiveWriter(self.db_url).record_crawl_observations(spider.site.key, self.checks, self.schedule, walk)

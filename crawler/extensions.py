@@ -56,20 +56,27 @@ class CrawlRunRecorder:
 
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats
-        counts = self._counts()
-        listings_ok = stats.get_value("portalwatch/listing_pages", 0)
+        listings_ok = stats.get_value("portalwatch/listing_pages", 0) > 0
+        # Article pages wanted and not one of them fetched (each failed): nothing of the portal was seen.
+        articles_lost = stats.get_value("portalwatch/article_failed", 0) > 0 and not stats.get_value("portalwatch/article_pages", 0)
+        # Failed: ended early (the wall-clock limit, CLOSESPIDER_TIMEOUT, included), or no listing
+        # page or no article page fetched at all.
+        status = "finished" if reason == "finished" and listings_ok and not articles_lost else "failed"
+        if reason == "shutdown":  # SIGTERM from a stopping scheduler: not the portal's fault
+            status = "cancelled"
         problems = []
         if reason != "finished":
             problems.append(f"crawl ended early: {reason}")
         if not listings_ok:
             problems.append("no listing page could be fetched")
+        if articles_lost:
+            problems.append("no article page could be fetched")
+        if roots := stats.get_value("portalwatch/listing_roots_failed", 0):  # set by CheckStateRecorder, closed before
+            problems.append(f"{roots} listing(s) failed or showed no article: absence from listings not judged")
         if last := stats.get_value("portalwatch/last_error"):
             problems.append(f"last error: {last}")
         if failed := stats.get_value("portalwatch/extract_failed", 0):
             problems.append(f"{failed} page(s) without an extractable article")
-        status = "finished" if reason == "finished" and listings_ok else "failed"
-        if reason == "shutdown":  # SIGTERM from a stopping scheduler: not the portal's fault
-            status = "cancelled"
         plain = {k: v for k, v in stats.get_stats().items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
         self.writer.update_run(self.run_id, status=status, finished_at=utcnow(), message="; ".join(problems),
-                               stats=plain, **counts)
+                               stats=plain, **self._counts())

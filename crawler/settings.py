@@ -21,6 +21,13 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# A crawl is bounded: after this many seconds the spider closes with reason "closespider_timeout"
+# and the run is recorded as failed (what it stored is kept; absence from listings is not judged).
+CLOSESPIDER_TIMEOUT = 1800
+# Only http(s) is ever fetched (the spider refuses other links); these handlers are off so that
+# nothing else can be downloaded at all. Scrapy's FTP client has no timeout: one ftp:// link on a
+# listing could hang the crawl past CLOSESPIDER_TIMEOUT, since closing waits for downloads in flight.
+DOWNLOAD_HANDLERS = {"ftp": None, "s3": None, "file": None, "data": None}
 
 # Off: an HTTP control endpoint that can run code, and the telnet console.
 REMOTE_CONTROL_ENABLED = False
@@ -29,11 +36,12 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 500}
-EXTENSIONS = {"crawler.extensions.CrawlRunRecorder": 500, "crawler.checkstate.CheckStateRecorder": 510}
+# CheckStateRecorder closes first: the run's record includes its verdict on the listings.
+EXTENSIONS = {"crawler.checkstate.CheckStateRecorder": 490, "crawler.extensions.CrawlRunRecorder": 500}
 
 # portalwatch's own settings
 PORTALWATCH_DB = None                 # SQLAlchemy URL; None = PORTALWATCH_DB env or the default file
-PORTALWATCH_MAX_LISTING_PAGES = 20    # pages walked per listing
+PORTALWATCH_MAX_LISTING_PAGES = 20    # pages walked per listing, in all (not its depth): a budget per walk
 PORTALWATCH_SAFETY_DEPTH = 2          # incremental: pages walked after the first page of known articles only
 PORTALWATCH_REFETCH = None            # JSON [[max age s | null, every s], …]; None = 1 h / 1 d / 7 d
 PORTALWATCH_BATCH_SIZE = 50           # articles per archive transaction

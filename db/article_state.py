@@ -39,6 +39,7 @@ class ListingWalk:
     listed: frozenset[str]        # every article on a listing page walked
     window_ends: tuple[str, ...]  # per listing: the last article of the deepest page walked
     started: datetime             # when the crawl started
+    complete: bool = True         # every listing of the portal was fetched and parsed: only then is absence news
 
 
 class ArticleStateWriter:
@@ -85,14 +86,15 @@ class ArticleStateWriter:
         A listing's window ends at the last article of the deepest page walked (listings are in
         date order below any pinned article); the portal's window is the shallowest of them, so
         an article is only missed where its own listing was surely walked, and a reordered or
-        pinned listing costs nothing.
+        pinned listing costs nothing. An incomplete walk (a listing failed, so its articles
+        would look missing) counts no misses at all.
         """
         listed = sorted(walk.listed)
         for chunk in chunks(listed):
             self.conn.execute(update(ARTICLES).where(ARTICLES.c.portal_id == portal_id,
                                                      ARTICLES.c.external_id.in_(chunk))
                               .values(last_listed_at=walk.started, listing_misses=0))
-        if not walk.window_ends:
+        if not walk.complete or not walk.window_ends:
             return
         ends = dict(self.conn.execute(select(ARTICLES.c.external_id, ARTICLES.c.published_at).where(
             ARTICLES.c.portal_id == portal_id, ARTICLES.c.external_id.in_(set(walk.window_ends)))).all())

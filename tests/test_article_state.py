@@ -84,6 +84,20 @@ def test_listing_misses_inside_the_window_lead_to_a_removal_with_its_cause(write
     ]
 
 
+def test_a_walk_with_a_failed_listing_counts_no_misses_but_still_sees(writer, portal, session):
+    # p1..p3 in the window; the walk saw p1 only because the listing of p2 and p3 failed
+    writer.write_articles(portal, [record(f"p{n}", published_at=T0 - n * D) for n in range(1, 4)])
+    writer.record_crawl_observations("caugiay", [], DEFAULT_REFETCH,
+                                     ListingWalk(frozenset({"p1", "p2", "p3"}), ("p3",), T0 + H))
+    for hours in (2, 3, 4):
+        writer.record_crawl_observations("caugiay", [], DEFAULT_REFETCH,
+                                         ListingWalk(frozenset({"p1"}), ("p3",), T0 + hours * H, complete=False))
+    assert [article_of(session, f"p{n}").listing_misses for n in range(1, 4)] == [0, 0, 0]
+    assert article_of(session, "p1").last_listed_at == T0 + 4 * H  # what was listed is still seen
+    with writer.article_state() as state:
+        assert state.apply_removal_rules(portal, T0 + 5 * H, gone_after=2, missing_after=3) == 0
+
+
 def test_only_the_cause_says_an_article_left_its_listing(db_url, writer, portal, session):
     writer.write_articles(portal, [record("a"), record("b"), record("c")])
     writer.mark_removed(portal, "a", T0 + H, "no longer in the menu", cause=RemovalCause.MISSING_FROM_LISTING)

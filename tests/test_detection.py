@@ -9,7 +9,7 @@ from sqlalchemy import select
 from crawler.replica import Fault
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import session_factory
-from db.models import Article, Event, RemovalCause, Tombstone
+from db.models import Article, CrawlRun, Event, RemovalCause, Tombstone
 from monitor.scheduler import LeaseHeld, Monitor
 from tests.conftest import sqlite_url
 
@@ -296,6 +296,27 @@ def test_an_article_gone_from_its_listing_for_three_runs_is_removed(make_monitor
     assert causes(monitor) == {target.external_id: [RemovalCause.MISSING_FROM_LISTING]}
     monitor.run_once()
     assert [e.kind for e in events(monitor, start)] == ["removed"]  # not restored by its still-online page
+
+
+@pytest.mark.parametrize("failure", ["503", "robots.txt"])
+def test_a_listing_that_fails_is_no_evidence_that_its_articles_left(make_monitor, replica, failure):
+    """One listing fails on every run (its article pages still answer): absence from it is not
+    news, so no `removed` event however many runs; the runs say why nothing was judged."""
+    monitor = make_monitor()
+    monitor.run_once()
+    start = last_id(monitor)
+    if failure == "503":
+        replica.set_fault("caugiay", Fault(path=r"^/kinh-te-tai-chinh(/trang-\d+\.htm)?$", status=503))
+    else:
+        replica.set_robots("caugiay", "User-agent: *\nDisallow: /kinh-te-tai-chinh$\nDisallow: /kinh-te-tai-chinh/trang-\n")
+    for _ in range(4):
+        monitor.run_once()
+    assert events(monitor, start) == []
+    with session_factory(monitor.db_url)() as session:
+        last = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc())).first()
+        misses = session.scalars(select(Article.listing_misses)).all()
+    assert last.stats["portalwatch/listing_roots_failed"] == 1 and "absence from listings not judged" in last.message
+    assert set(misses) == {0}
 
 
 def test_a_scheduler_killed_mid_crawl_then_restarted_loses_and_doubles_nothing(tmp_path):

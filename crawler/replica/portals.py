@@ -32,7 +32,10 @@ class Fault:
     truncate: bool = False         # send only the first half of the page (broken HTML)
     path: str | None = None        # regex searched in the request path; None = every request
     remaining: int | None = None   # number of requests affected; None = until cleared
-    rewrite: tuple[str, str] | None = None  # replace text in the page: a template change (a "redesign")
+    rewrite: tuple[str, str] | None = None  # replace text in the page: a template change (a "redesign");
+    #                                          "{n}" in the new text is this fault's hit count (links never seen before)
+    redirect: str | None = None    # answer 302 to this location instead of the page (a loop when it points back)
+    hits: int = 0                  # requests this fault has affected so far
 
 
 @dataclass

@@ -193,6 +193,7 @@ class Replica:
         with self._lock:
             for fault in portal.faults:
                 if fault.path is None or re.search(fault.path, path):
+                    fault.hits += 1
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining <= 0:

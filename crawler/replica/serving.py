@@ -38,7 +38,7 @@ class PortalHandler(BaseHTTPRequestHandler):
             stats.paths[urlsplit(self.path).path] += 1
             stats.user_agents[self.headers.get("User-Agent", "")] += 1
         try:
-            status, ctype, body = self._answer(replica, portal)
+            status, ctype, body, location = self._answer(replica, portal)
             # Conditional GET, as many portal front-ends do: an ETag of the page's bytes (so a moved
             # view counter changes it too) and 304 when the client already has that page.
             etag = f'"{hashlib.sha1(body).hexdigest()[:20]}"' if status == 200 else None
@@ -51,6 +51,8 @@ class PortalHandler(BaseHTTPRequestHandler):
                 self.send_header("Content-Type", ctype)
             if etag:
                 self.send_header("ETag", etag)
+            if location:
+                self.send_header("Location", location)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -58,16 +60,19 @@ class PortalHandler(BaseHTTPRequestHandler):
             with replica._lock:
                 stats.in_flight -= 1
 
-    def _answer(self, replica, portal) -> tuple[int, str, bytes]:
-        """The page, or what a fault set on this path makes of it."""
+    def _answer(self, replica, portal) -> tuple[int, str, bytes, str | None]:
+        """The page (status, content type, body, redirect location), or what a fault set on this path makes of it."""
         fault = replica._take_fault(portal, urlsplit(self.path).path)
         if fault and fault.delay:
             time.sleep(fault.delay)
+        if fault and fault.redirect:
+            return 302, "text/html; charset=utf-8", b"", fault.redirect
         if fault and fault.status:
-            return fault.status, "text/html; charset=utf-8", UNAVAILABLE
+            return fault.status, "text/html; charset=utf-8", UNAVAILABLE, None
         status, ctype, body = replica.render(portal, self.path)
         if fault and fault.rewrite:
-            body = body.replace(fault.rewrite[0].encode(), fault.rewrite[1].encode())
+            old, new = fault.rewrite
+            body = body.replace(old.encode(), new.replace("{n}", str(fault.hits)).encode())
         if fault and fault.truncate:
             body = body[: len(body) // 2]
-        return status, ctype, body
+        return status, ctype, body, None

@@ -6,10 +6,13 @@ What a portal looks like comes from the registry (listing pages) and its CMS pro
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from w3lib.url import canonicalize_url
 
-from crawler.checkstate import article_checked, known_articles, listing_seen
+from crawler.checkstate import article_checked, known_articles, listing_failed, listing_seen
 from crawler.extract import extract_page
 from crawler.profiles import PROFILES
 from crawler.profiles.fallback import FALLBACK
@@ -18,6 +21,7 @@ from db.engine import resolve_db_url
 from db.record import ArticleRecord
 
 RECHECK_STATUSES = [304, 404, 410]
+SCHEMES = ("http", "https")  # anything else (ftp:, file:, …) is never requested: Scrapy's FTP client can wait forever
 
 
 class PortalSpider(scrapy.Spider):
@@ -38,6 +42,13 @@ class PortalSpider(scrapy.Spider):
             raise ValueError(f"mode must be 'full' or 'incremental', not {mode!r}")
         self.mode = mode
         self.known = {}
+        self.walks: dict[str, set[str]] = {}  # listing root → the pages of its walk requested (canonical URLs)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        return spider
 
     async def start(self):
         if self.mode == "incremental":
@@ -47,6 +58,8 @@ class PortalSpider(scrapy.Spider):
             now = datetime.now(timezone.utc)
             for external_id, known in self.known.items():
                 if known.removed_from_listing or (known.next_check_at and known.next_check_at > now):
+                    continue
+                if not self._fetchable(known.url):
                     continue
                 headers = {}
                 if not known.removed:  # a removed article must come back as a page, not a 304, to be restored
@@ -62,6 +75,7 @@ class PortalSpider(scrapy.Spider):
             yield scrapy.Request(url, self.parse_listing, errback=self.on_error, cb_kwargs={"depth": 1, "root": url})
 
     def parse_listing(self, response, depth: int, category: str = "", known_pages: int = 0, root: str = ""):
+        root = root or response.url
         self.crawler.stats.inc_value("portalwatch/listing_pages")
         articles, next_pages = self.profile.parse_listing(response.selector, response.url)
         category = self.profile.category_of_listing(response.selector) or category  # API pages carry none
@@ -69,9 +83,9 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("portalwatch/empty_listings")
             self.logger.warning("listing page has no article links: %s", response.url)
         ids = {self.profile.article_id(url): url for url in articles}
-        self.crawler.signals.send_catch_log(listing_seen, root=root or response.url, depth=depth, external_ids=list(ids))
-        fresh = [url for external_id, url in ids.items()
-                 if self.mode == "full" or external_id not in self.known or self.known[external_id].removed_from_listing]
+        self.crawler.signals.send_catch_log(listing_seen, root=root, depth=depth, external_ids=list(ids))
+        fresh = [url for external_id, url in ids.items() if self._fetchable(url) and (
+                 self.mode == "full" or external_id not in self.known or self.known[external_id].removed_from_listing)]
         for url in fresh:
             yield scrapy.Request(self.profile.fetch_url(url), self.parse_article, errback=self.on_error,
                                  cb_kwargs={"url": url, "listing_category": category})
@@ -80,13 +94,37 @@ class PortalSpider(scrapy.Spider):
         known_pages = 0 if fresh or not articles else known_pages + 1
         if self.mode == "incremental" and known_pages > self.settings.getint("PORTALWATCH_SAFETY_DEPTH", 2):
             return
-        if depth < self.settings.getint("PORTALWATCH_MAX_LISTING_PAGES"):
-            for url in next_pages:
+        for url in next_pages:
+            if self._next_page(root, response.urljoin(url)):
                 yield response.follow(url, self.parse_listing, errback=self.on_error,
                                       cb_kwargs={"depth": depth + 1, "category": category, "known_pages": known_pages,
-                                                 "root": root or response.url})
+                                                 "root": root})
+
+    def _next_page(self, root: str, url: str) -> bool:
+        """Whether to walk on to `url`: an http(s) page this listing's walk has not requested, within
+        its budget of PORTALWATCH_MAX_LISTING_PAGES pages in all (a pager that links two "next"
+        pages from every page would otherwise double the walk at every step)."""
+        if not self._fetchable(url):
+            return False
+        pages = self.walks.setdefault(root, {canonicalize_url(root)})
+        key = canonicalize_url(url)
+        if key in pages:
+            return False
+        if len(pages) >= self.settings.getint("PORTALWATCH_MAX_LISTING_PAGES"):
+            self.crawler.stats.inc_value("portalwatch/listing_budget_spent")
+            return False
+        pages.add(key)
+        return True
+
+    def _fetchable(self, url: str) -> bool:
+        if urlsplit(url).scheme in SCHEMES:
+            return True
+        self.crawler.stats.inc_value("portalwatch/refused_urls")
+        self.logger.warning("not an http(s) link, not followed: %s", url)
+        return False
 
     def parse_article(self, response, url: str, listing_category: str = ""):
+        self.crawler.stats.inc_value("portalwatch/article_pages")
         external_id = self.profile.article_id(url)
         if response.status in RECHECK_STATUSES:
             self.crawler.stats.inc_value(f"portalwatch/recheck_status/{response.status}")
@@ -125,11 +163,25 @@ class PortalSpider(scrapy.Spider):
                 stats.inc_value(f"portalwatch/coverage/{field}")  # detection compares runs: a layout change shows here
 
     def on_error(self, failure):
-        request = failure.request
-        self.crawler.stats.inc_value("portalwatch/fetch_failed")
-        if request.callback == self.parse_listing:
-            self.crawler.stats.inc_value("portalwatch/listing_failed")
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else (failure.getErrorMessage() or failure.type.__name__)
-        self.crawler.stats.set_value("portalwatch/last_error", f"{request.url}: {reason}")
+        self._failed(failure.request, reason)
+
+    def on_dropped(self, request, **_):
+        """A redirect back to a URL of its own chain is dropped by the duplicate filter, silently:
+        it is a redirect loop, a failed fetch."""
+        if request.url in request.meta.get("redirect_urls", ()) and request.callback in (self.parse_listing,
+                                                                                         self.parse_article):
+            self._failed(request, "redirect loop")
+
+    def _failed(self, request, reason: str) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("portalwatch/fetch_failed")
+        if request.callback == self.parse_listing:
+            stats.inc_value("portalwatch/listing_failed")
+            self.crawler.signals.send_catch_log(listing_failed, root=request.cb_kwargs.get("root") or request.url,
+                                                reason=reason)
+        else:
+            stats.inc_value("portalwatch/article_failed")
+        stats.set_value("portalwatch/last_error", f"{request.url}: {reason}")
         self.logger.warning("fetch failed: %s: %s", request.url, reason)

@@ -1,0 +1,74 @@
+"""A crawl that cannot hang or run away, proven on the replica: a wall-clock limit, a page budget
+per listing walk, http(s) only, redirect loops and lost article pages counted as failures."""
+from scrapy.settings import Settings
+
+from crawler.registry import get_site
+from crawler.replica import Fault
+from crawler.settings import LOOPBACK_OVERRIDES
+from db.engine import session_factory
+from db.models import CrawlRun
+from monitor.crawling import crawl_sites
+from tests.conftest import sqlite_url
+
+ARTICLE_PAGES = r"-\d{8,}\.htm$"  # the Hanoi platform's article paths (listing pages are /trang-N.htm)
+
+
+def crawl(tmp_path, replica, **settings):
+    outcome = crawl_sites(sqlite_url(tmp_path), [get_site("caugiay").at(replica.base_urls["caugiay"])],
+                          settings={**LOOPBACK_OVERRIDES, **settings})[0]
+    with session_factory(sqlite_url(tmp_path))() as session:
+        return outcome, session.get(CrawlRun, outcome.run_id).stats
+
+
+def test_a_paging_trap_is_walked_within_the_page_budget(tmp_path, replica):
+    # Every first page links two "next" pages never seen before, each of them the first page again:
+    # walked by depth, 6 levels are 2^6 - 1 = 63 pages.
+    trap = '<a class="next" href="?t={n}a"></a><a class="next" href="?t={n}b"></a><a href="'
+    replica.set_fault("caugiay", Fault(path=r"^/tin-tuc-su-kien$", rewrite=('<a class="next" href="', trap)))
+    outcome, stats = crawl(tmp_path, replica, PORTALWATCH_MAX_LISTING_PAGES=6)
+    assert outcome.ok, outcome.message
+    assert replica.stats("caugiay").paths["/tin-tuc-su-kien"] == 6
+    assert stats["portalwatch/listing_budget_spent"] > 0
+
+
+def test_only_http_links_are_followed(tmp_path, replica):
+    # An ftp:// "next" link: Scrapy's FTP client waits for a greeting with no timeout, and closing
+    # the spider waits for it, so before the fix this crawl never ended.
+    host = replica.base_urls["caugiay"].split("//", 1)[1]
+    replica.set_fault("caugiay", Fault(path=r"^/tin-tuc-su-kien$",
+                                       rewrite=('<a class="next" href="', f'<a class="next" href="ftp://{host}')))
+    outcome, stats = crawl(tmp_path, replica)
+    assert outcome.ok, outcome.message
+    assert stats["portalwatch/refused_urls"] == 1 and "portalwatch/fetch_failed" not in stats
+
+
+def test_a_redirect_loop_is_a_failed_listing(tmp_path, replica):
+    # /kinh-te-tai-chinh → /kinh-te-tai-chinh: the duplicate filter used to drop the second request silently
+    replica.set_fault("caugiay", Fault(path=r"^/kinh-te-tai-chinh$", redirect="/kinh-te-tai-chinh"))
+    outcome, stats = crawl(tmp_path, replica)
+    assert stats["portalwatch/listing_failed"] == 1 and stats["portalwatch/fetch_failed"] == 1
+    assert stats["portalwatch/listing_roots_failed"] == 1
+    assert "redirect loop" in outcome.message and "absence from listings not judged" in outcome.message
+
+
+def test_a_crawl_whose_every_article_page_failed_has_failed(tmp_path, replica):
+    replica.set_fault("caugiay", Fault(path=ARTICLE_PAGES, status=503))
+    outcome, stats = crawl(tmp_path, replica, RETRY_TIMES=0)
+    assert stats["portalwatch/listing_pages"] > 0 and stats["portalwatch/article_failed"] > 0
+    assert outcome.status == "failed" and "no article page could be fetched" in outcome.message
+
+
+def test_one_article_page_fetched_is_enough(tmp_path, replica):
+    replica.set_fault("caugiay", Fault(path=ARTICLE_PAGES, status=503, remaining=3))
+    outcome, stats = crawl(tmp_path, replica, RETRY_TIMES=0)
+    assert outcome.ok and stats["portalwatch/article_failed"] == 3, outcome.message
+
+
+def test_a_crawl_is_bounded_in_time_and_the_timeout_is_a_failure(tmp_path, replica):
+    shipped = Settings()
+    shipped.setmodule("crawler.settings")
+    assert 0 < shipped.getint("CLOSESPIDER_TIMEOUT") <= 3600
+    replica.set_fault("caugiay", Fault(path=ARTICLE_PAGES, delay=0.5))  # ~50 slow pages, 8 at a time: ~3 s
+    outcome, stats = crawl(tmp_path, replica, CLOSESPIDER_TIMEOUT=1)
+    assert outcome.status == "failed" and "closespider_timeout" in outcome.message
+    assert stats["finish_reason"] == "closespider_timeout"
