@@ -11,6 +11,7 @@ from sqlalchemy import text
 from db.engine import get_engine
 from db.schema import alembic_config, upgrade
 from db.search import pg_index, sqlite_index
+from db.search.bounds import BODY_CHARS
 
 VERSIONS = Path(__file__).resolve().parent.parent / "db" / "migrations" / "versions"
 OURS = ("vntext", "crawler", "db", "monitor")
@@ -45,18 +46,20 @@ def test_the_import_check_sees_every_way_of_importing(tmp_path):
 
 
 def test_the_newest_index_migrations_hold_the_ddl_db_search_describes():
-    """SQLite's index was last built by revision 0005; PostgreSQL's by 0003, with pw_number_pairs and a new
-    pw_search_tsv from 0006. A change to db/search/*_index.py must come with a new migration that executes the
-    new DDL from its own file; then point this test at that migration."""
-    v3, v5, v6 = (import_module(f"db.migrations.versions.{name}")
-                  for name in ("0003_search", "0005_sqlite_index", "0006_pg_number_pairs"))
+    """SQLite's index table and queue were last built by revision 0005, its triggers and fill replaced by 0009
+    (the body capped); PostgreSQL's index by 0003, with pw_number_pairs from 0006 and pw_search_tsv from 0009. A
+    change to db/search/*_index.py must come with a new migration that executes the new DDL from its own file;
+    then point this test at that migration."""
+    v3, v5, v6, v9 = (import_module(f"db.migrations.versions.{name}") for name in (
+        "0003_search", "0005_sqlite_index", "0006_pg_number_pairs", "0009_search_body_cap"))
     assert v5.SQLITE_CREATE == sqlite_index.SQLITE_CREATE
-    assert v5.SQLITE_TRIGGERS == sqlite_index.SQLITE_TRIGGERS
-    assert v5.SQLITE_TRIGGER_NAMES == sqlite_index.SQLITE_TRIGGER_NAMES
-    assert v5.SQLITE_FILL == sqlite_index.SQLITE_FILL
-    assert (v3.PG_CREATE[0], v6.PG_NUMBER_PAIRS, v6.PG_SEARCH_TSV, *v3.PG_CREATE[2:]) == pg_index.PG_CREATE
+    assert v9.SQLITE_TRIGGERS == sqlite_index.SQLITE_TRIGGERS
+    assert v9.SQLITE_TRIGGER_NAMES == sqlite_index.SQLITE_TRIGGER_NAMES
+    assert v9.SQLITE_FILL == sqlite_index.SQLITE_FILL
+    assert (v3.PG_CREATE[0], v6.PG_NUMBER_PAIRS, v9.PG_SEARCH_TSV, *v3.PG_CREATE[2:]) == pg_index.PG_CREATE
     assert v6.PG_FILL == pg_index.PG_FILL
     assert v3.PG_INDEX == pg_index.PG_INDEX
+    assert v9.BODY_CHARS == BODY_CHARS
 
 
 def _index_definitions(connection) -> list:

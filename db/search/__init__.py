@@ -9,8 +9,12 @@ Folding
     NFD-encoded "Hội đồng" all find ``hoi dong``. A token is a maximal run of letters and digits, so a document
     number such as ``23-NQ/TU`` is indexed as the three tokens ``23 nq tu`` and searched as that phrase.
 
-Index (SQLite: migration 0005; PostgreSQL: migrations 0003 and 0006; kept up to date by the database —
-writers need not call anything; the DDL is in ``sqlite_index`` and ``pg_index``)
+Index (SQLite: migrations 0005 and 0009; PostgreSQL: migrations 0003, 0006 and 0009; kept up to date by the
+database — writers need not call anything; the DDL is in ``sqlite_index`` and ``pg_index``)
+    * Both engines index the first ``bounds.BODY_CHARS`` (200,000) characters of a body; the exact-diacritics
+      check and the snippet read the same prefix, the archive keeps the body whole. A word found only past it
+      does not find the article; one huge body costs a search what a long article costs (``bounds`` says why
+      this size: far above any article, and within PostgreSQL's 1 MB tsvector).
     * SQLite: ``article_fts``, a *contentless* FTS5 table (``content=''``, ``detail=full`` for phrases,
       ``columnsize=0`` since bm25 is not used; rowid = ``articles.id``) with columns title, summary, body and
       meta (``s<portal id> y<year> m<yearmonth> c<category word>…``, Vietnam time), so site, date and category
@@ -82,12 +86,13 @@ Ranking, and why it is bounded (the p95 target is < 50 ms over 1,000,000 article
     and ``total_exact`` is False ("more than 1000").
 
 Modules
-    ``query`` the query language (terms, FTS5 and tsquery rendering, number pairs); ``filters`` portal, days,
-    category, documents; ``sql`` the SQL pieces each engine matches with; ``ranking`` relevance and exact
-    diacritics; ``run`` :func:`search` itself; ``textmatch`` folded terms found in original text; ``snippet``
-    :func:`snippet`; ``sqlite_index`` / ``pg_index`` each engine's index at the current revision (DDL, and the
-    SQLite queue flush); ``index`` rebuilding and checking either. The migrations that built the index hold
-    frozen copies of the DDL they executed; a change to ``*_index`` needs a new migration.
+    ``bounds`` how much of a body search reads; ``query`` the query language (terms, FTS5 and tsquery rendering,
+    number pairs); ``filters`` portal, days, category, documents; ``sql`` the SQL pieces each engine matches with;
+    ``ranking`` relevance and exact diacritics; ``run`` :func:`search` itself; ``textmatch`` folded terms found in
+    original text; ``snippet`` :func:`snippet` (linear in the text: one scan per term, a sliding window over the
+    matches); ``sqlite_index`` / ``pg_index`` each engine's index at the current revision (DDL, and the SQLite queue
+    flush); ``index`` rebuilding and checking either. The migrations that built the index hold frozen copies of the
+    DDL they executed; a change to ``*_index`` needs a new migration.
 """
 from db.search.filters import parse_day
 from db.search.index import index_is_installed, rebuild_index

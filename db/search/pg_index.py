@@ -2,12 +2,14 @@
 migration (the design is in db/search/__init__.py).
 
 Migration 0003 created the functions, the column, the triggers and the GIN index; 0006 added
-pw_number_pairs and replaced pw_search_tsv. Each migration holds its own frozen copy of what it executed:
-change a statement here only together with a new migration that executes the new text;
-tests/test_search_migrations.py checks that a fresh upgrade builds exactly what this module describes."""
+pw_number_pairs and replaced pw_search_tsv; 0009 replaced pw_search_tsv again (the body capped). Each
+migration holds its own frozen copy of what it executed: change a statement here only together with a new
+migration that executes the new text; tests/test_search_migrations.py checks that a fresh upgrade builds
+exactly what this module describes."""
 from __future__ import annotations
 
 from vntext.textnorm import INVISIBLE_CHARS
+from db.search.bounds import BODY_CHARS
 
 # Combining marks stripped after NFD (Python's fold strips every Mn; these blocks are the ones Latin text uses).
 _PG_MARKS = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
@@ -60,10 +62,11 @@ BEGIN
   END LOOP;
   RETURN pairs;
 END $$"""
-# Meta lexemes first (weight D; positions stay low, so the category phrase keeps its adjacency), then the
-# folded text with weights A/B/C. The tokens of each column are made once and serve both the text lexemes and
-# the number pairs; OFFSET 0 keeps the planner from pulling the subquery up, which would fold and split every
-# column twice.
+# Meta lexemes first (weight D; positions stay low, so the category phrase keeps its adjacency), then the folded
+# text with weights A/B/C. Only the first BODY_CHARS characters of the body are read (db/search/bounds.py: a
+# longer body could exceed tsvector's 1 MB and fail to be stored at all). The tokens of each column are made once
+# and serve both the text lexemes and the number pairs; OFFSET 0 keeps the planner from pulling the subquery up,
+# which would fold and split every column twice.
 PG_SEARCH_TSV = f"""CREATE OR REPLACE FUNCTION pw_search_tsv(title text, summary text, body text, category text,
                                          portal_id integer, published_at timestamp) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -75,7 +78,8 @@ AS $$ SELECT
   setweight(to_tsvector('simple', w.b), 'C')
 FROM (SELECT regexp_replace(coalesce(pw_fold(title), ''), '[^[:alnum:]]+', ' ', 'g') AS t,
              regexp_replace(coalesce(pw_fold(summary), ''), '[^[:alnum:]]+', ' ', 'g') AS s,
-             regexp_replace(coalesce(pw_fold(body), ''), '[^[:alnum:]]+', ' ', 'g') AS b OFFSET 0) AS w $$"""
+             regexp_replace(coalesce(pw_fold(substr(body, 1, {BODY_CHARS})), ''), '[^[:alnum:]]+', ' ', 'g') AS b
+      OFFSET 0) AS w $$"""
 PG_TRIGGER_FUNCTION = """CREATE FUNCTION pw_articles_search_tsv() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT
 AS $$ BEGIN

@@ -6,11 +6,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import String, bindparam, literal_column, select
+from sqlalchemy import String, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from vntext.textnorm import tone_key
 from db.models import Article
+from db.search.bounds import BODY_CHARS
 from db.search.filters import Filters
 from db.search.query import ParsedQuery, Term
 from db.search.sql import FTS, ids_in
@@ -71,7 +72,8 @@ def exact_first(session: Session, dialect: str, query: ParsedQuery, ranked: list
         return ranked
     a = Article.__table__.c
     head = ranked[:RERANK]
-    texts = session.execute(select(a.id, a.title, a.summary, a.body_text).where(
+    # the part of each body the index holds (db/search/bounds.py): a huge body is neither sent nor scanned
+    texts = session.execute(select(a.id, a.title, a.summary, func.substr(a.body_text, 1, BODY_CHARS)).where(
         ids_in(dialect, [h[0] for h in head])))
     ratios = {row[0]: exactness.ratio(*row[1:]) for row in texts}
     head = [(i, score, ratios.get(i, 0.0)) for i, score, _ in head]

@@ -1,11 +1,13 @@
 """The SQLite search index at the current revision: its DDL, the function it is built with, and the flush
 of the queue its triggers fill (the design is in db/search/__init__.py).
 
-Migrations hold their own frozen copies of this DDL (migration 0005 built this index): change a statement
-here only together with a new migration that executes the new text; tests/test_search_migrations.py checks
-that a fresh upgrade builds exactly what this module describes."""
+Migrations hold their own frozen copies of this DDL (migration 0005 built this index, 0009 capped the body it
+reads and replaced the triggers): change a statement here only together with a new migration that executes
+the new text; tests/test_search_migrations.py checks that a fresh upgrade builds exactly what this module
+describes."""
 from __future__ import annotations
 
+from db.search.bounds import BODY_CHARS
 from db.search.query import tokens
 
 FTS_TABLE = "article_fts"
@@ -34,15 +36,22 @@ _META = ("'s' || {r}.portal_id || coalesce(' y' || strftime('%Y', {r}.published_
          "strftime('%Y%m', {r}.published_at, '+7 hours'), '') || ' ' || pw_tokens({r}.category, 'c')")
 
 
+def _body(expression: str) -> str:
+    """The part of a body the index holds (db/search/bounds.py says why it is capped)."""
+    return f"substr({expression}, 1, {BODY_CHARS})"
+
+
 def _fts_values(r: str) -> str:
-    return f"{r}.id, {_d(r + '.title')}, {_d(r + '.summary')}, {_d(r + '.body_text')}, " + _META.format(r=r)
+    return f"{r}.id, {_d(r + '.title')}, {_d(r + '.summary')}, {_d(_body(r + '.body_text'))}, " + _META.format(r=r)
 
 
 _COLUMNS = "rowid, title, summary, body, meta"
 # Triggers only record what changed (pure SQL: any SQLite client can write the archive); the first change
-# of an indexed article since the last flush keeps its indexed values, later ones are ignored.
+# of an indexed article since the last flush keeps its indexed values, later ones are ignored. The queue holds
+# only the part of the body the index holds (a huge body is not copied).
 _QUEUE_OLD = (f"INSERT OR IGNORE INTO {FTS_QUEUE}(id, indexed, {', '.join(_INDEXED)}) "
-              f"VALUES (old.id, 1, {', '.join('old.' + c for c in _INDEXED)});")
+              f"VALUES (old.id, 1, {', '.join(_body('old.' + c) if c == 'body_text' else 'old.' + c for c in _INDEXED)}"
+              ");")
 SQLITE_TRIGGERS = (
     f"""CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
   INSERT OR IGNORE INTO {FTS_QUEUE}(id, indexed) VALUES (new.id, 0);

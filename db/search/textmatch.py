@@ -26,6 +26,13 @@ def fold_table() -> dict[int, str | None]:
 
 
 @lru_cache(maxsize=1)
+def one_char_folds() -> dict[int, str]:
+    """fold_table as a str.translate table keeping one character per character (its fold's first letter, or a
+    space for a character that folds to nothing), so offsets in the folded text are offsets in the original."""
+    return {cp: (folded or " ")[:1] for cp, folded in fold_table().items()}
+
+
+@lru_cache(maxsize=1)
 def _letter_classes() -> dict[str, str]:
     """For each character a folded token can contain, a regex class of the original characters folding to it
     ("d" → "dDđĐðÐ", "a" → "aAàÀáÁ…"), so a folded term can be found in original text without folding it."""
