@@ -14,7 +14,7 @@ from crawler.registry import get_site
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import describe, session_factory
 from db.queries import portal_summaries
-from monitor.cli.common import console, db_option, err, load_config, open_archive
+from monitor.cli.common import at_least_one, console, db_option, err, load_config, open_archive
 from monitor.cli.crawl import progress_printer, report_failures
 from monitor.events import Edited, NewDocument, load_payload
 
@@ -24,7 +24,7 @@ FEATURED_DOCUMENT = "23-NQ/TU"  # the seed article's resolution: its event and i
 def add_demo(sub) -> None:
     p = sub.add_parser("demo", parents=[db_option()], help="start the bundled replica and crawl it into the archive")
     p.add_argument("--config", metavar="FILE", help="monitor configuration (detection thresholds)")
-    p.add_argument("--parallel", type=int, default=3, help="portals crawled at once (default 3)")
+    p.add_argument("--parallel", type=at_least_one, default=3, help="portals crawled at once (default 3)")
     p.set_defaults(func=cmd_demo)
 
 
