@@ -2,12 +2,32 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import sessionmaker
+
+
+class ArchiveError(ValueError):
+    """An archive that cannot even be tried: a URL that names no usable database, a folder that cannot be made."""
+
+
+def _redacted(url: str) -> str:
+    # An unparseable URL cannot be rendered without its password by SQLAlchemy; hide what looks like one.
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def parse_url(url: str) -> URL:
+    """The archive URL parsed; ArchiveError naming it if it cannot be."""
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise ArchiveError(f"not an archive URL: {_redacted(url)!r} (expected e.g. sqlite:///path/archive.sqlite3 "
+                           "or postgresql+psycopg://user@host/dbname)") from exc
 
 
 def default_archive_path() -> Path:
@@ -26,7 +46,7 @@ def resolve_db_url(url: str | None = None) -> str:
 
 def describe(url: str) -> str:
     """Where the archive is, for people (no password)."""
-    parsed = make_url(url)
+    parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return str(Path(parsed.database).resolve()) if parsed.database else "(in memory)"
     return parsed.render_as_string(hide_password=True)
@@ -61,18 +81,35 @@ def _index_before_commit(connection) -> None:
 
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
-    parsed = make_url(url)
+    parsed = parse_url(url)
+    try:
+        return _create(parsed)
+    except ArgumentError as exc:  # NoSuchModuleError: a dialect SQLAlchemy does not know
+        raise ArchiveError(f"archive URL {describe(url)}: {exc}") from exc
+    except ImportError as exc:  # a known dialect whose driver is not installed
+        raise ArchiveError(f"archive URL {describe(url)} needs a database driver that is not installed ({exc})") from exc
+
+
+def _create(parsed: URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+            _make_folder(Path(parsed.database).parent)
+        engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "connect", _sqlite_functions)
         event.listen(engine, "commit", _index_before_commit)
         return engine
     if parsed.drivername == "postgresql":
-        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True)
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "a file of that name is in the way" if isinstance(exc, FileExistsError) else exc.strerror
+        raise ArchiveError(f"cannot create the archive's folder {folder}: {reason}") from exc
 
 
 def session_factory(url: str) -> sessionmaker:

@@ -92,6 +92,8 @@ def crawl_sites(
     A portal that is down or a crawler that crashes is recorded as a failed run with its
     reason; the other portals are crawled all the same.
     """
+    if parallel < 1:  # no crawl would ever start, and the loop below would wait for them forever
+        raise ValueError(f"parallel must be at least 1, not {parallel}")
     writer = ArchiveWriter(db_url)
     Session = session_factory(db_url)
     log_dir = log_dir_for(db_url)

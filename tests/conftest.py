@@ -7,16 +7,36 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from crawler.replica import Replica
-from db.engine import get_engine
+from db.engine import default_archive_path, get_engine
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The user's data folder as it was before the tests moved it (tests/test_isolation.py checks it stays untouched).
+REAL_DATA_DIR = default_archive_path().parent
 PG_SKIP = ("PostgreSQL archive tests need PORTALWATCH_TEST_PG "
            "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test); CI sets it")
 
 
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_data_home(tmp_path_factory):
+    """$XDG_DATA_HOME in a temporary folder for the whole session, subprocesses included.
+
+    Everything portalwatch writes outside an archive named by the test goes under it: the default
+    archive, the demo folder, the crawl logs of a PostgreSQL archive. Without this the suite wrote
+    crawl logs into the user's ~/.local/share/portalwatch/logs/.
+    """
+    data = tmp_path_factory.mktemp("xdg-data")
+    saved = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(data)
+    yield data
+    if saved is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = saved
 
 
 @pytest.fixture

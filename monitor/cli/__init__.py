@@ -2,16 +2,17 @@
 
 common.py holds what they share; archive.py (search, parse, refs, sites, reparse), crawl.py
 (crawl, replica), demo.py, schedule.py (run, status, events) and alerts.py (alerts …, rules check)
-hold the commands. What a command reads from the archive comes from db.queries.
+hold the commands; errors.py turns expected failures into one line. What a command reads from the
+archive comes from db.queries.
 """
 from __future__ import annotations
 
 import argparse
 
-from crawler.registry import RegistryError
 from db.engine import resolve_db_url
 from monitor.cli import alerts, archive, crawl, demo, schedule
-from monitor.cli.common import CliError, report_error
+from monitor.cli.common import Parser
+from monitor.cli.errors import run_command
 
 # In the order `portalwatch --help` lists them.
 SUBCOMMANDS = (
@@ -22,7 +23,7 @@ SUBCOMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="portalwatch", description="The `portalwatch` command.")
+    parser = Parser(prog="portalwatch", description="The `portalwatch` command.")
     parser.add_argument("--db", metavar="URL", help="archive URL (default: $PORTALWATCH_DB or the SQLite file)")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in SUBCOMMANDS:
@@ -32,9 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.db_given = args.db is not None  # the demo keeps out of every archive but one named with --db
     args.db = resolve_db_url(args.db)  # --db (before or after the command), else $PORTALWATCH_DB, else the SQLite file
-    try:
-        return args.func(args)
-    except (CliError, RegistryError) as exc:
-        report_error(str(exc))
-        return getattr(exc, "code", 2)
+    return run_command(args)

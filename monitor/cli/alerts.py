@@ -88,6 +88,8 @@ def cmd_alerts_send_test(args) -> int:
     from monitor.alerts import sample_message
     from monitor.mailer import DeliveryError, SmtpTransport
 
+    if any(ord(c) < 32 or c == "\x7f" for c in args.address):  # a line break would start a header of its own
+        raise CliError(f"not a mail address: {args.address!r} (it holds a line break or another control character)")
     rules = load_rules(args.rules)
     transport = SmtpTransport(rules.smtp)
     try:

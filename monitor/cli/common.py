@@ -33,6 +33,25 @@ def dump_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake reported like any other bad input: one line, exit code 2."""
+
+    def error(self, message: str):
+        report_error(f"{self.prog}: {message} (see {self.prog} --help)")
+        raise SystemExit(2)
+
+
+def at_least_one(value: str) -> int:
+    """An argparse type: a whole number ≥ 1 (--parallel 0 would never start a crawl, and never return)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 # ---- options shared by several commands (argparse parent parsers) -----------------------------------
 def db_option() -> argparse.ArgumentParser:
     # SUPPRESS: given after the command it overrides the top-level --db; absent, it leaves it alone.

@@ -6,7 +6,7 @@ import time
 from crawler.registry import get_site, load_sites
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import describe, session_factory
-from monitor.cli.common import CliError, console, db_option, err, load_config
+from monitor.cli.common import CliError, at_least_one, console, db_option, err, load_config
 from monitor.crawling import CrawlOutcome, crawl_sites
 
 
@@ -35,7 +35,7 @@ def add_crawl(sub) -> None:
     p = sub.add_parser("crawl", parents=[db_option()], help="crawl registered portals now")
     p.add_argument("sites", nargs="*", metavar="SITE")
     p.add_argument("--all", action="store_true", help="every registered portal")
-    p.add_argument("--parallel", type=int, default=2, help="portals crawled at once (default 2)")
+    p.add_argument("--parallel", type=at_least_one, default=2, help="portals crawled at once (default 2)")
     p.add_argument("--fast", action="store_true", help="no politeness delays (only for a local replica)")
     p.add_argument("--full", action="store_true",
                    help="walk every listing page and fetch every article (default: incremental, stop at known articles)")

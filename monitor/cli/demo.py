@@ -1,7 +1,13 @@
-"""`portalwatch demo`: the bundled replica portals crawled twice, 12 replica hours apart, into the
-archive; the events detected, and the alerts they raise mailed to a local SMTP sink."""
+"""`portalwatch demo`: the bundled replica portals crawled twice, 12 replica hours apart, into an
+archive of its own; the events detected, and the alerts they raise mailed to a local SMTP sink.
+
+The demo never touches the user's archive: unless --db names one, it works in a demo folder
+($XDG_DATA_HOME/portalwatch/demo/: archive, crawl logs, mail) that it empties at each run, so a
+second run starts from nothing and prints the same events as the first."""
 from __future__ import annotations
 
+import shlex
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,9 +18,9 @@ from rich.table import Table
 
 from crawler.registry import get_site
 from crawler.settings import LOOPBACK_OVERRIDES
-from db.engine import describe, session_factory
+from db.engine import default_archive_path, describe, parse_url, session_factory
 from db.queries import portal_summaries
-from monitor.cli.common import console, db_option, err, load_config, open_archive
+from monitor.cli.common import at_least_one, console, db_option, err, load_config, open_archive
 from monitor.cli.crawl import progress_printer, report_failures
 from monitor.events import Edited, NewDocument, load_payload
 
@@ -22,9 +28,10 @@ FEATURED_DOCUMENT = "23-NQ/TU"  # the seed article's resolution: its event and i
 
 
 def add_demo(sub) -> None:
-    p = sub.add_parser("demo", parents=[db_option()], help="start the bundled replica and crawl it into the archive")
+    p = sub.add_parser("demo", parents=[db_option()],
+                       help="start the bundled replica and crawl it into a demo archive (or the one --db names)")
     p.add_argument("--config", metavar="FILE", help="monitor configuration (detection thresholds)")
-    p.add_argument("--parallel", type=int, default=3, help="portals crawled at once (default 3)")
+    p.add_argument("--parallel", type=at_least_one, default=3, help="portals crawled at once (default 3)")
     p.set_defaults(func=cmd_demo)
 
 
@@ -40,18 +47,37 @@ class DemoRun:
     later_events: list = field(default_factory=list)
 
 
+def demo_folder() -> Path:
+    """Where the demo keeps what it writes: beside the default archive, never in it."""
+    return default_archive_path().parent / "demo"
+
+
+def _fresh_demo_folder(keep_archive: bool) -> Path:
+    """The demo folder emptied (only its mail folder if the archive is one --db named, which may live there)."""
+    folder = demo_folder()
+    stale = folder / "mail" if keep_archive else folder
+    if stale.exists():  # not ignore_errors: a demo on a half-emptied folder would report false events
+        shutil.rmtree(stale)
+    folder.mkdir(parents=True, exist_ok=True)  # the mail sink makes its Maildir inside
+    return folder
+
+
 def cmd_demo(args) -> int:
+    folder = _fresh_demo_folder(keep_archive=args.db_given)
+    if not args.db_given:  # $PORTALWATCH_DB names the user's own archive: the demo keeps out of it too
+        args.db = f"sqlite:///{folder / 'archive.sqlite3'}"
     url = open_archive(args)
     config = load_config(args.config)
-    console.print("[bold]portalwatch demo[/bold]: a replica of real portals on 127.0.0.1, crawled into the archive",
+    console.print("[bold]portalwatch demo[/bold]: a replica of real portals on 127.0.0.1, crawled into an archive",
                   soft_wrap=True)
     run = _crawl_twice(url, args.parallel, config.detection)
     _print_first_crawl(run)
     _print_events(run)
-    _demo_alerts(url, run.first_events + run.later_events)
+    _demo_alerts(url, run.first_events + run.later_events, folder / "mail")
     console.print(f"Archive: {describe(url)}", soft_wrap=True, highlight=False)
-    console.print('Try: portalwatch search "Bắc Từ Liêm" --json · portalwatch events --kind new_document · '
-                  'portalwatch alerts list')
+    db = f"--db {shlex.quote(parse_url(url).render_as_string(hide_password=True))}"  # a password stays off screen
+    console.print(f'Try: portalwatch search "Bắc Từ Liêm" --json {db} · portalwatch events --kind new_document {db} · '
+                  f'portalwatch alerts list {db}', soft_wrap=True, highlight=False, markup=False)
     return report_failures(run.outcomes + run.later)
 
 
@@ -106,35 +132,38 @@ def _print_first_crawl(run: DemoRun) -> None:
                   soft_wrap=True)
 
 
+def _counts(events) -> str:
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(Counter(e.kind for e in events).items())) or "none"
+
+
 def _print_events(run: DemoRun) -> None:
-    counts = Counter(e.kind for e in run.first_events)
-    console.print("Events of the first crawl: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())), soft_wrap=True)
+    console.print(f"Events of the first crawl: {_counts(run.first_events)}", soft_wrap=True)
     for e in run.first_events:
         doc = load_payload(e.kind, e.payload)
         if isinstance(doc, NewDocument) and doc.canonical == FEATURED_DOCUMENT:
             console.print(f"  new_document {doc.canonical} ({doc.type_name}, {doc.issuer}, "
                           f"ngày {doc.issued_on}): {doc.title[:90]}…", soft_wrap=True)
-    console.print("Events 12 h later:", soft_wrap=True)
+    console.print(f"Events 12 h later: {_counts(run.later_events)}", soft_wrap=True)
+    lines = []
     for e in run.later_events:
         payload = load_payload(e.kind, e.payload)
         detail = payload.label()
         if isinstance(payload, Edited):
             detail += f"  changed: {', '.join(payload.changes)}"
-        console.print(f"  {e.kind:<16} {detail[:110]}", soft_wrap=True, highlight=False)
+        lines.append(f"  {e.kind:<16} {detail[:110]}")
+    for line in sorted(lines):  # the crawls end in any order: sorted, two runs of the demo print the same
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
 
 
-def _demo_alerts(url: str, events) -> None:
+def _demo_alerts(url: str, events, maildir: Path) -> None:
     """The demo's alerts: the shipped default rules, delivered over SMTP to a sink the demo starts on 127.0.0.1."""
     from dataclasses import replace
 
-    from db.engine import default_archive_path
     from db.models import utcnow
     from monitor import alerts
     from monitor.mailer import SmtpSink
     from monitor.rules import load_rules
 
-    parsed = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
-    maildir = (Path(parsed).parent if parsed else default_archive_path().parent) / "demo-mail"
     rules = load_rules(env={})  # the shipped rules, whatever the environment says
     with SmtpSink(maildir) as sink:
         rules = replace(rules, recipients=("ban.tuyen.giao@example.vn",),
