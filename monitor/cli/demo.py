@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -175,8 +176,10 @@ def _demo_alerts(url: str, events, maildir: Path) -> None:
         # The alert clock jumps to the next 07:00 (Asia/Ho_Chi_Minh): the daily digest goes out too.
         digest_at = rules.rules[-1].next_digest(now)
         digest = alerts.deliver(Session, rules, now=digest_at + timedelta(seconds=1))
-    console.print(f"\nAlerts (shipped default rules): {queued} queued; {immediate.messages} immediate mail(s) and, "
-                  f"at {digest_at:%d/%m %H:%M}, {digest.messages} digest, sent over SMTP to a local sink on 127.0.0.1",
+    mails = _delivered(maildir)
+    console.print(f"\nAlerts (shipped default rules): {queued} queued; mailed over SMTP to a local sink on 127.0.0.1: "
+                  f"{mails['portal-added']} 'portal added' summaries (each portal's back catalogue, one mail a portal), "
+                  f"{mails['event']} immediate, {mails['digest']} digest at {digest_at:%d/%m %H:%M}",
                   soft_wrap=True, highlight=False)
     console.print(f"Mail folder (Maildir, readable with mutt -f or any mail client): {maildir}", soft_wrap=True,
                   highlight=False)
@@ -185,15 +188,28 @@ def _demo_alerts(url: str, events, maildir: Path) -> None:
     _print_featured_mail(maildir)
 
 
-def _print_featured_mail(maildir: Path) -> None:
-    """The alert mail about the featured document, as its recipient reads it."""
+def _mails(maildir: Path):
     import mailbox
     from email import message_from_bytes, policy
 
     for message in mailbox.Maildir(str(maildir), create=False):
-        mail = message_from_bytes(message.as_bytes(), policy=policy.default)
-        if FEATURED_DOCUMENT in str(mail["Subject"]):
-            text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
-            console.print(f"\nSubject: {mail['Subject']}\nTo: {mail['To']}\nMessage-ID: {mail['Message-ID']}\n\n{text}",
-                          soft_wrap=True, highlight=False, markup=False)
-            break
+        yield message_from_bytes(message.as_bytes(), policy=policy.default)
+
+
+def _delivered(maildir: Path) -> Counter:
+    """Mails in the sink by kind, told by their Message-ID: <event-…>, <portal-added-…> or <digest-…>."""
+    kinds = (re.match(r"<(event|portal-added|digest)-", str(mail["Message-ID"])) for mail in _mails(maildir))
+    return Counter(kind.group(1) for kind in kinds if kind)
+
+
+def _print_featured_mail(maildir: Path) -> None:
+    """The mail that tells the recipient about the featured document, as they read it: its own alert,
+    or — the seed article being months old at its portal's first crawl — the portal-added summary."""
+    mails = list(_mails(maildir))
+    featured = ([m for m in mails if FEATURED_DOCUMENT in str(m["Subject"])]
+                or [m for m in mails if str(m["Message-ID"]).startswith("<portal-added-")
+                    and FEATURED_DOCUMENT in m.get_body(("plain",)).get_content()])
+    for mail in featured[:1]:
+        text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        console.print(f"\nSubject: {mail['Subject']}\nTo: {mail['To']}\nMessage-ID: {mail['Message-ID']}\n\n{text}",
+                      soft_wrap=True, highlight=False, markup=False)
