@@ -1,6 +1,7 @@
 """The `portalwatch` command as a person runs it (installed console script, real processes)."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,11 @@ def test_demo_twice_then_search(tmp_path):
     flat = " ".join(runs[1].stdout.split())
     assert str(archive) in flat and "bactuliem" in flat and "caugiay" in flat and "hoangliet" in flat
     assert SEED_TITLE_START in flat and "pages/s" in flat
+    # No flood: the back catalogue of each portal's first crawl is one summary mail (196 immediate
+    # mails before the baseline policy), and the Bắc Từ Liêm summary names the seed's resolution.
+    assert "6 'portal added' summaries" in flat
+    assert int(re.search(r"(\d+) immediate", flat).group(1)) <= 10
+    assert "Cổng mới được theo dõi: Quận Bắc Từ Liêm" in flat and "23-NQ/TU" in flat.split("Cổng mới được theo dõi")[-1]
     # the hints name the demo archive, so they work as printed
     assert f'portalwatch search "Bắc Từ Liêm" --json --db sqlite:///{archive}' in flat
 
