@@ -8,6 +8,7 @@ reads the row the crawler keeps current.
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -52,13 +53,50 @@ def _stop_with_parent() -> None:
     """In the crawl process (Linux): SIGTERM when the process that started it dies, even by SIGKILL.
 
     Scrapy then closes the spider gracefully: the last batch is stored and the run recorded as
-    cancelled, instead of an orphan crawling on after its scheduler is gone.
+    cancelled, instead of an orphan crawling on after its scheduler is gone. Linux sends this
+    signal when the *thread* that forked the child exits, so every crawl is forked by
+    `_spawner`, a thread that lives as long as the process.
     """
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+_spawn_requests: queue.Queue = queue.Queue()
+_spawner_lock = threading.Lock()
+_spawner_thread: threading.Thread | None = None
+
+
+def _spawner() -> None:
+    """Forks every crawl process; never returns, so a child's death signal means its parent process died."""
+    while True:
+        args, kwargs, reply = _spawn_requests.get()
+        try:
+            reply.put(subprocess.Popen(*args, **kwargs))
+        except BaseException as exc:  # handed back to the caller, who raises it
+            reply.put(exc)
+
+
+def _popen(*args, **kwargs) -> subprocess.Popen:
+    """subprocess.Popen, forked by the process-long spawner thread rather than the calling thread.
+
+    A scheduler's worker thread may exit while its crawl runs on (pool shut down, job raised):
+    its crawls must not take that for their parent's death and get a SIGTERM besides the one
+    `_stop` sends — Scrapy forces an unclean shutdown on the second, losing the last batch.
+    """
+    global _spawner_thread
+    with _spawner_lock:
+        if _spawner_thread is None or not _spawner_thread.is_alive():
+            _spawner_thread = threading.Thread(target=_spawner, name="crawl-spawner", daemon=True)
+            _spawner_thread.start()
+    reply: queue.Queue = queue.Queue(maxsize=1)
+    _spawn_requests.put((args, kwargs, reply))
+    result = reply.get()
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def log_dir_for(db_url: str) -> Path:
@@ -102,8 +140,10 @@ def crawl_sites(
     overrides = _scrapy_settings(db_url, settings, crawl_settings)
     pending = list(zip(sites, outcomes))
     running: dict[int, tuple[subprocess.Popen, CrawlOutcome, float]] = {}
+    stopping = False
     while pending or running:
-        if STOP.is_set():
+        if STOP.is_set() and not stopping:  # once: a second SIGTERM makes Scrapy drop its last batch
+            stopping = True
             _stop(writer, pending, running)
         while pending and len(running) < parallel:
             site, outcome = pending.pop(0)
@@ -150,12 +190,14 @@ def _start_crawl(site: Site, outcome: CrawlOutcome, mode: str, overrides: dict) 
         command += ["-s", f"{name}={value}"]
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings")
     with open(outcome.log_path + ".stderr", "w") as stderr:  # the child keeps its own copy
-        return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=stderr, preexec_fn=_stop_with_parent)
+        # A session of its own: a terminal's Ctrl-C goes to the parent alone, which stops its
+        # crawls itself (or dies, and the death signal stops them) — never a signal from each.
+        return _popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                      stderr=stderr, preexec_fn=_stop_with_parent, start_new_session=True)
 
 
 def _stop(writer: ArchiveWriter, pending: list, running: dict) -> None:
-    """STOP is set: queued crawls are recorded as cancelled and dropped; running ones are asked to stop."""
+    """STOP is set: queued crawls are recorded as cancelled and dropped; running ones are asked to stop, once."""
     for _site, outcome in pending:
         writer.update_run(outcome.run_id, status="cancelled", finished_at=utcnow(), message="not started: stopping")
         outcome.status, outcome.message = "cancelled", "not started: stopping"

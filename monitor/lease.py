@@ -5,8 +5,10 @@ renewing it (killed, machine gone) expires and can be taken over.
 """
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from db.models import SchedulerLease, utcnow
 
 NAME = "scheduler"
+log = logging.getLogger("portalwatch.lease")
 
 
 def holder_id() -> str:
@@ -79,3 +82,37 @@ class Lease:
     def held_by_me(self) -> bool:
         with self.Session() as session:
             return session.scalar(select(SchedulerLease.holder).where(SchedulerLease.name == NAME)) == self.holder
+
+
+class Heartbeat:
+    """Renews a lease every third of its lifetime on a thread of its own.
+
+    Not a job of the scheduler's worker pool: long crawls fill that pool, the renewal waited
+    behind them, the lease expired and a second scheduler took over while the first still ran.
+    """
+
+    def __init__(self, lease: Lease, on_lost):
+        self.lease = lease
+        self.on_lost = on_lost  # called once, on the heartbeat's thread, when another holder took the lease
+        self.interval = lease.ttl.total_seconds() / 3
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                renewed = self.lease.renew()
+            except Exception:  # a busy or unreachable database: try again at the next beat
+                log.exception("could not renew the scheduler lease")
+                continue
+            if not renewed:
+                self.on_lost()
+                return

@@ -33,7 +33,7 @@ from db.schema import upgrade
 from monitor import crawling
 from monitor.config import Config, load_config
 from monitor.detect import detect_pending
-from monitor.lease import Lease
+from monitor.lease import Heartbeat, Lease
 
 log = logging.getLogger("portalwatch.scheduler")
 JOB_PREFIX = "crawl:"
@@ -86,18 +86,33 @@ class Monitor:
         upgrade(db_url)
         self.lease = Lease(session_factory(db_url), ttl=lease_ttl or self.config.lease_ttl)
         self.scheduler: BackgroundScheduler | None = None
-        self.stopped = threading.Event()
+        self.heartbeat: Heartbeat | None = None
+        self.stopped = threading.Event()  # set by SIGTERM/SIGINT or a lost lease: serve_forever stops
+        self._stopping = False
 
     def _job_args(self, site: str) -> list:
         return [self.db_url, site, self.config_path, self.base_urls.get(site), json.dumps(self.crawl_settings)]
 
-    def start(self) -> None:
+    def _take_lease(self) -> None:
+        """Acquire the lease and keep it renewed from now on, or raise LeaseHeld."""
         if not self.lease.acquire():
             holder = self.lease.current()
             raise LeaseHeld(
                 f"another scheduler holds this archive's lease: {holder.holder}, renewed "
                 f"{holder.heartbeat_at.astimezone(VN_TZ):%Y-%m-%d %H:%M:%S}, expires "
                 f"{holder.expires_at.astimezone(VN_TZ):%H:%M:%S} (Asia/Ho_Chi_Minh)")
+        self._stopping = False
+        self.heartbeat = Heartbeat(self.lease, self._lease_lost)
+        self.heartbeat.start()
+
+    def _lease_lost(self) -> None:
+        """On the heartbeat's thread: stop crawling now; serve_forever (or the caller) stops the rest."""
+        log.error("lost the scheduler lease; stopping")
+        crawling.STOP.set()
+        self.stopped.set()
+
+    def start(self) -> None:
+        self._take_lease()
         crawling.STOP.clear()
         self._close_interrupted_runs()
         self.scheduler = BackgroundScheduler(
@@ -124,8 +139,6 @@ class Monitor:
             else:  # a portal new to this archive: crawl it now, then on its schedule
                 self.scheduler.add_job(run_portal, trigger, id=job_id, name=f"crawl {site}", args=self._job_args(site),
                                        next_run_time=datetime.now(VN_TZ))
-        self.scheduler.add_job(self._heartbeat, "interval", seconds=max(1, int(self.lease.ttl.total_seconds() / 3)),
-                               id="lease-heartbeat", jobstore="process", replace_existing=True)
         self.scheduler.resume()
         log.info("scheduler started for %d portal(s)", len(self.config.sites))
 
@@ -146,11 +159,6 @@ class Monitor:
         detect_pending(session_factory(self.db_url), self.config.detection)
         send_alerts(self.db_url, None, self.rules_path)  # events a killed scheduler detected but never queued
 
-    def _heartbeat(self) -> None:
-        if not self.lease.renew():
-            log.error("lost the scheduler lease; stopping")
-            self.stop()
-
     def run_once(self, sites: list[str] | None = None, mode: str = "incremental") -> None:
         """Crawl the given portals (default: all configured) now, then detect — without the scheduler."""
         for site in sites or self.config.sites:
@@ -158,18 +166,19 @@ class Monitor:
 
     def run_once_leased(self) -> None:
         """`portalwatch run --once`: a one-shot scheduler, so it holds the lease and closes what a killed one left."""
-        if not self.lease.acquire():
-            holder = self.lease.current()
-            raise LeaseHeld(f"another scheduler holds this archive's lease: {holder.holder}")
+        self._take_lease()
         try:
             self._close_interrupted_runs()
             self.run_once()
         finally:
+            self.heartbeat.stop()
+            crawling.STOP.clear()  # set if the lease was lost on the way
             self.lease.release()
 
     def stop(self) -> None:
-        if self.stopped.is_set():
+        if self._stopping:
             return
+        self._stopping = True
         self.stopped.set()
         crawling.STOP.set()  # running crawls are told to stop and recorded as cancelled
         try:
@@ -177,6 +186,8 @@ class Monitor:
                 self.scheduler.shutdown(wait=True)
         finally:
             crawling.STOP.clear()  # every job has returned: later crawls in this process may run
+            if self.heartbeat is not None:
+                self.heartbeat.stop()
             self.lease.release()
 
     def serve_forever(self) -> None:
@@ -188,5 +199,4 @@ class Monitor:
             while not self.stopped.wait(1.0):
                 pass
         finally:
-            self.stopped.clear()
             self.stop()
