@@ -13,8 +13,8 @@ from typing import Iterable, Mapping, Sequence
 from sqlalchemy import Connection, and_, func, select
 
 from db.content import (
-    ARTICLE_CONTENT, VERSION_FIELDS, comparable_fields, content_of, diff_content, hash_content, is_legacy_version,
-    to_date, to_utc,
+    ARTICLE_CONTENT, FALLBACK, VERSION_FIELDS, comparable_fields, content_of, diff_content, hash_content,
+    is_legacy_version, lost_fields, to_date, to_utc,
 )
 from db.record import ArticleRecord
 from db.tables import (
@@ -39,6 +39,7 @@ class BatchResult:
     attachments_new: int = 0
     raw_pages: int = 0
     restored: int = 0          # removed articles fetched successfully again
+    degraded: int = 0          # known articles read worse than their version was (no version made)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -137,12 +138,14 @@ def _load_articles(conn: Connection, portal_id: int, prepared: list[PreparedReco
     for chunk in chunks([k for k in plan.articles if k is not None]):
         for row in conn.execute(
             select(ARTICLES.c.id, ARTICLES.c.external_id, ARTICLES.c.last_fetched_at, ARTICLES.c.removed_at,
-                   ARTICLES.c.views)
+                   ARTICLES.c.views, ARTICLES.c.url, ARTICLES.c.source, ARTICLES.c.tags, ARTICLES.c.extracted_by)
             .where(ARTICLES.c.portal_id == portal_id, ARTICLES.c.external_id.in_(chunk))
         ):
             article = plan.articles[row.external_id]
             article.id, article.last_fetched_at, article.removed_at = row.id, row.last_fetched_at, row.removed_at
-            article.row["views"] = row.views
+            # What a degraded fetch leaves as it is (a re-fetch rewrites them: REFETCH_COLUMNS).
+            article.row.update(views=row.views, url=row.url, source=row.source, tags=row.tags,
+                               extracted_by=row.extracted_by)
             by_id[row.id] = article
     return by_id
 
@@ -225,13 +228,39 @@ class BatchPlanner:
         add_references(article, record.get("references") or (), fetched_at, self.plan)
 
     def _refetched(self, article: ArticleInBatch, item: PreparedRecord, views: int | None) -> None:
+        if views is not None:
+            article.row["views"] = views
+        if self._degraded(article, item, views):
+            self.result.degraded += 1
+        else:
+            self._reread(article, item)
+        if article.removed_at is not None and item.fetched_at > article.removed_at:
+            article.removed_at = None  # fetched successfully after its removal: it is back
+            self.plan.restored.append((article, item.fetched_at))
+            self.result.restored += 1
+
+    def _degraded(self, article: ArticleInBatch, item: PreparedRecord, views: int | None) -> bool:
+        """A reading worse than the stored version: the generic fallback where the profile read it
+        (even when it happens to read the same text: the profile no longer finds the article), or a
+        changed reading that lost a field (body, date, view counter). That is a layout change, not an
+        edit: it makes no version and keeps the article's columns; detection reports the run's share."""
+        if article.version is None:
+            return False
+        stored_by = article.row.get("extracted_by") or ""
+        if item.record.get("extracted_by") == FALLBACK and stored_by not in ("", FALLBACK):
+            return True
+        if item.digest == article.version["content_hash"]:
+            return False  # the same content read again makes no version either way
+        if views is None and article.row.get("views") is not None:
+            return True
+        return bool(lost_fields(article.version["content"], item.content))  # loaded as the hash differs
+
+    def _reread(self, article: ArticleInBatch, item: PreparedRecord) -> None:
         record = item.record
         article.row.update(fit(ARTICLES, {
             "url": str(record.get("url") or ""), "source": str(record.get("source") or ""),
             "tags": list(record.get("tags") or []), "extracted_by": str(record.get("extracted_by") or ""),
         }, ("url", "source", "extracted_by")))
-        if views is not None:
-            article.row["views"] = views
         if article.version is None:
             # An article without any version (written by other means): its history starts here.
             article.row.update(_current(record, item.content, item.digest))
@@ -242,10 +271,6 @@ class BatchPlanner:
             self.result.unchanged += 1
         else:
             self._compare(article, item)
-        if article.removed_at is not None and item.fetched_at > article.removed_at:
-            article.removed_at = None  # fetched successfully after its removal: it is back
-            self.plan.restored.append((article, item.fetched_at))
-            self.result.restored += 1
 
     def _compare(self, article: ArticleInBatch, item: PreparedRecord) -> None:
         version, content = article.version, item.content

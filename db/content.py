@@ -107,6 +107,23 @@ def comparable_fields(previous_is_legacy: bool) -> tuple[str, ...]:
     return VERSION_FIELDS
 
 
+# extracted_by of a record the generic fallback read (crawler/profiles/fallback.py): its body and
+# title are cut differently from any profile's, so they are never compared with a profile's version.
+FALLBACK = "fallback"
+
+
+def lost_fields(old: dict, new: dict) -> list[str]:
+    """The fields a new reading lost against the stored version: a body gone or cut to under half,
+    a date gone. A portal shortens a text now and then, but a reading that loses them is far more
+    often a selector that no longer matches (a template change) than an edit."""
+    lost = []
+    if len(new["body_text"]) * 2 < len(old["body_text"]):
+        lost.append("body_text")
+    if old["published_at"] is not None and new["published_at"] is None:
+        lost.append("published_at")
+    return lost
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()

@@ -27,6 +27,11 @@ from monitor.events import (
 )
 
 FINAL = ("finished", "failed", "cancelled")
+# A run where this many pages, and this share of its pages, were read worse than their stored
+# version (a selector that stopped matching) is a layout change, whatever the field coverage says.
+DEGRADED_PAGES = 5
+DEGRADED_SHARE = 0.5
+DEGRADED = "degraded"  # its key in ExtractionDegraded.fields
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -185,7 +190,21 @@ class Detector:
             self.emit(up, (run.portal_id, first.id), run.portal_id, run.finished_at or self.now)
 
     def coverage(self, run: CrawlRun) -> None:
-        """A field the portal used to give (previous run above its floor) is now mostly missing."""
+        """A field the portal used to give (previous run above its floor) is now mostly missing, or
+        many of the run's pages were read worse than their stored version (db/batch_plan.py: such
+        fetches made no version, so the layout change shows here and not as edits)."""
+        stats = run.stats or {}
+        items, degraded = stats.get("portalwatch/items", 0), stats.get("portalwatch/degraded", 0)
+        low = self._low_coverage(run)
+        if degraded >= DEGRADED_PAGES and degraded >= DEGRADED_SHARE * items:
+            # Told as one more "field": the share of pages read as well as their stored version.
+            low[DEGRADED] = {"coverage": round(1 - degraded / items, 3), "before": 1.0,
+                             "floor": round(1 - DEGRADED_SHARE, 3), "pages": degraded}
+        if low:
+            event = ExtractionDegraded(run_id=run.id, items=items, fields=low)
+            self.emit(event, (run.id,), run.portal_id, run.finished_at or self.now)
+
+    def _low_coverage(self, run: CrawlRun) -> dict:
         def shares(stats: dict) -> dict | None:
             items = (stats or {}).get("portalwatch/items", 0)
             if items < 5:  # too few pages to judge a layout by
@@ -198,14 +217,9 @@ class Detector:
             CrawlRun.articles_seen >= 5).order_by(CrawlRun.id.desc()).limit(1))
         before = shares(previous_run.stats) if previous_run else None
         if now is None or before is None:
-            return
-        low = {}
-        for field, floor in self.settings.coverage_floors.items():
-            if now[field] < floor <= before[field]:
-                low[field] = {"coverage": round(now[field], 3), "before": round(before[field], 3), "floor": floor}
-        if low:
-            degraded = ExtractionDegraded(run_id=run.id, items=run.stats.get("portalwatch/items", 0), fields=low)
-            self.emit(degraded, (run.id,), run.portal_id, run.finished_at or self.now)
+            return {}
+        return {field: {"coverage": round(now[field], 3), "before": round(before[field], 3), "floor": floor}
+                for field, floor in self.settings.coverage_floors.items() if now[field] < floor <= before[field]}
 
     def staleness(self, portal: Portal, run: CrawlRun) -> None:
         newest = self.session.scalar(select(Article).where(Article.portal_id == portal.id)

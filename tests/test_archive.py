@@ -591,3 +591,25 @@ def test_the_pipeline_counts_and_keeps_the_good_items_of_a_failing_batch(db_url,
     assert (stats["portalwatch/articles_new"], stats["portalwatch/articles_changed"], stats["portalwatch/versions"]) == (2, 1, 3)
     assert (stats["portalwatch/raw_pages"], stats["portalwatch/documents_new"], stats["portalwatch/mentions_new"]) == (2, 1, 1)
     assert count(session, Article) == 2 and article_of(session, "a1").title == "Sửa"
+
+
+def test_a_degraded_reading_keeps_the_version_and_counts(writer, portal, session):
+    long_body = "Đoạn một dài hơn.\n\nĐoạn hai dài hơn.\n\nĐoạn ba dài hơn."
+    writer.write_articles(portal, [record(body_text=long_body, tags=["a"], source="UBND")])
+    degraded = [
+        record(fetched_at=T0 + H, body_text="Đoạn do trình đọc chung cắt khác.", extracted_by="fallback", views=1600),
+        record(fetched_at=T0 + 2 * H, body_text="Đoạn một dài hơn.", views=1600),  # body cut to under half
+        record(fetched_at=T0 + 3 * H, body_text=long_body, published_at=None, views=1600),  # date gone
+        record(fetched_at=T0 + 4 * H, body_text=long_body + " Sửa.", views=None),  # counter gone with the change
+    ]
+    for item in degraded:
+        result = writer.write_articles(portal, [item])
+        assert (result.degraded, result.changed, result.versions) == (1, 0, 0)
+    article = article_of(session)
+    assert len(versions_of(session, article)) == 1
+    assert (article.body_text, article.extracted_by, article.tags, article.source) == (long_body, "hanoi", ["a"], "UBND")
+    assert article.last_fetched_at == T0 + 4 * H and article.views == 1600  # the fetch and its views are stored
+    assert [v for v, _, _ in series(session, article)] == [1503, 1600]
+    # the profile reading an edit again is an edit
+    edited = writer.write_articles(portal, [record(fetched_at=T0 + 5 * H, body_text=long_body + " Sửa.")])
+    assert (edited.degraded, edited.changed, edited.versions) == (0, 1, 1)

@@ -10,6 +10,7 @@ from crawler.replica import Fault
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import session_factory
 from db.models import Article, CrawlRun, Event, RemovalCause, Tombstone
+from monitor.events.registry import load_payload
 from monitor.scheduler import LeaseHeld, Monitor
 from tests.conftest import sqlite_url
 
@@ -268,6 +269,31 @@ def test_a_layout_change_is_reported_as_extraction_degraded(make_monitor, replic
     assert set(degraded[0].payload["fields"]) == {"views"}
     assert degraded[0].payload["fields"]["views"]["coverage"] == 0.0
     assert [e for e in events(monitor, start) if e.kind in ("edited", "source_down")] == []
+
+
+def test_a_body_selector_that_stops_matching_edits_nothing_and_is_reported(make_monitor, replica):
+    monitor = make_monitor()
+    monitor.run_once()
+    monitor.run_once()  # the reference run: every page read by the portal's profile
+    with session_factory(monitor.db_url)() as session:
+        before = dict(session.execute(select(Article.external_id, Article.body_text)).all())
+    start = last_id(monitor)
+    # A redesign renames the body's container: the profile finds no body, the generic fallback reads
+    # the page in its own way. That is not 50 edits by the portal.
+    replica.set_fault("caugiay", Fault(path=r"\.htm$", rewrite=(
+        'class="detail-content afcbc-body" data-role="content"', 'class="post-body"')))
+    monitor.run_once()
+    assert [e for e in events(monitor, start) if e.kind in ("edited", "source_down")] == []
+    degraded = [e for e in events(monitor, start) if e.kind == "extraction_degraded"]
+    assert len(degraded) == 1
+    pages = degraded[0].payload["fields"]["degraded"]
+    assert pages["pages"] == degraded[0].payload["items"] >= 5 and pages["coverage"] == 0.0
+    facts = load_payload("extraction_degraded", degraded[0].payload).facts()
+    assert facts == [("Bài đọc kém hơn bản đã lưu (không ghi là sửa)", f"{pages['pages']} bài, 100% số trang")]
+    with session_factory(monitor.db_url)() as session:
+        assert dict(session.execute(select(Article.external_id, Article.body_text)).all()) == before
+        run = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).one()
+        assert run.stats["portalwatch/degraded"] == run.stats["portalwatch/items"]
 
 
 def test_a_reordered_listing_is_silent(make_monitor, replica):

@@ -54,10 +54,17 @@ class ExtractionDegraded(PortalPayload):
     fields: dict  # field → {"coverage": share now, "before": share in the previous run, "floor": …}
 
     def facts(self) -> list[tuple[str, str]]:
-        return [(f"Trường {FIELD_NAMES.get(name, name)}",
+        return [_degraded_fact(info) if name == "degraded" else
+                (f"Trường {FIELD_NAMES.get(name, name)}",
                  f"{info.get('coverage', 0):.0%} bài có (trước đó {info.get('before', 0):.0%}, "
                  f"ngưỡng {info.get('floor', 0):.0%})")
                 for name, info in self.fields.items()]
+
+
+def _degraded_fact(info: dict) -> tuple[str, str]:
+    """The pages read worse than their stored version (monitor/detect.py coverage): kept, no edit made."""
+    return ("Bài đọc kém hơn bản đã lưu (không ghi là sửa)",
+            f"{info.get('pages', 0)} bài, {1 - info.get('coverage', 0):.0%} số trang")
 
 
 @dataclass(frozen=True, kw_only=True)
