@@ -117,13 +117,18 @@ def _line_of(text: str, dotted: str) -> int:
         header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
         for number, line in enumerate(lines, 1):
             if header.match(line):
-                for offset, candidate in enumerate(lines[number:], number + 1):
-                    if re.match(r"^\s*\[", candidate):
-                        break
-                    if re.match(rf"^\s*{re.escape(key)}\s*=", candidate):
-                        return offset
-                return number
+                return key_line(lines, number, key) or number
     return 1
+
+
+def key_line(lines: list[str], header: int, key: str) -> int | None:
+    """Line of `key = …` inside the table whose header is on line `header` (1-based), if it is there."""
+    for number, candidate in enumerate(lines[header:], header + 1):
+        if re.match(r"^\s*\[", candidate):
+            return None
+        if re.match(rf"^\s*{re.escape(key)}\s*=", candidate):
+            return number
+    return None
 
 
 class _Reader:

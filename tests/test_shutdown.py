@@ -22,6 +22,26 @@ def _wait_for(condition, timeout=60.0):
     return False
 
 
+def _slow_schedulers(tmp_path, replica, sites: list[str]):
+    """The archive URL, and a maker of schedulers (2 s lease) of `sites`, whose replica pages answer after 1 s."""
+    from datetime import timedelta
+
+    from monitor.scheduler import Monitor
+
+    for key in sites:
+        replica.set_fault(key, Fault(delay=1.0))
+    config = tmp_path / "portalwatch.toml"
+    listed = ", ".join(f'"{key}"' for key in sites)
+    config.write_text(f'[schedule]\ninterval = "1h"\nsites = [{listed}]\n', encoding="utf-8")
+    url = sqlite_url(tmp_path)
+
+    def make():
+        return Monitor(url, str(config), base_urls=replica.base_urls, crawl_settings=LOOPBACK_OVERRIDES,
+                       lease_ttl=timedelta(seconds=2))
+
+    return url, make
+
+
 def test_a_crawl_told_to_stop_stores_every_item_it_scraped(tmp_path, replica):
     """Scrapy forces an unclean shutdown on a second SIGTERM: the pipeline's last batch would be lost."""
     url = sqlite_url(tmp_path)
@@ -61,22 +81,11 @@ def test_a_crawl_told_to_stop_stores_every_item_it_scraped(tmp_path, replica):
 
 def test_the_lease_heartbeat_keeps_beating_while_every_worker_crawls(tmp_path, replica):
     """Two slow crawls fill the scheduler's worker pool; the lease must still be renewed on time."""
-    from datetime import timedelta
-
     import pytest
 
-    from monitor.scheduler import LeaseHeld, Monitor
+    from monitor.scheduler import LeaseHeld
 
-    for key in ("caugiay", "hoangliet"):
-        replica.set_fault(key, Fault(delay=1.0))
-    config = tmp_path / "portalwatch.toml"
-    config.write_text('[schedule]\ninterval = "1h"\nsites = ["caugiay", "hoangliet"]\n', encoding="utf-8")
-    url = sqlite_url(tmp_path)
-
-    def make():
-        return Monitor(url, str(config), base_urls=replica.base_urls, crawl_settings=LOOPBACK_OVERRIDES,
-                       lease_ttl=timedelta(seconds=2))
-
+    url, make = _slow_schedulers(tmp_path, replica, ["caugiay", "hoangliet"])
     first, second = make(), make()
     Session = session_factory(url)
     first.start()
@@ -129,21 +138,11 @@ def test_a_crawl_outlives_the_thread_that_started_it_without_a_signal():
 
 
 def test_run_once_holds_the_lease_through_a_long_crawl(tmp_path, replica):
-    from datetime import timedelta
-
     import pytest
 
-    from monitor.scheduler import LeaseHeld, Monitor
+    from monitor.scheduler import LeaseHeld
 
-    replica.set_fault("caugiay", Fault(delay=1.0))
-    config = tmp_path / "portalwatch.toml"
-    config.write_text('[schedule]\ninterval = "1h"\nsites = ["caugiay"]\n', encoding="utf-8")
-    url = sqlite_url(tmp_path)
-
-    def make():
-        return Monitor(url, str(config), base_urls=replica.base_urls, crawl_settings=LOOPBACK_OVERRIDES,
-                       lease_ttl=timedelta(seconds=2))
-
+    url, make = _slow_schedulers(tmp_path, replica, ["caugiay"])
     once, second = make(), make()
     worker = threading.Thread(target=once.run_once_leased)
     worker.start()

@@ -26,7 +26,3 @@ from __future__ import annotations
 
 BODY_CHARS = 200_000
 
-
-def searched_body(body: str | None) -> str:
-    """The part of a body that search reads (the whole of any ordinary article)."""
-    return (body or "")[:BODY_CHARS]

@@ -9,7 +9,7 @@ from datetime import time
 from pathlib import Path
 
 from vntext.textnorm import clean_text, fold
-from monitor.config import _line_of, parse_duration
+from monitor.config import _line_of, key_line, parse_duration
 from monitor.events import DOC_TYPES, KINDS
 from monitor.mailer import SmtpSettings
 from monitor.rules.model import WEEKDAYS, BaselineSettings, DeliverySettings, Rule, RuleSet, RulesError, channel_of
@@ -56,13 +56,7 @@ class _Source:
         if index >= len(headers):
             return 1
         start = headers[index]
-        if key:
-            for offset, candidate in enumerate(lines[start:], start + 1):
-                if re.match(r"^\s*\[", candidate):
-                    break
-                if re.match(rf"^\s*{re.escape(key)}\s*=", candidate):
-                    return offset
-        return start
+        return (key_line(lines, start, key) if key else None) or start
 
     def recipients(self, value, where: str, line: int) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
