@@ -11,7 +11,6 @@ first crawl. Events about the portal itself (source_down, …) show no item and 
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -63,12 +62,6 @@ def published_at(value: str | None) -> datetime | None:
     except ValueError:
         return None  # an unreadable date counts as no date: old
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
-
-
-def summary_message_id(portal_key: str, first_event_id: int, recipient: str) -> str:
-    """One summary's Message-ID: the portal, the batch's first held event, the recipient."""
-    digest = hashlib.sha1(recipient.encode("utf-8")).hexdigest()[:12]
-    return f"<portal-added-{portal_key}.{first_event_id}.{digest}@portalwatch>"
 
 
 def window_text(recent: timedelta) -> str:

@@ -12,16 +12,26 @@ from sqlalchemy.exc import IntegrityError
 
 from vntext.dates import VN_TZ
 from db.models import AlertOutbox, Event, Portal, utcnow
-from monitor.alerts.baseline import SUMMARY, FirstCrawl, summary_message_id
+from monitor.alerts.baseline import SUMMARY, FirstCrawl
 from monitor.events import event_views, label_of
 from monitor.rules import RuleSet
 
 STATUSES = ("pending", "sending", "sent", "failed")
 
 
+def _recipient_tag(recipient: str) -> str:
+    """The recipient's part of a Message-ID: stable, and no address in the header."""
+    return hashlib.sha1(recipient.encode("utf-8")).hexdigest()[:12]
+
+
 def message_id(event_id: int, recipient: str) -> str:
     """An immediate alert's Message-ID: the same for every resend of it."""
-    return f"<event-{event_id}.{hashlib.sha1(recipient.encode('utf-8')).hexdigest()[:12]}@portalwatch>"
+    return f"<event-{event_id}.{_recipient_tag(recipient)}@portalwatch>"
+
+
+def summary_message_id(portal_key: str, first_event_id: int, recipient: str) -> str:
+    """One portal-added summary's Message-ID: the portal, the batch's first held event, the recipient."""
+    return f"<portal-added-{portal_key}.{first_event_id}.{_recipient_tag(recipient)}@portalwatch>"
 
 
 # ---- enqueue ------------------------------------------------------------------------------------
