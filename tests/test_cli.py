@@ -29,15 +29,16 @@ def test_demo_twice_then_search(tmp_path):
     # The demo works in a folder of its own, emptied at each run: the user's default archive is never
     # written (it used to get the replica's articles under the real portals' keys), and a second run
     # prints the same events as the first instead of false edits and spikes.
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"))
+    (tmp_path / "tmp").mkdir()
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"), TMPDIR=str(tmp_path / "tmp"))
     env.pop("PORTALWATCH_DB", None)
     runs = [portalwatch("demo", env=env) for _ in range(2)]
     for demo in runs:
         assert demo.returncode == 0, demo.stderr
     assert event_counts(runs[0].stdout) == event_counts(runs[1].stdout)
     assert len(event_counts(runs[0].stdout)) == 2
-    assert not (tmp_path / "data" / "portalwatch" / "archive.sqlite3").exists()
-    archive = tmp_path / "data" / "portalwatch" / "demo" / "archive.sqlite3"
+    assert not (tmp_path / "data" / "portalwatch").exists()  # nothing in the user's data folder at all
+    archive = tmp_path / "tmp" / f"portalwatch-demo-{os.getuid()}" / "archive.sqlite3"
     assert archive.exists() and (archive.parent / "logs").is_dir() and (archive.parent / "mail").is_dir()
     flat = " ".join(runs[1].stdout.split())
     assert str(archive) in flat and "bactuliem" in flat and "caugiay" in flat and "hoangliet" in flat

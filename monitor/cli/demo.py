@@ -1,13 +1,16 @@
 """`portalwatch demo`: the bundled replica portals crawled twice, 12 replica hours apart, into an
 archive of its own; the events detected, and the alerts they raise mailed to a local SMTP sink.
 
-The demo never touches the user's archive: unless --db names one, it works in a demo folder
-($XDG_DATA_HOME/portalwatch/demo/: archive, crawl logs, mail) that it empties at each run, so a
-second run starts from nothing and prints the same events as the first."""
+The demo never touches the user's archive nor writes into their home: unless --db names an
+archive, it works in a demo folder in the system's temporary folder (`portalwatch-demo-<uid>` in
+$TMPDIR or /tmp: archive, crawl logs, mail) that it empties at each run, so a second run starts
+from nothing and prints the same events as the first."""
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
+import tempfile
 import re
 import time
 from collections import Counter
@@ -19,7 +22,7 @@ from rich.table import Table
 
 from crawler.registry import get_site
 from crawler.settings import LOOPBACK_OVERRIDES
-from db.engine import default_archive_path, describe, parse_url, session_factory
+from db.engine import describe, parse_url, session_factory
 from db.queries import portal_summaries
 from monitor.cli.common import at_least_one, console, db_option, err, load_config, open_archive
 from monitor.cli.crawl import progress_printer, report_failures
@@ -49,8 +52,8 @@ class DemoRun:
 
 
 def demo_folder() -> Path:
-    """Where the demo keeps what it writes: beside the default archive, never in it."""
-    return default_archive_path().parent / "demo"
+    """Where the demo keeps what it writes: throw-away data, so the temporary folder, one per user."""
+    return Path(tempfile.gettempdir()) / f"portalwatch-demo-{os.getuid()}"
 
 
 def _fresh_demo_folder(keep_archive: bool) -> Path:
