@@ -51,3 +51,19 @@ def same_keys(rows: list[dict]) -> list[list[dict]]:
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
     return list(groups.values())
+
+
+def insert_or_ignore(session, table, values: dict) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING in the session's transaction: True when this row was written.
+
+    Not a savepoint around an INSERT: pysqlite begins a transaction only at a DML statement, so on
+    SQLite a savepoint opened before any write started a transaction of its own and its release
+    committed the row at once, outside the caller's transaction (measured: a second connection saw
+    each outbox row as soon as it was added). A concurrent writer of the same key waits for the
+    first one's commit, then writes nothing, on both engines."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT that SQLAlchemy sends.
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key)
+    return session.execute(statement).first() is not None
