@@ -275,7 +275,9 @@ class AlertOutbox(Base):
     channel: Mapped[str] = mapped_column(String(16))        # "email" | "webhook"
     recipient: Mapped[str] = mapped_column(String(512))
     rule: Mapped[str] = mapped_column(String(128), default="")
-    mode: Mapped[str] = mapped_column(String(16), default="immediate")  # "immediate" | "digest" | "summary" (a portal's first crawl, monitor/alerts/baseline.py)
+    # "immediate" | "digest" | "summary" (a portal's first crawl, monitor/alerts/baseline.py)
+    # | "rule_added" (a new or changed rule's back catalogue, monitor/alerts/sightings.py)
+    mode: Mapped[str] = mapped_column(String(16), default="immediate")
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/sending/sent/failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -283,6 +285,23 @@ class AlertOutbox(Base):
     message_id: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RuleSighting(Base):
+    """When the archive first saw an alert rule in its current form (monitor/alerts/sightings.py).
+
+    `fingerprint` hashes what decides the rule's matches and targets; a new one is a changed rule
+    (version + 1, first_seen_at moves on). `holds_back`: events created before first_seen_at are
+    the rule's back catalogue, summarised instead of mailed one by one; False for the rules of the
+    first ruleset an archive alerts with, which were there before anything was alerted."""
+
+    __tablename__ = "rule_sightings"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    holds_back: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class SchedulerLease(Base):

@@ -23,10 +23,12 @@ worst one is delivered twice with one identity.
 
 A portal's first crawl is held back (monitor/alerts/baseline.py): only its recently published
 items are queued as their rules say; the rest are queued in mode "summary", one Message-ID per
-portal and recipient, and claimed and sent together as one "portal added" mail.
+portal and recipient, and claimed and sent together as one "portal added" mail. A rule newly
+added or changed holds back, the same way, the events detected before the archive first saw it
+(monitor/alerts/sightings.py): mode "rule_added", one "rule added" mail per rule and recipient.
 
 Modules: outbox (enqueue, claim, mark, retry, listing), baseline (the first-crawl policy),
-render (the Jinja2 mails, digests and summaries), delivery (deliver, build_email, the test mail,
+sightings (new and changed rules), render (the Jinja2 mails, digests and summaries), delivery (deliver, build_email, the test mail,
 the scheduler's `process`). What an event means and how it reads comes from monitor/events.
 """
 from monitor.alerts.delivery import DeliveryReport, build_email, deliver, has_recipients, process, sample_message

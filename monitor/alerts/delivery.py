@@ -16,7 +16,8 @@ from db.models import utcnow
 from monitor.alerts import outbox
 from monitor.alerts.outbox import Claimed
 from monitor.alerts.baseline import SUMMARY
-from monitor.alerts.render import render_digest, render_immediate, render_summary
+from monitor.alerts.render import render_digest, render_immediate, render_rule_summary, render_summary
+from monitor.alerts.sightings import RULE_ADDED
 from monitor.events.format import vn_date
 from monitor.mailer import DeliveryError, SmtpTransport, post_webhook
 from monitor.rules import RuleSet
@@ -94,7 +95,7 @@ class _Sender:
             raise DeliveryError(self.connection_error)
         try:
             self.transport.send(build_email(self.ruleset, first.recipient, rendered, first.message_id, now,
-                                            rule=first.rule if first.mode == "immediate" else ""))
+                                            rule=first.rule if first.mode in ("immediate", RULE_ADDED) else ""))
         except DeliveryError as exc:
             if "connection refused" in str(exc) or "timed out" in str(exc):
                 self.connection_error = str(exc)
@@ -111,7 +112,7 @@ def deliver(Session, ruleset: RuleSet, *, now: datetime | None = None, limit: in
         return report
     groups: dict[tuple, list[Claimed]] = OrderedDict()
     for c in claimed:
-        key = (c.channel, c.recipient, c.message_id) if c.mode in ("digest", SUMMARY) else (c.id,)
+        key = (c.channel, c.recipient, c.message_id) if c.mode in ("digest", *outbox.SUMMARIES) else (c.id,)
         groups.setdefault(key, []).append(c)
     own_transport = transport is None
     sender = _Sender(ruleset, transport or SmtpTransport(ruleset.smtp), webhook)
@@ -129,7 +130,8 @@ def _deliver_one(Session, ruleset: RuleSet, sender: _Sender, rows: list[Claimed]
     """Render and send one message (one immediate row, or one digest's rows), then mark its rows."""
     try:
         with Session() as session:
-            render = {"digest": render_digest, SUMMARY: render_summary}.get(rows[0].mode)
+            render = {"digest": render_digest, SUMMARY: render_summary,
+                      RULE_ADDED: render_rule_summary}.get(rows[0].mode)
             rendered = render(session, ruleset, rows, now) if render else render_immediate(session, ruleset, rows[0], now)
         sender.send(rows, rendered, now)
     except DeliveryError as exc:

@@ -8,30 +8,38 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from vntext.dates import VN_TZ
 from db.models import AlertOutbox, Event, Portal, utcnow
+from db.tables import insert_or_ignore
 from monitor.alerts.baseline import SUMMARY, FirstCrawl
+from monitor.alerts.sightings import RULE_ADDED, NewRules
 from monitor.events import event_views, label_of
 from monitor.rules import RuleSet
 
 STATUSES = ("pending", "sending", "sent", "failed")
+SUMMARIES = (SUMMARY, RULE_ADDED)  # modes whose rows sharing a Message-ID are claimed and sent as one mail
 
 
-def _recipient_tag(recipient: str) -> str:
-    """The recipient's part of a Message-ID: stable, and no address in the header."""
-    return hashlib.sha1(recipient.encode("utf-8")).hexdigest()[:12]
+def _tag(text: str) -> str:
+    """A recipient's (or a rule name's) part of a Message-ID: stable, and no address (nor any
+    character a Message-ID cannot hold) in the header."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
 def message_id(event_id: int, recipient: str) -> str:
     """An immediate alert's Message-ID: the same for every resend of it."""
-    return f"<event-{event_id}.{_recipient_tag(recipient)}@portalwatch>"
+    return f"<event-{event_id}.{_tag(recipient)}@portalwatch>"
 
 
 def summary_message_id(portal_key: str, first_event_id: int, recipient: str) -> str:
     """One portal-added summary's Message-ID: the portal, the batch's first held event, the recipient."""
-    return f"<portal-added-{portal_key}.{first_event_id}.{_recipient_tag(recipient)}@portalwatch>"
+    return f"<portal-added-{portal_key}.{first_event_id}.{_tag(recipient)}@portalwatch>"
+
+
+def rule_summary_message_id(rule_name: str, first_event_id: int, recipient: str) -> str:
+    """One rule-added summary's Message-ID: the rule, the batch's first held event, the recipient."""
+    return f"<rule-added-{_tag(rule_name)}.{first_event_id}.{_tag(recipient)}@portalwatch>"
 
 
 # ---- enqueue ------------------------------------------------------------------------------------
@@ -40,11 +48,18 @@ def enqueue(Session, ruleset: RuleSet, *, event_ids=None, since: datetime | None
     """Queue every matching (event, channel, recipient) not queued yet; returns the rows written.
 
     Events: the given ids, else those created since `since` (default: now − delivery.lookback).
-    Old items of a portal's first crawl are queued for its summary (monitor/alerts/baseline.py).
+    Old items of a portal's first crawl are queued for its summary (monitor/alerts/baseline.py),
+    old items created before a new or changed rule was first seen for the rule's summary
+    (monitor/alerts/sightings.py). An event both hold goes into the portal's summary only: it
+    is the portal's back catalogue whatever the rules, and a new installation, whose rules are
+    all new to it, gets one "portal added" mail per portal as before.
     """
     now = now or utcnow()
     written = 0
     with Session() as session, session.begin():
+        # First, before the events are read: a process that loses the race to record a sighting
+        # waits for the winner's commit, then sees the rows the winner queued.
+        new_rules = NewRules(session, ruleset, now)
         query = select(Event).order_by(Event.id)
         if event_ids is not None:
             ids = list(event_ids)
@@ -59,18 +74,20 @@ def enqueue(Session, ruleset: RuleSet, *, event_ids=None, since: datetime | None
         existing = set(session.execute(select(AlertOutbox.event_id, AlertOutbox.channel, AlertOutbox.recipient).where(
             AlertOutbox.event_id >= events[0].id, AlertOutbox.event_id <= events[-1].id)).all())
         first_crawl = FirstCrawl(session, ruleset.baseline)
-        held: dict[tuple, list] = OrderedDict()  # (portal key, channel, recipient) → [(event, rule)]
+        held: dict[tuple, list] = OrderedDict()  # (mode, portal key or rule, channel, recipient) → [(event, rule)]
         for view in event_views(session, events):
-            event, hold = view.event, first_crawl.holds(view)
+            event, first_crawl_holds = view.event, first_crawl.holds(view)
             for (channel, recipient), (rule, _reasons) in ruleset.targets(view).items():
                 if (event.id, channel, recipient) in existing:
                     continue
-                if hold:
-                    held.setdefault((view.portal_key, channel, recipient), []).append((event, rule))
+                if first_crawl_holds:
+                    held.setdefault((SUMMARY, view.portal_key, channel, recipient), []).append((event, rule))
+                elif new_rules.holds(view, rule):
+                    held.setdefault((RULE_ADDED, rule.name, channel, recipient), []).append((event, rule))
                 elif _queue(session, event, channel, recipient, rule, now):
                     written += 1
-        for (portal_key, channel, recipient), items in held.items():
-            written += _queue_summary(session, portal_key, channel, recipient, items, now)
+        for (mode, key, channel, recipient), items in held.items():
+            written += _queue_summary(session, mode, key, channel, recipient, items, now)
     return written
 
 
@@ -83,25 +100,21 @@ def _queue(session, event: Event, channel: str, recipient: str, rule, now: datet
     return _add_row(session, event, channel, recipient, rule.name, rule.mode, due, mid, now)
 
 
-def _queue_summary(session, portal_key: str, channel: str, recipient: str, items: list, now: datetime) -> int:
-    """The rows of one portal's summary for one recipient: one Message-ID, one due time (after the
-    quiet hours of every rule in it), so they are claimed and sent as one mail."""
-    mid = summary_message_id(portal_key, items[0][0].id, recipient)
+def _queue_summary(session, mode: str, key: str, channel: str, recipient: str, items: list, now: datetime) -> int:
+    """The rows of one summary for one recipient (a portal's, or a rule's): one Message-ID, one due
+    time (after the quiet hours of every rule in it), so they are claimed and sent as one mail."""
+    mid = (summary_message_id if mode == SUMMARY else rule_summary_message_id)(key, items[0][0].id, recipient)
     due = max(rule.quiet_until(now) or now for _event, rule in items)
-    return sum(_add_row(session, event, channel, recipient, rule.name, SUMMARY, due, mid, now) for event, rule in items)
+    return sum(_add_row(session, event, channel, recipient, rule.name, mode, due, mid, now) for event, rule in items)
 
 
 def _add_row(session, event: Event, channel: str, recipient: str, rule: str, mode: str, due: datetime, mid: str,
              now: datetime) -> bool:
-    row = AlertOutbox(event_id=event.id, channel=channel, recipient=recipient, rule=rule, mode=mode,
-                      status="pending", attempts=0, next_attempt_at=due, last_error="", message_id=mid,
-                      created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # another process queued it first
-        return False
-    return True
+    # False: another process queued it first
+    return insert_or_ignore(session, AlertOutbox.__table__, {
+        "event_id": event.id, "channel": channel, "recipient": recipient, "rule": rule, "mode": mode,
+        "status": "pending", "attempts": 0, "next_attempt_at": due, "last_error": "", "message_id": mid,
+        "created_at": now})
 
 
 # ---- claim, mark ----------------------------------------------------------------------------------
@@ -130,11 +143,11 @@ def claim(Session, now: datetime, lease: timedelta, limit: int) -> list[Claimed]
     due = (AlertOutbox.status.in_(("pending", "sending")), AlertOutbox.next_attempt_at <= now)
     with Session() as session, session.begin():
         rows = session.execute(select(*_CLAIM_COLUMNS).where(*due).order_by(AlertOutbox.id).limit(limit)).all()
-        summaries = {r.message_id for r in rows if r.mode == SUMMARY}
+        summaries = {r.message_id for r in rows if r.mode in SUMMARIES}
         if summaries:
             taken = {r.id for r in rows}
             rows += [r for r in session.execute(select(*_CLAIM_COLUMNS).where(
-                *due, AlertOutbox.mode == SUMMARY, AlertOutbox.message_id.in_(summaries)).order_by(AlertOutbox.id))
+                *due, AlertOutbox.mode.in_(SUMMARIES), AlertOutbox.message_id.in_(summaries)).order_by(AlertOutbox.id))
                 if r.id not in taken]
         for r in rows:
             done = session.execute(

@@ -1,5 +1,6 @@
 """Mails from events: one event's immediate mail, a digest of many, the "portal added" summary of
-a first crawl, from Jinja2 templates in monitor/templates. What each kind says (headline, facts,
+a first crawl, the "rule added" summary of a new or changed rule, from Jinja2 templates in
+monitor/templates. What each kind says (headline, facts,
 changes) comes from its definition in monitor/events; this module lays it out."""
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from vntext.dates import VN_TZ
 from db.models import Article, Event, ViewSample
 from monitor.alerts.baseline import published_at, window_text
 from monitor.alerts.outbox import Claimed
+from monitor.alerts.sightings import sightings
 from monitor.events import DOC_TYPES, KINDS, EventView, NewDocument, event_views
 from monitor.events.format import portal_short, vn_date, vn_number
 from monitor.rules import RuleSet
 
 EXAMPLES = 5  # the newest items a "portal added" summary shows
+LISTED = 100  # the items a "rule added" summary lists (newest first; the rest are counted)
 
 _env = Environment(loader=PackageLoader("monitor", "templates"), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
@@ -76,34 +79,76 @@ def render_digest(session, ruleset: RuleSet, group: list[Claimed], now: datetime
             "json": {"digest": True, "events": [c.event_id for c in group], "rules": rules_used}}
 
 
+class _Held:
+    """A summary's events: counted by document type (then by kind), and listed newest first."""
+
+    def __init__(self, session, group: list[Claimed]):
+        events = session.scalars(select(Event).where(Event.id.in_([c.event_id for c in group])).order_by(Event.id))
+        self.views = list(event_views(session, events.all()))
+        self.documents: Counter = Counter()
+        self.others: Counter = Counter()
+        for view in self.views:
+            p = view.payload
+            if isinstance(p, NewDocument):
+                self.documents[p.type_name or DOC_TYPES.get(p.type or "") or "Văn bản khác"] += 1
+            else:
+                self.others[p.NAME] += 1
+
+    def newest(self, limit: int) -> list[dict]:
+        """The newest items by publication (an event about the portal itself: when it occurred)."""
+        def shown(view: EventView):
+            article = view.payload.shown_article()
+            return article.published_at if article else view.event.occurred_at
+
+        def published(view: EventView) -> datetime:
+            when = shown(view)
+            return (published_at(when) if isinstance(when, str) or when is None else when) or _UNDATED
+
+        return [event_context(v) | {"published": vn_date(shown(v))}
+                for v in sorted(self.views, key=published, reverse=True)[:limit]]
+
+    def context(self, ruleset: RuleSet, group: list[Claimed], now: datetime) -> dict:
+        return {"count": len(group), "window": window_text(ruleset.baseline.recent),
+                "documents": self.documents.most_common(), "others": self.others.most_common(),
+                "rules": sorted({c.rule for c in group}), "recipient": group[0].recipient, "sent_at": vn_date(now)}
+
+    def json(self, group: list[Claimed]) -> dict:
+        return {"events": [c.event_id for c in group], "documents": dict(self.documents), "others": dict(self.others),
+                "rules": sorted({c.rule for c in group})}
+
+
+_UNDATED = datetime.min.replace(tzinfo=VN_TZ)
+
+
 def render_summary(session, ruleset: RuleSet, group: list[Claimed], now: datetime) -> dict:
     """The "portal added" mail: what the first crawl of a portal found that was published before
     the recent window — counted by document type (then by kind), with its newest items."""
-    events = session.scalars(select(Event).where(Event.id.in_([c.event_id for c in group])).order_by(Event.id)).all()
-    views = list(event_views(session, events))
-    documents: Counter = Counter()
-    others: Counter = Counter()
-    for view in views:
-        p = view.payload
-        if isinstance(p, NewDocument):
-            documents[p.type_name or DOC_TYPES.get(p.type or "") or "Văn bản khác"] += 1
-        else:
-            others[p.NAME] += 1
-    newest = sorted(views, key=lambda v: published_at(v.payload.shown_article().published_at)
-                    or datetime.min.replace(tzinfo=VN_TZ), reverse=True)[:EXAMPLES]
-    portal = views[0].portal_name if views else ""
-    rules_used = sorted({c.rule for c in group})
+    held = _Held(session, group)
+    portal = held.views[0].portal_name if held.views else ""
     title = f"[portalwatch] Cổng mới được theo dõi: {portal_short(portal)} — {len(group)} mục đã đăng từ trước"
-    ctx = {"subject": title, "portal": portal, "count": len(group), "window": window_text(ruleset.baseline.recent),
-           "documents": documents.most_common(), "others": others.most_common(),
-           "examples": [event_context(v) | {"published": vn_date(v.payload.shown_article().published_at)}
-                        for v in newest],
-           "rules": rules_used, "recipient": group[0].recipient, "sent_at": vn_date(now)}
+    ctx = held.context(ruleset, group, now) | {"subject": title, "portal": portal, "examples": held.newest(EXAMPLES)}
     return {"subject": title, "text": _env.get_template("portal_added.txt").render(ctx),
             "html": _env.get_template("portal_added.html").render(ctx), "context": ctx,
-            "json": {"summary": "portal_added", "portal": views[0].portal_key if views else "",
-                     "events": [c.event_id for c in group], "documents": dict(documents), "others": dict(others),
-                     "rules": rules_used}}
+            "json": {"summary": "portal_added", "portal": held.views[0].portal_key if held.views else "",
+                     **held.json(group)}}
+
+
+def render_rule_summary(session, ruleset: RuleSet, group: list[Claimed], now: datetime) -> dict:
+    """The "rule added" (or changed) mail: the older items a new or changed rule matches among the
+    events detected before the archive first saw it — counted by document type, and listed."""
+    held = _Held(session, group)
+    name = group[0].rule
+    seen = sightings(session, [name]).get(name)
+    changed = seen is not None and seen.version > 1
+    title = (f"[portalwatch] {'Quy tắc đã thay đổi' if changed else 'Quy tắc mới'}: {name} — "
+             f"{len(group)} mục đã có từ trước")
+    items = held.newest(LISTED)
+    ctx = held.context(ruleset, group, now) | {
+        "subject": title, "rule": name, "changed": changed, "items": items, "more": len(group) - len(items),
+        "first_seen": vn_date(seen.first_seen_at) if seen else "", "gone": ruleset.rule(name) is None}
+    return {"subject": title, "text": _env.get_template("rule_added.txt").render(ctx),
+            "html": _env.get_template("rule_added.html").render(ctx), "context": ctx,
+            "json": {"summary": "rule_added", "rule": name, "changed": changed, **held.json(group)}}
 
 
 def _movers(session, portal_ids: list[int], since: datetime, now: datetime, limit: int = 3) -> dict[int, list[dict]]:

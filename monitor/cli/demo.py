@@ -182,7 +182,9 @@ def _demo_alerts(url: str, events, maildir: Path) -> None:
     mails = _delivered(maildir)
     console.print(f"\nAlerts (shipped default rules): {queued} queued; mailed over SMTP to a local sink on 127.0.0.1: "
                   f"{mails['portal-added']} 'portal added' summaries (each portal's back catalogue, one mail a portal), "
-                  f"{mails['event']} immediate, {mails['digest']} digest at {digest_at:%d/%m %H:%M}",
+                  f"{mails['rule-added']} 'rule added' summaries, {mails['event']} immediate, "
+                  f"{mails['digest']} digest at {digest_at:%d/%m %H:%M}"
+                  + (f", {mails['other']} other" if mails["other"] else ""),
                   soft_wrap=True, highlight=False)
     console.print(f"Mail folder (Maildir, readable with mutt -f or any mail client): {maildir}", soft_wrap=True,
                   highlight=False)
@@ -200,9 +202,11 @@ def _mails(maildir: Path):
 
 
 def _delivered(maildir: Path) -> Counter:
-    """Mails in the sink by kind, told by their Message-ID: <event-…>, <portal-added-…> or <digest-…>."""
-    kinds = (re.match(r"<(event|portal-added|digest)-", str(mail["Message-ID"])) for mail in _mails(maildir))
-    return Counter(kind.group(1) for kind in kinds if kind)
+    """Mails in the sink by kind, told by their Message-ID: <event-…>, <portal-added-…>, <rule-added-…>
+    or <digest-…>; any other mail is counted as "other", so every mail sent shows in the counts."""
+    kinds = (re.match(r"<(event|portal-added|rule-added|digest)-", str(mail["Message-ID"]))
+             for mail in _mails(maildir))
+    return Counter(kind.group(1) if kind else "other" for kind in kinds)
 
 
 def _print_featured_mail(maildir: Path) -> None:

@@ -45,6 +45,10 @@ its whole back catalogue: `new_article` events of it match no rule without `incl
 true`, and of the others only those whose article was published within `[baseline] recent` of
 detection are queued as their rule says (immediate or digest); the older and undated ones are
 queued for one "portal added" summary mail per portal and recipient (monitor/alerts/baseline.py).
+A rule newly added or changed (in what decides its matches and targets) holds back, the same
+way, the events detected before the archive first saw it: only items published within `recent` of
+now are queued as it says, the rest for one "rule added" summary per rule and recipient
+(monitor/alerts/sightings.py).
 
 An event goes to a recipient at most once (one outbox row per event, channel and recipient):
 when several rules match, an immediate rule wins over a digest rule, then the first in the file.

@@ -38,7 +38,9 @@ class DeliverySettings:
 @dataclass(frozen=True)
 class BaselineSettings:
     """What a portal's first crawl may send at once: only items published within `recent` of the
-    crawl (Vietnam time); its older items go into one "portal added" summary per recipient."""
+    crawl (Vietnam time); its older items go into one "portal added" summary per recipient. A new
+    or changed rule, of the events detected before it: only items published within `recent` of
+    now; the older go into one "rule added" summary per recipient."""
 
     recent: timedelta = timedelta(days=3)
 
