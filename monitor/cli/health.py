@@ -1,6 +1,7 @@
 """`portalwatch health`: each portal's crawler health, from the archive's crawl runs (monitor/health.py)."""
 from __future__ import annotations
 
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -48,24 +49,33 @@ def _items(row: PortalHealth) -> str:
 
 
 def _coverage(row: PortalHealth) -> str:
-    # Initials keep the column narrow; the header says which field each is.
-    return " ".join(f"{field[0]}{share:.0%}" for field, share in row.coverage.items()) if row.coverage else "-"
+    """Fields under 100% with their share ("views 0%"), else "100%": a full row reads at a glance."""
+    if not row.coverage:
+        return "-"
+    short = [f"{field} {share:.0%}" for field, share in row.coverage.items() if share < 1]
+    return ", ".join(short) or "100%"
+
+
+def _run(row: PortalHealth) -> str:
+    """The latest run's status, with Scrapy's finish reason when it is not plain "finished"."""
+    run = row.latest_run
+    if run is None:
+        return "-"
+    return run.status if run.finish_reason in (None, "finished") else f"{run.status} ({run.finish_reason})"
 
 
 def _show(rows: list[PortalHealth]) -> None:
     """A table of the figures, then each portal's reasons on one line of its own (they can be long)."""
-    table = Table(title="crawler health (times in Vietnam)")
-    for column in ("portal", "verdict", "last success", "fails", "latest run", "finish reason", "items / usual",
-                   "pages / errors"):
+    table = Table(title="crawler health (times in Vietnam)", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+    for column in ("portal", "verdict", "last\nsuccess", "fails", "latest\nrun", "items/\nusual", "pages/\nerrors",
+                   "coverage"):  # two-line headings: the table fits 80 columns
         table.add_column(column, overflow="fold")
-    table.add_column("coverage (" + " ".join(rows[0].coverage) + ")" if rows and rows[0].coverage else "coverage",
-                     overflow="fold")
     for row in rows:
         run = row.latest_run
         table.add_row(row.site, f"[{STYLES[row.verdict]}]{row.verdict}[/]",
                       row.last_success_at[5:16].replace("T", " ") if row.last_success_at else "never",
-                      str(row.consecutive_failures), run.status if run else "-",
-                      (run.finish_reason or "-") if run else "-", _items(row), f"{run.pages} / {run.errors}" if run else "-",
+                      str(row.consecutive_failures), _run(row), _items(row), f"{run.pages}/{run.errors}" if run else "-",
                       _coverage(row))
     console.print(table)
     for row in rows:
