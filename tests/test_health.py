@@ -6,11 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from crawler.monitors import MONITOR_RESULTS
+from crawler.registry import get_site
 from crawler.replica import Fault
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import session_factory
 from db.models import CrawlRun
 from monitor.cli import main
+from monitor.crawling import crawl_sites
 from monitor.scheduler import Monitor
 from tests.conftest import sqlite_url
 
@@ -144,3 +146,18 @@ def test_bad_input_is_one_line(tmp_path, watch, capsys):
     assert main(["health", "--db", f"sqlite:///{tmp_path}"]) == 1  # a folder where the file should be
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot use the archive" in err
+
+
+def test_a_full_run_that_scrapes_half_its_usual_count_is_a_warning(tmp_path, replica, capsys):
+    url = sqlite_url(tmp_path)
+    site = get_site("caugiay").at(replica.base_urls["caugiay"])
+    for _ in range(2):
+        assert crawl_sites(url, [site], settings=LOOPBACK_OVERRIDES, mode="full")[0].ok
+    replica.set_fault("caugiay", Fault(path=r"/trang-\d+\.htm$", status=404))  # only each listing's first page
+    assert crawl_sites(url, [site], settings={**LOOPBACK_OVERRIDES, "RETRY_TIMES": 0}, mode="full")[0].ok
+    capsys.readouterr()
+    assert main(["health", "--json", "--db", url, "--site", "caugiay"]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    items = row["latest_run"]["items"]
+    assert row["verdict"] == "warning" and (row["usual_items"], row["usual_runs"]) == (50, 2) and items < 25
+    assert f"{items} items, usually 50 (full runs)" in row["reasons"]
