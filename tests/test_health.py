@@ -12,6 +12,8 @@ from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import session_factory
 from db.models import CrawlRun
 from monitor.cli import main
+from monitor.cli.health import STYLES
+from monitor.health import VERDICTS
 from monitor.crawling import crawl_sites
 from monitor.scheduler import Monitor
 from tests.conftest import sqlite_url
@@ -63,6 +65,8 @@ def test_a_healthy_portal_is_ok_and_one_never_crawled_says_so(watch, capsys):
     assert monitors(ok)["Finish Reason Monitor"]["status"] == "OK" and all(m["passed"] for m in ok["monitors"])
     never = rows["bactuliem"]
     assert never["verdict"] == "never crawled" and never["latest_run"] is None and never["last_success_at"] is None
+    assert main(["health", "--db", monitor.db_url, "--config", config]) == 0  # the text view: a style per verdict
+    assert set(STYLES) == set(VERDICTS)
 
 
 def test_spidermon_results_are_in_the_run_stats(watch):

@@ -8,10 +8,9 @@ from rich.table import Table
 from crawler.registry import load_sites
 from db.engine import session_factory
 from monitor.cli.common import CliError, config_option, console, db_option, dump_json, load_config, open_archive
-from monitor.health import FAILING, NEVER, OK, WARNING, PortalHealth, portal_health
 
 EXIT_FAILING = 1  # some portal is failing (ok, warning and never crawled exit 0): for cron and CI
-STYLES = {OK: "green", WARNING: "yellow", FAILING: "bold red", NEVER: "dim"}
+STYLES = {"ok": "green", "warning": "yellow", "failing": "bold red", "never crawled": "dim"}  # monitor.health.VERDICTS
 
 
 def add_health(sub) -> None:
@@ -23,6 +22,8 @@ def add_health(sub) -> None:
 
 
 def cmd_health(args) -> int:
+    from monitor.health import FAILING, portal_health  # Spidermon loads with it: not at every command's start
+
     url = open_archive(args)
     settings = load_config(args.config).detection
     registry = {key: site.name for key, site in load_sites().items()}
@@ -41,14 +42,14 @@ def cmd_health(args) -> int:
     return EXIT_FAILING if any(row.verdict == FAILING for row in rows) else 0
 
 
-def _items(row: PortalHealth) -> str:
+def _items(row) -> str:
     run = row.latest_run
     if run is None:
         return "-"
     return f"{run.items} / {row.usual_items:g}" if row.usual_items is not None else str(run.items)
 
 
-def _coverage(row: PortalHealth) -> str:
+def _coverage(row) -> str:
     """Fields under 100% with their share ("views 0%"), else "100%": a full row reads at a glance."""
     if not row.coverage:
         return "-"
@@ -56,7 +57,7 @@ def _coverage(row: PortalHealth) -> str:
     return ", ".join(short) or "100%"
 
 
-def _run(row: PortalHealth) -> str:
+def _run(row) -> str:
     """The latest run's status, with Scrapy's finish reason when it is not plain "finished"."""
     run = row.latest_run
     if run is None:
@@ -64,7 +65,7 @@ def _run(row: PortalHealth) -> str:
     return run.status if run.finish_reason in (None, "finished") else f"{run.status} ({run.finish_reason})"
 
 
-def _show(rows: list[PortalHealth]) -> None:
+def _show(rows: list) -> None:
     """A table of the figures, then each portal's reasons on one line of its own (they can be long)."""
     table = Table(title="crawler health (times in Vietnam)", box=box.SIMPLE_HEAD, pad_edge=False,
                   collapse_padding=True)
