@@ -5,6 +5,7 @@ import time
 
 from scrapy import signals
 
+from crawler.monitors import MONITOR_RESULTS
 from db.engine import resolve_db_url
 from db.models import utcnow
 from db.store import ArchiveWriter
@@ -78,5 +79,7 @@ class CrawlRunRecorder:
         if failed := stats.get_value("portalwatch/extract_failed", 0):
             problems.append(f"{failed} page(s) without an extractable article")
         plain = {k: v for k, v in stats.get_stats().items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
+        if monitors := stats.get_value(MONITOR_RESULTS):  # Spidermon's verdicts (crawler/monitors.py), closed before
+            plain[MONITOR_RESULTS] = monitors
         self.writer.update_run(self.run_id, status=status, finished_at=utcnow(), message="; ".join(problems),
                                stats=plain, **self._counts())

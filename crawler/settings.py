@@ -36,8 +36,20 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 500}
-# CheckStateRecorder closes first: the run's record includes its verdict on the listings.
-EXTENSIONS = {"crawler.checkstate.CheckStateRecorder": 490, "crawler.extensions.CrawlRunRecorder": 500}
+# Closing order follows these numbers: Spidermon's monitors first (their results go into the stats),
+# CheckStateRecorder next (the run's record includes its verdict on the listings), CrawlRunRecorder last.
+EXTENSIONS = {"spidermon.contrib.scrapy.extensions.Spidermon": 480, "crawler.checkstate.CheckStateRecorder": 490,
+              "crawler.extensions.CrawlRunRecorder": 500}
+
+# Spidermon's built-in monitors at spider close (crawler/monitors.py says which and why); their
+# results land in crawl_runs.stats["spidermon/monitors"], read by `portalwatch health`.
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ("crawler.monitors.CrawlCloseMonitors",)
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
+SPIDERMON_MAX_ERRORS = 0                   # an ERROR in the log: a callback that raised, an article not archived
+SPIDERMON_MAX_RETRIES = 0                  # a request that ran out of retries is a page this run lost
+SPIDERMON_MAX_DOWNLOADER_EXCEPTIONS = 10   # timeouts, refused or reset connections (retries included)
+SPIDERMON_UNWANTED_HTTP_CODES_MAX_COUNT = 10  # Spidermon's default, per code, said here so it is seen
 
 # portalwatch's own settings
 PORTALWATCH_DB = None                 # SQLAlchemy URL; None = PORTALWATCH_DB env or the default file

@@ -16,7 +16,7 @@ from vntext.dates import VN_TZ
 from db.models import Article, CrawlRun, Event, Portal
 
 
-def _local_iso(moment: datetime) -> str:
+def local_iso(moment: datetime) -> str:
     return moment.astimezone(VN_TZ).isoformat(timespec="seconds")
 
 
@@ -38,8 +38,8 @@ def article_json(article: Article, site: str) -> dict:
         "category": article.category,
         "summary": article.summary,
         "body_text": article.body_text,
-        "first_seen_at": _local_iso(article.first_seen_at),
-        "last_fetched_at": _local_iso(article.last_fetched_at),
+        "first_seen_at": local_iso(article.first_seen_at),
+        "last_fetched_at": local_iso(article.last_fetched_at),
     }
 
 
@@ -70,8 +70,8 @@ def portal_summaries(session: Session, keys: list[str] | None = None) -> list[di
 def event_json(event: Event, site: str) -> dict:
     """The event object of the JSON interface (field names are a contract)."""
     return {"id": event.id, "key": event.key, "kind": event.kind, "site": site, "article_id": event.article_id,
-            "document_id": event.document_id, "occurred_at": _local_iso(event.occurred_at),
-            "created_at": _local_iso(event.created_at), "payload": event.payload}
+            "document_id": event.document_id, "occurred_at": local_iso(event.occurred_at),
+            "created_at": local_iso(event.created_at), "payload": event.payload}
 
 
 def list_events(session: Session, *, since: datetime | None = None, kinds: list[str] | None = None,
@@ -100,7 +100,7 @@ def newest_events(session: Session, *, since: datetime | None = None, limit: int
 
 
 def crawl_run_json(run: CrawlRun) -> dict:
-    return {"id": run.id, "status": run.status, "mode": run.mode, "started_at": _local_iso(run.started_at),
+    return {"id": run.id, "status": run.status, "mode": run.mode, "started_at": local_iso(run.started_at),
             "pages": run.pages, "articles_new": run.articles_new, "message": run.message}
 
 

@@ -21,16 +21,13 @@ from db.models import (
     Article, ArticleVersion, CrawlRun, Document, DocumentMention, Event, Portal, Tombstone, ViewSample, utcnow,
 )
 from monitor.config import DetectionSettings
+from monitor.runstats import DEGRADED_SHARE, degraded_pages, failed_streak, low_coverage
 from monitor.events import (
     ArticleRef, Edited, ExtractionDegraded, NewArticle, NewDocument, Payload, Removed, Restored, SourceDown,
     SourceStale, SourceUp, ViewsMilestone, ViewsSpike,
 )
 
 FINAL = ("finished", "failed", "cancelled")
-# A run where this many pages, and this share of its pages, were read worse than their stored
-# version (a selector that stopped matching) is a layout change, whatever the field coverage says.
-DEGRADED_PAGES = 5
-DEGRADED_SHARE = 0.5
 DEGRADED = "degraded"  # its key in ExtractionDegraded.fields
 
 
@@ -170,14 +167,8 @@ class Detector:
 
     def source_health(self, run: CrawlRun) -> None:
         n = self.settings.down_after_failed_runs
-        runs = self.session.scalars(select(CrawlRun).where(
-            CrawlRun.portal_id == run.portal_id, CrawlRun.status.in_(("finished", "failed")), CrawlRun.id <= run.id)
-            .order_by(CrawlRun.id.desc()).limit(200)).all()
-        streak = []
-        for earlier in runs[1:] if run.status == "finished" else runs:
-            if earlier.status != "failed":
-                break
-            streak.append(earlier)
+        # A finished run ends the streak before it (source_up); a failed one is its newest member.
+        streak = failed_streak(self.session, run.portal_id, run.id - 1 if run.status == "finished" else run.id)
         if len(streak) < n:
             return
         first = streak[-1]
@@ -193,33 +184,15 @@ class Detector:
         """A field the portal used to give (previous run above its floor) is now mostly missing, or
         many of the run's pages were read worse than their stored version (db/batch_plan.py: such
         fetches made no version, so the layout change shows here and not as edits)."""
-        stats = run.stats or {}
-        items, degraded = stats.get("portalwatch/items", 0), stats.get("portalwatch/degraded", 0)
-        low = self._low_coverage(run)
-        if degraded >= DEGRADED_PAGES and degraded >= DEGRADED_SHARE * items:
+        items = (run.stats or {}).get("portalwatch/items", 0)
+        low = low_coverage(self.session, run, self.settings.coverage_floors)
+        if degraded := degraded_pages(run.stats):
             # Told as one more "field": the share of pages read as well as their stored version.
             low[DEGRADED] = {"coverage": round(1 - degraded / items, 3), "before": 1.0,
                              "floor": round(1 - DEGRADED_SHARE, 3), "pages": degraded}
         if low:
             event = ExtractionDegraded(run_id=run.id, items=items, fields=low)
             self.emit(event, (run.id,), run.portal_id, run.finished_at or self.now)
-
-    def _low_coverage(self, run: CrawlRun) -> dict:
-        def shares(stats: dict) -> dict | None:
-            items = (stats or {}).get("portalwatch/items", 0)
-            if items < 5:  # too few pages to judge a layout by
-                return None
-            return {f: stats.get(f"portalwatch/coverage/{f}", 0) / items for f in self.settings.coverage_floors}
-
-        now = shares(run.stats)
-        previous_run = self.session.scalar(select(CrawlRun).where(
-            CrawlRun.portal_id == run.portal_id, CrawlRun.status == "finished", CrawlRun.id < run.id,
-            CrawlRun.articles_seen >= 5).order_by(CrawlRun.id.desc()).limit(1))
-        before = shares(previous_run.stats) if previous_run else None
-        if now is None or before is None:
-            return {}
-        return {field: {"coverage": round(now[field], 3), "before": round(before[field], 3), "floor": floor}
-                for field, floor in self.settings.coverage_floors.items() if now[field] < floor <= before[field]}
 
     def staleness(self, portal: Portal, run: CrawlRun) -> None:
         newest = self.session.scalar(select(Article).where(Article.portal_id == portal.id)
