@@ -8,9 +8,10 @@ from __future__ import annotations
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from db.batch_plan import BatchPlan, BatchResult
+from db.documents import flush_documents
 from db.pages import compress_page
 from db.tables import (
-    ARTICLES, ATTACHMENTS, DOCUMENTS, MENTIONS, RAW_PAGES, SAMPLES, TOMBSTONES, VERSIONS, chunks, fit, same_keys,
+    ARTICLES, ATTACHMENTS, RAW_PAGES, SAMPLES, TOMBSTONES, VERSIONS, chunks, fit, same_keys,
 )
 
 # Article columns a re-fetch always rewrites (content columns only when they changed: ArticleInBatch.dirty).
@@ -96,33 +97,3 @@ def _write_attachments(conn: Connection, plan: BatchPlan, result: BatchResult) -
         result.attachments_new += len(inserts)
     if updates:
         conn.execute(update(ATTACHMENTS).where(ATTACHMENTS.c.id == bindparam("_id")), updates)
-
-
-def flush_documents(conn: Connection, plan: BatchPlan, result: BatchResult) -> None:
-    """New documents, the issued_on gaps later sightings fill, and the mentions of the plan."""
-    pending = [doc for doc in plan.documents.values() if doc["id"] is None]
-    if pending:
-        conn.execute(insert(DOCUMENTS), [doc["row"] | {"first_article_id": doc["_article"].id} for doc in pending])
-        for chunk in chunks(sorted(doc["row"]["canonical"] for doc in pending)):
-            for row in conn.execute(select(DOCUMENTS.c.id, DOCUMENTS.c.canonical).where(
-                    DOCUMENTS.c.canonical.in_(chunk))):
-                plan.documents[row.canonical]["id"] = row.id
-        result.documents_new += len(pending)
-    fills = [{"_id": doc["id"], "issued_on": doc["fill"]} for doc in plan.documents.values() if doc["fill"]]
-    if fills:  # issued_on only fills a gap, never overwrites the first sighting's date
-        conn.execute(update(DOCUMENTS).where(DOCUMENTS.c.id == bindparam("_id"), DOCUMENTS.c.issued_on.is_(None)),
-                     fills)
-    inserts, updates = [], []
-    for mention in plan.mentions.values():
-        document_id, article_id = plan.documents[mention["_canonical"]]["id"], mention["_article"].id
-        existing = plan.existing_mentions.get((document_id, article_id))
-        if existing is None:
-            inserts.append({"document_id": document_id, "article_id": article_id, "sentence": mention["sentence"],
-                            "source": mention["source"], "first_seen_at": mention["first_seen_at"]})
-        elif (existing["sentence"], existing["source"]) != (mention["sentence"], mention["source"]):
-            updates.append({"_id": existing["id"], "sentence": mention["sentence"], "source": mention["source"]})
-    if inserts:
-        conn.execute(insert(MENTIONS), inserts)
-        result.mentions_new += len(inserts)
-    if updates:
-        conn.execute(update(MENTIONS).where(MENTIONS.c.id == bindparam("_id")), updates)

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from sqlalchemy import Connection, and_, func, select
 
 from db.content import (
     ARTICLE_CONTENT, FALLBACK, VERSION_FIELDS, comparable_fields, content_of, diff_content, hash_content,
-    is_legacy_version, lost_fields, to_date, to_utc,
+    is_legacy_version, lost_fields, to_utc,
 )
+from db.documents import add_references, citing_order, load_documents
 from db.record import ArticleRecord
 from db.tables import (
-    ARTICLES, ATTACHMENTS, DOCUMENTS, MENTIONS, SAMPLES, VERSIONS, chunks, column_length, fit,
+    ARTICLES, ATTACHMENTS, DOCUMENTS, MENTIONS, PORTALS, SAMPLES, VERSIONS, chunks, column_length, fit,
 )
 
 ATTACHMENT_KEYS = ("url", "title", "file_type", "file_name")
-DOCUMENT_KEYS = ("system", "type", "type_name", "number", "year", "issuer")
 
 
 @dataclass
@@ -97,10 +97,11 @@ class BatchPlan:
     sample_updates: dict[int, datetime] = field(default_factory=dict)
     attachments: dict[tuple[int, str], dict] = field(default_factory=dict)   # (id(article), url) -> row
     existing_attachments: dict[tuple[int, str], dict] = field(default_factory=dict)
-    documents: dict[str, dict] = field(default_factory=dict)     # canonical -> {"id", "issued_on", "fill", "row"}
+    documents: dict[str, dict] = field(default_factory=dict)     # canonical -> entry (db/documents.py)
     mentions: dict[tuple[str, int], dict] = field(default_factory=dict)      # (canonical, id(article)) -> row
     existing_mentions: dict[tuple[int, int], dict] = field(default_factory=dict)
     restored: list[tuple[ArticleInBatch, datetime]] = field(default_factory=list)
+    portal_key: str = ""                                         # the batch's portal (for citing_order)
 
     def release(self) -> None:
         # An article and its latest version row and view run point at each other: undone here, a batch's
@@ -111,6 +112,7 @@ class BatchPlan:
 
 # ---- reading what the archive has --------------------------------------------------------------------
 def load_batch(conn: Connection, portal_id: int, prepared: list[PreparedRecord], plan: BatchPlan) -> None:
+    plan.portal_key = conn.scalar(select(PORTALS.c.key).where(PORTALS.c.id == portal_id)) or ""
     by_id = _load_articles(conn, portal_id, prepared, plan)
     for chunk in chunks(list(by_id)):
         _load_latest(conn, chunk, by_id)
@@ -178,17 +180,9 @@ def load_existing_links(conn: Connection, article_ids: list[int], plan: BatchPla
         plan.existing_attachments[(row.article_id, row.url)] = row._asdict()
     for row in conn.execute(
         select(MENTIONS.c.id, MENTIONS.c.document_id, MENTIONS.c.article_id, MENTIONS.c.sentence,
-               MENTIONS.c.source).where(MENTIONS.c.article_id.in_(article_ids))
+               MENTIONS.c.source, MENTIONS.c.first_seen_at).where(MENTIONS.c.article_id.in_(article_ids))
     ):
         plan.existing_mentions[(row.document_id, row.article_id)] = row._asdict()
-
-
-def load_documents(conn: Connection, canonicals: Iterable[str], plan: BatchPlan) -> None:
-    """The documents the archive already has under these canonical numbers."""
-    for chunk in chunks(sorted(canonicals)):
-        for row in conn.execute(select(DOCUMENTS.c.id, DOCUMENTS.c.canonical, DOCUMENTS.c.issued_on)
-                                .where(DOCUMENTS.c.canonical.in_(chunk))):
-            plan.documents[row.canonical] = {"id": row.id, "issued_on": row.issued_on, "fill": None}
 
 
 # ---- applying one record -------------------------------------------------------------------------------
@@ -225,7 +219,8 @@ class BatchPlanner:
         article.row["last_fetched_at"] = article.last_fetched_at = fetched_at
         self._observe_views(article, fetched_at, views)
         self._attachments(article, item.content["attachments"], fetched_at)
-        add_references(article, record.get("references") or (), fetched_at, self.plan)
+        add_references(article, record.get("references") or (), fetched_at, self.plan,
+                       citing_order(item.content["published_at"], self.plan.portal_key, article.external_id))
 
     def _refetched(self, article: ArticleInBatch, item: PreparedRecord, views: int | None) -> None:
         if views is not None:
@@ -363,34 +358,3 @@ def _current(record: dict, content: dict, digest: str) -> dict:
                tags=list(record.get("tags") or []), extracted_by=str(record.get("extracted_by") or ""),
                content_hash=digest)
     return row
-
-
-def add_references(article: ArticleInBatch, references: Iterable[dict], at: datetime, plan: BatchPlan) -> None:
-    """The documents an article names at one fetch: a document keeps its first sighting (issued_on
-    only fills a gap), a mention keeps the latest sentence."""
-    limit = column_length(DOCUMENTS, "canonical")
-    for ref in references:
-        canonical = ref.get("canonical")
-        if not canonical or len(canonical) > limit:
-            continue  # no key to store it under
-        issued_on = to_date(ref.get("issued_on"))
-        document = plan.documents.get(canonical)
-        if document is None:  # first sighting ever: this article, this fetch, these fields
-            row = {"canonical": canonical, "first_seen_at": at, "issued_on": issued_on,
-                   **{k: ref.get(k) for k in DOCUMENT_KEYS}}
-            row["system"], row["number"] = row["system"] or "", row["number"] or ""
-            document = plan.documents[canonical] = {
-                "id": None, "issued_on": issued_on, "fill": None, "_article": article,
-                "row": fit(DOCUMENTS, row, ("system", "type", "type_name", "number", "issuer"))}
-        elif document["issued_on"] is None and issued_on is not None:  # a later sighting tells the date
-            document["issued_on"] = issued_on
-            if document["id"] is None:
-                document["row"]["issued_on"] = issued_on
-            else:
-                document["fill"] = issued_on
-        key = (canonical, id(article))
-        mention = plan.mentions.get(key)
-        if mention is None:
-            mention = plan.mentions[key] = {"_article": article, "_canonical": canonical, "first_seen_at": at}
-        mention.update(fit(MENTIONS, {"sentence": str(ref.get("sentence") or ""),
-                                      "source": str(ref.get("source") or "text")}, ("source",)))

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from db.batch_flush import flush_documents
-from db.batch_plan import ArticleInBatch, BatchPlan, BatchResult, add_references, load_documents, load_existing_links
+from db.batch_plan import ArticleInBatch, BatchPlan, BatchResult, load_existing_links
+from db.documents import add_references, citing_order, flush_documents, load_documents
 from db.content import VERSION_FIELDS, comparable_fields, content_of, diff_content, hash_content, is_legacy_version
 from db.pages import decompress_page
 from db.tables import ARTICLES, PORTALS, RAW_PAGES, VERSIONS, chunks, same_keys
@@ -106,8 +106,9 @@ class HistoryCorrector:
                 if current is not None:
                     counts.articles_changed += 1
                     article_updates.append({"_id": article_id, **current})
+            # Cited as of the article's corrected current state, as a crawl cites as of its latest fetch.
             sightings += [{"article_id": article_id, "fetched_at": self.raw_pages[row.id].fetched_at,
-                           "references": extracted[row.id]["references"]}
+                           "published_at": contents[-1]["published_at"], "references": extracted[row.id]["references"]}
                           for row in rows if row.id in extracted and extracted[row.id].get("references")]
         for group in (changes_updates, version_updates):
             if group:
@@ -163,9 +164,11 @@ class HistoryCorrector:
 
     def _add_documents(self, sightings: list[dict]) -> None:
         """Documents and mentions the re-extraction finds that the archive lacks (after a fix of the
-        reference parser), by the writer's rules: a document keeps its first sighting, issued_on only
-        fills a gap, and an existing mention keeps the sentence the crawl stored."""
+        reference parser), by the writer's rules (db/documents.py): a document's first article is the
+        earliest-published citing one, issued_on only fills a gap, and an existing mention keeps the
+        sentence the crawl stored."""
         plan = BatchPlan()
+        portal_keys = dict(self.conn.execute(select(PORTALS.c.id, PORTALS.c.key)).all())
         load_documents(self.conn, {ref["canonical"] for s in sightings for ref in s["references"]
                                    if ref.get("canonical")}, plan)
         for chunk in chunks(sorted({s["article_id"] for s in sightings})):
@@ -174,7 +177,9 @@ class HistoryCorrector:
         for sighting in sorted(sightings, key=lambda s: s["fetched_at"]):
             article = articles.setdefault(sighting["article_id"], ArticleInBatch(external_id=None,
                                                                                  id=sighting["article_id"]))
-            add_references(article, sighting["references"], sighting["fetched_at"], plan)
+            row = self.articles[sighting["article_id"]]
+            add_references(article, sighting["references"], sighting["fetched_at"], plan,
+                           citing_order(sighting["published_at"], portal_keys[row.portal_id], row.external_id))
         for mention in plan.mentions.values():
             document = plan.documents[mention["_canonical"]]
             existing = plan.existing_mentions.get((document["id"], mention["_article"].id)) if document["id"] else None

@@ -6,8 +6,9 @@ What one fetched article page leaves behind (tables in db/models.py):
 * ``article_versions``: version 1 on first sight, then a new row only when the content changes
   (db/content.py), with ``changes = {field: {"old": …, "new": …}}``.
 * ``view_samples``: runs of equal readings (first_at … last_at); see BatchPlanner._observe_views.
-* ``attachments`` (by article and URL), ``documents`` (by canonical number, as first seen) and
-  ``document_mentions`` (by document and article).
+* ``attachments`` (by article and URL), ``documents`` (by canonical number, as first seen; credited
+  to the earliest-published citing article, db/documents.py) and ``document_mentions`` (by document
+  and article).
 * ``raw_pages``: the fetched page, compressed (db/pages.py), for every version created, so that a
   profile fix can re-extract the history (correcting_history). An unchanged re-fetch stores nothing.
 
@@ -22,11 +23,12 @@ from datetime import datetime, timedelta
 from typing import Iterator, Mapping, Sequence
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.article_state import ArticleCheck, ArticleStateWriter, ListingWalk
 from db.batch_flush import flush_batch
 from db.batch_plan import BatchPlan, BatchPlanner, BatchResult, PreparedRecord, load_batch, prepare_records
+from db.documents import DocumentMovedMeanwhile
 from db.engine import get_engine, session_factory
 from db.history import HistoryCorrector, articles_with_pages
 from db.models import CrawlRun, Portal, RemovalCause, utcnow
@@ -37,6 +39,12 @@ from db.schema import upgrade
 from db.tables import PORTALS
 
 DEFAULT_VIEW_WINDOW = timedelta(hours=24)
+DEADLOCK = "40P01"  # PostgreSQL: two crawls updating the same shared documents in opposite orders
+
+
+def _worth_retrying(exc: Exception) -> bool:
+    """A lost race with another writer (see write_articles), not a fault of the batch."""
+    return not isinstance(exc, OperationalError) or getattr(exc.orig, "sqlstate", None) == DEADLOCK
 
 
 class ArchiveWriter:
@@ -83,7 +91,8 @@ class ArchiveWriter:
         Records are applied in fetched_at order; a record older than what the archive already has
         for its article (a late or replayed batch) changes neither the article nor its series.
         The whole batch commits or none of it does; a concurrent writer that inserted the same
-        article (or document) first makes the batch run again against the new rows.
+        article (or document) first, or moved a document's first article (db/documents.py), makes
+        the batch run again against the new rows.
         """
         if not records:
             return BatchResult()
@@ -91,8 +100,8 @@ class ArchiveWriter:
         for attempt in range(3):
             try:
                 return self._write(portal_id, prepared)
-            except IntegrityError:
-                if attempt == 2:
+            except (IntegrityError, DocumentMovedMeanwhile, OperationalError) as exc:
+                if attempt == 2 or not _worth_retrying(exc):
                     raise
         raise AssertionError("unreachable")
 
