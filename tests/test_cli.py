@@ -46,7 +46,10 @@ def test_demo_twice_then_search(tmp_path):
     # No flood: the back catalogue of each portal's first crawl is one summary mail (196 immediate
     # mails before the baseline policy), and the Bắc Từ Liêm summary names the seed's resolution.
     assert "6 'portal added' summaries" in flat
-    assert int(re.search(r"(\d+) immediate", flat).group(1)) <= 10
+    # Immediate: the resolutions published within the recent window (3 days) before each portal's first
+    # crawl, read on the replica's clock (docs/identity-and-time.md), and those of the crawl 12 h later:
+    # 26-28 measured (a document cited by two portals belongs to whichever read it first, a race).
+    assert int(re.search(r"(\d+) immediate", flat).group(1)) <= 40
     assert "Cổng mới được theo dõi: Quận Bắc Từ Liêm" in flat and "23-NQ/TU" in flat.split("Cổng mới được theo dõi")[-1]
     # the hints name the demo archive, so they work as printed
     assert f'portalwatch search "Bắc Từ Liêm" --json --db sqlite:///{archive}' in flat
