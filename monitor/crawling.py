@@ -204,7 +204,7 @@ def _forward_offset(writer: ArchiveWriter, portal_id: int, offset: timedelta) ->
     happens to an archive written on another clock — one written before the observation clock
     existed, crawled again with the replica's (tests/test_archive_upgrade.py), or a system clock
     stepped back. The crawl is then observed from just after the latest fetch. (The replica's clock
-    never needs this: Replica.clock_offset keeps real time running under the simulated one.)
+    hardly needs it: Replica.clock_offset keeps real time running under the simulated one.)
     """
     latest = writer.latest_observation(portal_id)
     floor = latest + timedelta(seconds=1) - utcnow() if latest is not None else None

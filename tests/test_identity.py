@@ -3,6 +3,7 @@ a portal restarted on another port edits nothing; a portal moving to another hos
 and nothing else; simulated hours are observed hours (no false views_spike, a real one still found);
 a counter that goes backwards starts a new series (no spike, no repeated milestone)."""
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +12,9 @@ from crawler.replica import Replica
 from crawler.replica.portals import DEFAULT_PORTALS
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import session_factory
-from db.models import Article, ArticleVersion, Attachment, Event, Portal
+from db.models import Article, ArticleVersion, Attachment, Event, Portal, utcnow
+from db.store import ArchiveWriter
+from monitor.crawling import _forward_offset
 from monitor.scheduler import Monitor
 from tests.conftest import sqlite_url
 from tests.test_archive_upgrade import Cli, copy_archive
@@ -170,3 +173,16 @@ def test_an_archive_from_before_the_link_keys_crawled_again_edits_nothing(tmp_pa
     assert refetched >= 40
     assert [e.payload["changes"] for e in events_after(monitor, start) if e.kind == "edited"] == []
     assert attachments_after == attachments  # a row per file of the stored articles still
+
+
+def test_a_clock_behind_the_archive_observes_after_its_latest_fetch(tmp_path):
+    """An archive observed on another clock (one from before the observation clock, crawled with the
+    replica's): a crawl stamped earlier than its fetches would be ignored whole as a late replay."""
+    writer = ArchiveWriter(sqlite_url(tmp_path))
+    portal_id = writer.ensure_portal("caugiay", "Phường Cầu Giấy", "http://127.0.0.1:1", "hanoi")
+    latest = utcnow() + timedelta(days=3)
+    writer.write_articles(portal_id, [{"external_id": "1", "url": "http://127.0.0.1:1/a-1.htm", "title": "Tin",
+                                       "body_text": "Thân bài.", "views": 5, "fetched_at": latest}])
+    offset = _forward_offset(writer, portal_id, timedelta(days=-400))
+    assert latest < utcnow() + offset < latest + timedelta(minutes=1)
+    assert _forward_offset(writer, portal_id, timedelta(days=30)) == timedelta(days=30)  # ahead: left alone
