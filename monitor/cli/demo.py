@@ -209,8 +209,9 @@ def _delivered(maildir: Path) -> Counter:
 
 
 def _print_featured_mail(maildir: Path) -> None:
-    """The mail that tells the recipient about the featured document, as they read it: its own alert,
-    or — the seed article being months old at its portal's first crawl — the portal-added summary."""
+    """The mail that tells the recipient about the featured document, as they read it: its own alert
+    (on the replica's clock the seed article is two days old at its portal's first crawl, inside the
+    baseline's recent window), or, were it older, the portal-added summary."""
     mails = list(_mails(maildir))
     featured = ([m for m in mails if FEATURED_DOCUMENT in str(m["Subject"])]
                 or [m for m in mails if str(m["Message-ID"]).startswith("<portal-added-")
