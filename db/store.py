@@ -185,9 +185,11 @@ class ArchiveWriter:
             return run.id
 
     def latest_observation(self, portal_id: int) -> datetime | None:
-        """When the portal's articles were last fetched (observed time, db/clock.py)."""
+        """The portal's latest observation (observed time, db/clock.py): its last fetch or removal."""
         with self.Session() as session:
-            return session.scalar(select(func.max(Article.last_fetched_at)).where(Article.portal_id == portal_id))
+            fetched, removed = session.execute(select(func.max(Article.last_fetched_at), func.max(Article.removed_at))
+                                               .where(Article.portal_id == portal_id)).one()
+        return max((t for t in (fetched, removed) if t is not None), default=None)
 
     def run_stats(self, run_id: int) -> dict:
         with self.Session() as session:

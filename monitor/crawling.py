@@ -203,11 +203,13 @@ def _forward_offset(writer: ArchiveWriter, portal_id: int, offset: timedelta) ->
     last one (a replayed batch), so a crawl observed in the past would store nothing at all. That
     happens to an archive written on another clock — one written before the observation clock
     existed, crawled again with the replica's (tests/test_archive_upgrade.py), or a system clock
-    stepped back. The crawl is then observed from just after the latest fetch. (The replica's clock
-    hardly needs it: Replica.clock_offset keeps real time running under the simulated one.)
+    stepped back. The crawl is then observed from just after the latest fetch or removal. The
+    replica's clock never needs it (Replica.clock_offset keeps real time running under the simulated
+    one); a floor with a margin (1 s at first) raised some of its crawls and not the next, whose
+    restoring fetch then came before the removal it undid.
     """
     latest = writer.latest_observation(portal_id)
-    floor = latest + timedelta(seconds=1) - utcnow() if latest is not None else None
+    floor = latest + timedelta(microseconds=1) - utcnow() if latest is not None else None
     return max(offset, floor) if floor is not None else offset
 
 
