@@ -9,12 +9,13 @@ PORTALWATCH_REFETCH setting.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from scrapy import signals
 from sqlalchemy import select
 
 from db.article_state import ArticleCheck, ListingWalk
+from db.clock import SETTING as CLOCK_SETTING, ObservationClock
 from db.engine import resolve_db_url, session_factory
 from db.models import Article, Portal, RemovalCause, Tombstone
 from db.refetch import refetch_from_setting
@@ -62,7 +63,8 @@ class CheckStateRecorder:
         self.listed: set[str] = set()
         self.bottom: dict[str, tuple[int, str]] = {}  # listing root → (deepest page walked, its last article)
         self.failed: set[str] = set()                  # listing roots a page of whose walk failed
-        self.started = datetime.now(timezone.utc)
+        self.clock = ObservationClock.from_seconds(crawler.settings.get(CLOCK_SETTING))  # db/clock.py
+        self.started = self.clock.now()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -74,7 +76,7 @@ class CheckStateRecorder:
         return ext
 
     def on_checked(self, external_id, status, etag=None, last_modified=None, **_):
-        self.checks.append(ArticleCheck(external_id, status, datetime.now(timezone.utc), etag, last_modified))
+        self.checks.append(ArticleCheck(external_id, status, self.clock.now(), etag, last_modified))
 
     def on_listing(self, root, depth, external_ids):
         self.listed.update(external_ids)

@@ -6,6 +6,7 @@ import time
 from scrapy import signals
 
 from crawler.monitors import MONITOR_RESULTS
+from db.article_state import MOVED_FROM, MOVED_TO
 from db.engine import resolve_db_url
 from db.models import utcnow
 from db.store import ArchiveWriter
@@ -36,8 +37,15 @@ class CrawlRunRecorder:
     def spider_opened(self, spider):
         site = spider.site
         self.writer = ArchiveWriter(self.db_url)
-        portal_id = self.writer.ensure_portal(site.key, site.name, site.base_url, site.profile)
+        portal_id, moved_from = self.writer.register_portal(site.key, site.name, site.base_url, site.profile)
         self.run_id = spider.run_id or self.writer.start_run(portal_id)
+        stats = self.crawler.stats
+        if moved_from:  # a crawl started by hand at a new address (the monitor records a move when it queues)
+            stats.set_value(MOVED_FROM, moved_from)
+            stats.set_value(MOVED_TO, site.base_url)
+        for key, value in self.writer.run_stats(self.run_id).items():
+            if stats.get_value(key) is None:  # what the monitor recorded when it queued the run (a move)
+                stats.set_value(key, value)
         self.writer.update_run(self.run_id, status="running", started_at=utcnow())
 
     def _counts(self) -> dict:

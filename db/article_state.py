@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, literal, select, update
 
 from db.content import to_utc
 from db.models import RemovalCause
@@ -163,3 +164,22 @@ class ArticleStateWriter:
         if article_id is None:
             raise LookupError(f"no article {external_id!r} in portal {portal_id}")
         return article_id
+
+
+# The run's stats keys for a move its crawl found (detection makes one source_moved of them).
+MOVED_FROM, MOVED_TO = "portalwatch/moved_from", "portalwatch/moved_to"
+
+
+def is_move(old_base: str, new_base: str) -> bool:
+    """A portal's base URL changed scheme or host: it moved (a port alone is the same server restarted)."""
+    old, new = urlsplit(old_base), urlsplit(new_base)
+    return (old.scheme, old.hostname) != (new.scheme, new.hostname)
+
+
+def rebase_urls(conn: Connection, portal_id: int, old_base: str, new_base: str) -> int:
+    """Move the stored URL of every article of the portal under `old_base` to `new_base` (path kept).
+    Versions, attachments and raw pages keep the URLs they were fetched at: they are history."""
+    old, new = old_base.rstrip("/") + "/", new_base.rstrip("/") + "/"
+    return conn.execute(update(ARTICLES).where(ARTICLES.c.portal_id == portal_id,
+                                               ARTICLES.c.url.startswith(old, autoescape=True))
+                        .values(url=literal(new) + func.substr(ARTICLES.c.url, len(old) + 1))).rowcount

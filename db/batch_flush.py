@@ -91,7 +91,7 @@ def _write_attachments(conn: Connection, plan: BatchPlan, result: BatchResult) -
             inserts.append({**values, "article_id": row["_article"].id})
         else:
             updates.append({"_id": row["_existing"]["id"], "last_seen_at": values["last_seen_at"],
-                            **{k: values[k] for k in ("title", "file_name", "file_type")}})
+                            **{k: values[k] for k in ("url", "title", "file_name", "file_type")}})
     if inserts:
         conn.execute(insert(ATTACHMENTS), inserts)
         result.attachments_new += len(inserts)

@@ -17,6 +17,7 @@ from db.content import (
     is_legacy_version, lost_fields, to_utc,
 )
 from db.documents import add_references, citing_order, load_documents
+from db.linkkey import link_key
 from db.record import ArticleRecord
 from db.tables import (
     ARTICLES, ATTACHMENTS, DOCUMENTS, MENTIONS, PORTALS, SAMPLES, VERSIONS, chunks, column_length, fit,
@@ -125,7 +126,8 @@ def load_batch(conn: Connection, portal_id: int, prepared: list[PreparedRecord],
             mismatched[article.version["id"]] = article
     for chunk in chunks(list(mismatched)):
         for row in conn.execute(select(VERSIONS).where(VERSIONS.c.id.in_(chunk))):
-            mismatched[row.id].version.update(content=content_of(row._mapping), changes=row.changes)
+            article = mismatched[row.id]  # a version stored before link keys: keyed by the article's stored URL
+            article.version.update(content=content_of(row._mapping, article.row.get("url")), changes=row.changes)
     limit = column_length(DOCUMENTS, "canonical")
     load_documents(conn, {ref["canonical"] for item in prepared for ref in (item.record.get("references") or ())
                           if ref.get("canonical") and len(ref["canonical"]) <= limit}, plan)
@@ -177,7 +179,7 @@ def load_existing_links(conn: Connection, article_ids: list[int], plan: BatchPla
         select(ATTACHMENTS.c.id, ATTACHMENTS.c.article_id, ATTACHMENTS.c.url, ATTACHMENTS.c.title,
                ATTACHMENTS.c.file_name, ATTACHMENTS.c.file_type).where(ATTACHMENTS.c.article_id.in_(article_ids))
     ):
-        plan.existing_attachments[(row.article_id, row.url)] = row._asdict()
+        plan.existing_attachments[(row.article_id, link_key(row.url))] = row._asdict()
     for row in conn.execute(
         select(MENTIONS.c.id, MENTIONS.c.document_id, MENTIONS.c.article_id, MENTIONS.c.sentence,
                MENTIONS.c.source, MENTIONS.c.first_seen_at).where(MENTIONS.c.article_id.in_(article_ids))
@@ -340,12 +342,14 @@ class BatchPlanner:
         self.result.samples_inserted += 1
 
     def _attachments(self, article: ArticleInBatch, attachments: list[dict], at: datetime) -> None:
+        """A row per file, matched by its URL's path (link_key): a portal that moved updates its rows' URLs."""
         plan = self.plan
         for item in attachments:
-            key = (id(article), item["url"])
+            path_key = link_key(item["url"])
+            key = (id(article), path_key)
             row = plan.attachments.get(key)
             if row is None:
-                existing = plan.existing_attachments.get((article.id, item["url"])) if article.id is not None else None
+                existing = plan.existing_attachments.get((article.id, path_key)) if article.id is not None else None
                 row = plan.attachments[key] = {"_article": article, "_existing": existing, "first_seen_at": at}
             row.update(fit(ATTACHMENTS, {k: item[k] for k in ATTACHMENT_KEYS}, ("file_name", "file_type")),
                        last_seen_at=at)

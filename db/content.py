@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
 from vntext.textnorm import tone_key
+from db.linkkey import link_key
 from db.tables import ATTACHMENTS, column_length
 
 TEXT_FIELDS = ("title", "summary", "body_text", "author", "category")
@@ -44,25 +45,30 @@ def to_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def normalize_attachments(items: Iterable[dict] | None) -> list[dict]:
-    """{"url", "title", "file_type", "file_name"} per distinct URL, in page order."""
+def normalize_attachments(items: Iterable[dict] | None, page_url: str | None = None) -> list[dict]:
+    """{"url", "title", "file_type", "file_name", "key"} per distinct key, in page order. The URL is
+    kept as fetched; "key" (db/linkkey.py) is what comparisons use, so a portal moving to another
+    port, scheme or host changes no attachment. A stored item keeps the key it was stored with; one
+    stored before keys existed gets it from `page_url` (the page it was read on, as far as known)."""
     out: dict[str, dict] = {}
     for item in items or ():
         url = str(item.get("url") or "").strip()[:column_length(ATTACHMENTS, "url")]
-        if url and url not in out:
-            out[url] = {"url": url, "title": str(item.get("title") or ""),
-                        "file_type": str(item.get("file_type") or ""), "file_name": str(item.get("file_name") or "")}
+        key = item.get("key") or link_key(url, page_url)
+        if url and key not in out:
+            out[key] = {"url": url, "title": str(item.get("title") or ""), "file_type": str(item.get("file_type") or ""),
+                        "file_name": str(item.get("file_name") or ""), "key": key}
     return list(out.values())
 
 
-def content_of(record: dict) -> dict:
+def content_of(record: dict, page_url: str | None = None) -> dict:
     """The versioned fields of a record (or of a stored version), normalised: "" for missing text,
-    UTC datetimes, published_has_time False without a date, attachments de-duplicated."""
+    UTC datetimes, published_has_time False without a date, attachments de-duplicated by key
+    (relative to `page_url`, else the record's own url)."""
     content = {name: str(record.get(name) or "") for name in TEXT_FIELDS}
     for name in DATE_FIELDS:
         content[name] = to_utc(record.get(name))
     content["published_has_time"] = bool(record.get("published_has_time", True)) if content["published_at"] else False
-    content["attachments"] = normalize_attachments(record.get("attachments"))
+    content["attachments"] = normalize_attachments(record.get("attachments"), page_url or record.get("url"))
     return content
 
 
@@ -75,7 +81,7 @@ def _key(name: str, value: Any) -> str:
     if name == "published_has_time":
         return "1" if value else "0"
     if name == "attachments":  # a set: page order is not a change
-        rows = sorted((a["url"], tone_key(a["title"]), a["file_type"], a["file_name"]) for a in value)
+        rows = sorted((a["key"], tone_key(a["title"]), a["file_type"], a["file_name"]) for a in value)
         return "\x1e".join("\x1d".join(row) for row in rows)
     raise KeyError(name)
 
@@ -127,8 +133,8 @@ def lost_fields(old: dict, new: dict) -> list[str]:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, list):
-        return [dict(item) if isinstance(item, dict) else item for item in value]
+    if isinstance(value, list):  # attachments: shown as fetched, without their comparison key
+        return [{k: v for k, v in item.items() if k != "key"} if isinstance(item, dict) else item for item in value]
     return value
 
 

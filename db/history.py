@@ -125,7 +125,8 @@ class HistoryCorrector:
         """Each version's content, corrected where its re-extraction reads something else."""
         contents = []
         for row in rows:
-            content = content_of(row._mapping)
+            # a version stored before link keys: its attachments keyed by the page it was read from
+            content = content_of(row._mapping, (extracted.get(row.id) or {}).get("url"))
             if row.id in extracted:
                 fresh = content_of(extracted[row.id])
                 if _differs(content, fresh):

@@ -22,16 +22,16 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Iterator, Mapping, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from db.article_state import ArticleCheck, ArticleStateWriter, ListingWalk
+from db.article_state import ArticleCheck, ArticleStateWriter, ListingWalk, is_move, rebase_urls
 from db.batch_flush import flush_batch
 from db.batch_plan import BatchPlan, BatchPlanner, BatchResult, PreparedRecord, load_batch, prepare_records
 from db.documents import DocumentMovedMeanwhile
 from db.engine import get_engine, session_factory
 from db.history import HistoryCorrector, articles_with_pages
-from db.models import CrawlRun, Portal, RemovalCause, utcnow
+from db.models import Article, CrawlRun, Portal, RemovalCause, utcnow
 from db.pages import DEFAULT_COMPRESSION, LEVELS
 from db.record import ArticleRecord
 from db.refetch import RefetchSchedule
@@ -63,17 +63,30 @@ class ArchiveWriter:
         self.store_raw_pages = store_raw_pages
 
     def ensure_portal(self, key: str, name: str, base_url: str, profile: str) -> int:
+        return self.register_portal(key, name, base_url, profile)[0]
+
+    def register_portal(self, key: str, name: str, base_url: str, profile: str) -> tuple[int, str | None]:
+        """The portal's id (registered, or its row brought up to date) and, when it moved to another
+        scheme or host, its previous base URL. Whenever the base changes (a port too: a restarted
+        replica) its articles' stored URLs move to the new base in the same transaction, so re-checks
+        go to where the portal now answers; their ids and history stay (db/article_state.py rebase_urls)."""
         for attempt in range(2):
             try:
                 with self.Session.begin() as session:
                     portal = session.scalar(select(Portal).where(Portal.key == key))
+                    moved_from = None
                     if portal is None:
                         portal = Portal(key=key, name=name, base_url=base_url, profile=profile)
                         session.add(portal)
                     else:
+                        previous = portal.base_url
                         portal.name, portal.base_url, portal.profile = name, base_url, profile
+                        if previous != base_url:
+                            session.flush()
+                            rebase_urls(session.connection(), portal.id, previous, base_url)
+                            moved_from = previous if is_move(previous, base_url) else None
                     session.flush()
-                    return portal.id
+                    return portal.id, moved_from
             except IntegrityError:  # another crawler created it at the same moment
                 if attempt:
                     raise
@@ -179,6 +192,17 @@ class ArchiveWriter:
             session.add(run)
             session.flush()
             return run.id
+
+    def latest_observation(self, portal_id: int) -> datetime | None:
+        """The portal's latest observation (observed time, db/clock.py): its last fetch or removal."""
+        with self.Session() as session:
+            fetched, removed = session.execute(select(func.max(Article.last_fetched_at), func.max(Article.removed_at))
+                                               .where(Article.portal_id == portal_id)).one()
+        return max((t for t in (fetched, removed) if t is not None), default=None)
+
+    def run_stats(self, run_id: int) -> dict:
+        with self.Session() as session:
+            return session.scalar(select(CrawlRun.stats).where(CrawlRun.id == run_id)) or {}
 
     def update_run(self, run_id: int, **values) -> None:
         with self.Session.begin() as session:

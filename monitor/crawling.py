@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from crawler.registry import Site
+from db.article_state import MOVED_FROM, MOVED_TO
+from db.clock import SETTING as CLOCK_SETTING, STAT as CLOCK_STAT
 from db.engine import default_archive_path, session_factory
 from db.models import CrawlRun, utcnow
 from db.refetch import refetch_setting
@@ -28,6 +31,19 @@ from db.store import ArchiveWriter
 
 # Set by the scheduler on SIGTERM/SIGINT: running crawls are asked to stop, queued ones never start.
 STOP = threading.Event()
+
+# Site key -> the offset of its observation clock from the system clock (db/clock.py).
+ClockSource = Callable[[str], timedelta]
+
+
+def system_clock(site: str) -> timedelta:
+    return timedelta(0)
+
+
+# The clock source of crawls started without one: process-wide like STOP, because a scheduled job's
+# arguments are pickled into the job store and a replica cannot be. A running scheduler sets it
+# (Monitor.start, reset by Monitor.stop).
+clock_source: ClockSource = system_clock
 
 
 @dataclass
@@ -40,6 +56,7 @@ class CrawlOutcome:
     articles_new: int = 0
     errors: int = 0
     message: str = ""
+    clock_offset: float = 0.0   # seconds: the observation clock of this crawl (db/clock.py)
     seconds: float = 0.0        # the whole process, start-up included
     crawl_seconds: float = 0.0  # from the spider opening to its closing, as the crawler recorded it
     log_path: str = ""
@@ -124,11 +141,13 @@ def crawl_sites(
     poll: float = 0.25,
     mode: str = "full",
     crawl_settings=None,
+    clock: ClockSource | None = None,
 ) -> list[CrawlOutcome]:
     """Crawl each site in its own process (at most `parallel` at once); return every outcome.
 
     A portal that is down or a crawler that crashes is recorded as a failed run with its
-    reason; the other portals are crawled all the same.
+    reason; the other portals are crawled all the same. `clock` gives each portal's observation
+    clock (default: clock_source, the system clock unless a Monitor set the replica's).
     """
     if parallel < 1:  # no crawl would ever start, and the loop below would wait for them forever
         raise ValueError(f"parallel must be at least 1, not {parallel}")
@@ -136,7 +155,7 @@ def crawl_sites(
     Session = session_factory(db_url)
     log_dir = log_dir_for(db_url)
     log_dir.mkdir(parents=True, exist_ok=True)
-    outcomes = _queue_runs(writer, sites, mode, log_dir)
+    outcomes = _queue_runs(writer, sites, mode, log_dir, clock or clock_source)
     overrides = _scrapy_settings(db_url, settings, crawl_settings)
     pending = list(zip(sites, outcomes))
     running: dict[int, tuple[subprocess.Popen, CrawlOutcome, float]] = {}
@@ -156,17 +175,42 @@ def crawl_sites(
     return outcomes
 
 
-def _queue_runs(writer: ArchiveWriter, sites: list[Site], mode: str, log_dir: Path) -> list[CrawlOutcome]:
-    """A queued run row per site (its portal registered first); the outcomes that follow them."""
+def _queue_runs(writer: ArchiveWriter, sites: list[Site], mode: str, log_dir: Path,
+                clock: ClockSource) -> list[CrawlOutcome]:
+    """A queued run row per site (its portal registered first), with the offset of its observation
+    clock fixed now (the crawl process stamps with it; detection reads it from the run's stats)."""
     outcomes = []
     for site in sites:
-        portal_id = writer.ensure_portal(site.key, site.name, site.base_url, site.profile)
+        portal_id, moved_from = writer.register_portal(site.key, site.name, site.base_url, site.profile)
+        offset = _forward_offset(writer, portal_id, clock(site.key)).total_seconds()
+        stats = {CLOCK_STAT: offset}
+        if moved_from:  # the portal answers at another scheme or host: this run tells (monitor/detect.py)
+            stats.update({MOVED_FROM: moved_from, MOVED_TO: site.base_url})
         with writer.Session.begin() as session:
-            run = CrawlRun(portal_id=portal_id, status="queued", started_at=utcnow(), message="", mode=mode)
+            run = CrawlRun(portal_id=portal_id, status="queued", started_at=utcnow(), message="", mode=mode,
+                           stats=stats)
             session.add(run)
             session.flush()
-            outcomes.append(CrawlOutcome(site=site.key, run_id=run.id, log_path=str(log_dir / f"run-{run.id}.log")))
+            outcomes.append(CrawlOutcome(site=site.key, run_id=run.id, log_path=str(log_dir / f"run-{run.id}.log"),
+                                         clock_offset=offset))
     return outcomes
+
+
+def _forward_offset(writer: ArchiveWriter, portal_id: int, offset: timedelta) -> timedelta:
+    """The clock's offset, raised when it would read earlier than the portal's latest observation.
+
+    A portal's observations only go forward: the writer ignores a fetch older than the article's
+    last one (a replayed batch), so a crawl observed in the past would store nothing at all. That
+    happens to an archive written on another clock — one written before the observation clock
+    existed, crawled again with the replica's (tests/test_archive_upgrade.py), or a system clock
+    stepped back. The crawl is then observed from just after the latest fetch or removal. The
+    replica's clock never needs it (Replica.clock_offset keeps real time running under the simulated
+    one); a floor with a margin (1 s at first) raised some of its crawls and not the next, whose
+    restoring fetch then came before the removal it undid.
+    """
+    latest = writer.latest_observation(portal_id)
+    floor = latest + timedelta(microseconds=1) - utcnow() if latest is not None else None
+    return max(offset, floor) if floor is not None else offset
 
 
 def _scrapy_settings(db_url: str, settings: dict | None, crawl_settings) -> dict:
@@ -184,7 +228,7 @@ def _start_crawl(site: Site, outcome: CrawlOutcome, mode: str, overrides: dict) 
         sys.executable, "-m", "scrapy", "crawl", "portal",
         "-a", f"site={site.key}", "-a", f"base_url={site.base_url}", "-a", f"run_id={outcome.run_id}",
         "-a", f"mode={mode}",
-        "-s", f"LOG_FILE={outcome.log_path}",
+        "-s", f"LOG_FILE={outcome.log_path}", "-s", f"{CLOCK_SETTING}={outcome.clock_offset!r}",
     ]
     for name, value in overrides.items():
         command += ["-s", f"{name}={value}"]

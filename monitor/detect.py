@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vntext.dates import VN_TZ
-from db.article_state import ArticleStateWriter
+from db.article_state import MOVED_FROM, MOVED_TO, ArticleStateWriter
+from db.clock import run_clock
 from db.models import (
     Article, ArticleVersion, CrawlRun, Document, DocumentMention, Event, Portal, Tombstone, ViewSample, utcnow,
 )
@@ -24,7 +25,7 @@ from monitor.config import DetectionSettings
 from monitor.runstats import DEGRADED_SHARE, degraded_pages, failed_streak, low_coverage
 from monitor.events import (
     ArticleRef, Edited, ExtractionDegraded, NewArticle, NewDocument, Payload, Removed, Restored, SourceDown,
-    SourceStale, SourceUp, ViewsMilestone, ViewsSpike,
+    SourceMoved, SourceStale, SourceUp, ViewsMilestone, ViewsSpike,
 )
 
 FINAL = ("finished", "failed", "cancelled")
@@ -66,11 +67,15 @@ class Detector:
 
     # ---- one run ----------------------------------------------------------------------------
     def run(self, run: CrawlRun) -> None:
-        start, end = run.started_at, run.finished_at or self.now
+        # What the run observed is stamped with its observation clock (db/clock.py); the run row's own
+        # times are the system's: its window is mapped onto the clock its observations were made with.
+        clock = run_clock(run.stats)
+        start, end = clock.observed(run.started_at), clock.observed(run.finished_at or self.now)
         portal = self.session.get(Portal, run.portal_id)
         first_run = self.session.scalar(select(func.min(CrawlRun.id)).where(
             CrawlRun.portal_id == run.portal_id, CrawlRun.status == "finished")) == run.id
-        self.source_health(run)
+        self.source_health(run, end)
+        self.source_moved(run, end)
         if run.status in FINAL:  # what a failed or interrupted crawl stored is real too
             self.new_articles(portal, start, end, baseline=first_run)
             self.new_documents(portal, start, end)
@@ -80,8 +85,8 @@ class Detector:
                 self.apply_removal_rules(portal, end)
             self.removals(portal, start, end)
         if run.status == "finished":  # judgements that need a whole run
-            self.coverage(run)
-            self.staleness(portal, run)
+            self.coverage(run, end)
+            self.staleness(portal, start, end)
 
     def new_articles(self, portal: Portal, start, end, baseline: bool) -> None:
         for article in self.session.scalars(select(Article).where(
@@ -113,6 +118,14 @@ class Detector:
                       (version.id,), portal.id, version.fetched_at, article_id=article.id)
 
     def views(self, portal: Portal, start, end) -> None:
+        """Spikes and milestones from an article's latest view samples.
+
+        A counter that goes backwards (a portal resetting its counters, e.g. a CMS migration) starts a
+        new series: the reading that went down is judged against nothing, and the next judgement's
+        baseline comes from the new series only (a baseline across the reset read as 0 views an hour,
+        so any growth after a reset was a "spike"). Milestones are per article for ever: one passed
+        in an earlier series is not emitted again (the event's key is the article and the milestone).
+        """
         s = self.settings
         touched = self.session.scalars(select(ViewSample.article_id).join(Article).where(
             Article.portal_id == portal.id, ViewSample.first_at >= start, ViewSample.first_at <= end).distinct())
@@ -122,15 +135,15 @@ class Detector:
             if len(samples) < 2:
                 continue
             current, previous = samples[0], samples[1]
-            if not (start <= current.first_at <= end):
-                continue
+            if not (start <= current.first_at <= end) or current.views < previous.views:
+                continue  # not this run's reading, or a counter reset: a new series starts here
             article = self.session.get(Article, article_id)
             hours = max((current.first_at - previous.last_at).total_seconds() / 3600, 1 / 60)
             delta = current.views - previous.views
             velocity = delta / hours
             # The relative threshold needs the article's previous velocity: a third sample.
             baseline = None
-            if len(samples) == 3:
+            if len(samples) == 3 and samples[2].views <= previous.views:  # the same series
                 before = samples[2]
                 base_hours = max((previous.first_at - before.last_at).total_seconds() / 3600, 1 / 60)
                 baseline = max(previous.views - before.views, 0) / base_hours
@@ -165,7 +178,7 @@ class Detector:
                 self.emit(Restored(article=self._article_ref(article), removed_at=_iso(tomb.removed_at)), (tomb.id,),
                           portal.id, tomb.restored_at, article_id=article.id)
 
-    def source_health(self, run: CrawlRun) -> None:
+    def source_health(self, run: CrawlRun, end: datetime) -> None:
         n = self.settings.down_after_failed_runs
         # A finished run ends the streak before it (source_up); a failed one is its newest member.
         streak = failed_streak(self.session, run.portal_id, run.id - 1 if run.status == "finished" else run.id)
@@ -175,12 +188,20 @@ class Detector:
         if run.status == "failed":
             down = SourceDown(since=_iso(first.started_at), failed_runs=len(streak),
                               errors=[r.message for r in reversed(streak[:5])])
-            self.emit(down, (run.portal_id, first.id), run.portal_id, run.finished_at or self.now)
+            self.emit(down, (run.portal_id, first.id), run.portal_id, end)
         else:
             up = SourceUp(down_since=_iso(first.started_at), failed_runs=len(streak))
-            self.emit(up, (run.portal_id, first.id), run.portal_id, run.finished_at or self.now)
+            self.emit(up, (run.portal_id, first.id), run.portal_id, end)
 
-    def coverage(self, run: CrawlRun) -> None:
+    def source_moved(self, run: CrawlRun, end: datetime) -> None:
+        """The run found the portal at another scheme or host (db/store.py register_portal) and it answered
+        there (the run finished): one event for the portal, whose articles moved with it."""
+        stats = run.stats or {}
+        if run.status == "finished" and stats.get(MOVED_FROM):
+            moved = SourceMoved(old_base=stats[MOVED_FROM], new_base=stats.get(MOVED_TO) or "")
+            self.emit(moved, (run.portal_id, run.id), run.portal_id, end)
+
+    def coverage(self, run: CrawlRun, end: datetime) -> None:
         """A field the portal used to give (previous run above its floor) is now mostly missing, or
         many of the run's pages were read worse than their stored version (db/batch_plan.py: such
         fetches made no version, so the layout change shows here and not as edits)."""
@@ -192,15 +213,15 @@ class Detector:
                              "floor": round(1 - DEGRADED_SHARE, 3), "pages": degraded}
         if low:
             event = ExtractionDegraded(run_id=run.id, items=items, fields=low)
-            self.emit(event, (run.id,), run.portal_id, run.finished_at or self.now)
+            self.emit(event, (run.id,), run.portal_id, end)
 
-    def staleness(self, portal: Portal, run: CrawlRun) -> None:
+    def staleness(self, portal: Portal, start: datetime, end: datetime) -> None:
         newest = self.session.scalar(select(Article).where(Article.portal_id == portal.id)
                                      .order_by(Article.first_seen_at.desc()).limit(1))
         # Judged at the run's start: the run that finds an article never calls its portal stale.
-        if newest is not None and newest.first_seen_at < run.started_at - self.settings.stale_after:
+        if newest is not None and newest.first_seen_at < start - self.settings.stale_after:
             stale = SourceStale(last_new_article=_iso(newest.first_seen_at), article=self._article_ref(newest))
-            self.emit(stale, (portal.id, newest.id), portal.id, run.finished_at or self.now)
+            self.emit(stale, (portal.id, newest.id), portal.id, end)
 
 
 def detect_pending(session_factory, settings: DetectionSettings, now: datetime | None = None) -> list[Event]:

@@ -44,14 +44,15 @@ class LeaseHeld(RuntimeError):
 
 
 def run_portal(db_url: str, site_key: str, config_path: str | None, base_url: str | None = None,
-               settings_json: str = "{}", mode: str = "incremental", rules_path: str | None = None) -> None:
+               settings_json: str = "{}", mode: str = "incremental", rules_path: str | None = None,
+               clock: crawling.ClockSource | None = None) -> None:
     """One scheduled crawl of one portal, then detection, then alerts. A module-level function: the job store pickles a reference."""
     config = load_config(config_path)
     site = get_site(site_key)
     if base_url:
         site = site.at(base_url)
     settings = json.loads(settings_json)
-    crawling.crawl_sites(db_url, [site], settings=settings, mode=mode, crawl_settings=config.crawl)
+    crawling.crawl_sites(db_url, [site], settings=settings, mode=mode, crawl_settings=config.crawl, clock=clock)
     created = detect_pending(session_factory(db_url), config.detection)
     send_alerts(db_url, [e.id for e in created], rules_path)
 
@@ -76,8 +77,12 @@ def send_alerts(db_url: str, event_ids=None, rules_path: str | None = None) -> N
 class Monitor:
     def __init__(self, db_url: str, config_path: str | None = None, *, base_urls: dict[str, str] | None = None,
                  crawl_settings: dict | None = None, lease_ttl: timedelta | None = None,
-                 rules_path: str | None = None):
+                 rules_path: str | None = None, clock: crawling.ClockSource | None = None):
         self.db_url = db_url
+        # The observation clock of this monitor's crawls (db/clock.py): the system's, or the replica's
+        # (`replica.clock_offset`). Scheduled jobs cannot carry it in their pickled arguments: while the
+        # scheduler runs it is the process's crawling.clock_source.
+        self.clock = clock
         self.config_path = config_path
         self.rules_path = rules_path
         self.config: Config = load_config(config_path)
@@ -114,6 +119,7 @@ class Monitor:
     def start(self) -> None:
         self._take_lease()
         crawling.STOP.clear()
+        crawling.clock_source = self.clock or crawling.system_clock
         self._close_interrupted_runs()
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=get_engine(self.db_url), tablename="apscheduler_jobs"),
@@ -162,7 +168,7 @@ class Monitor:
     def run_once(self, sites: list[str] | None = None, mode: str = "incremental") -> None:
         """Crawl the given portals (default: all configured) now, then detect — without the scheduler."""
         for site in sites or self.config.sites:
-            run_portal(*self._job_args(site), mode=mode, rules_path=self.rules_path)
+            run_portal(*self._job_args(site), mode=mode, rules_path=self.rules_path, clock=self.clock)
 
     def run_once_leased(self) -> None:
         """`portalwatch run --once`: a one-shot scheduler, so it holds the lease and closes what a killed one left."""
@@ -186,6 +192,7 @@ class Monitor:
                 self.scheduler.shutdown(wait=True)
         finally:
             crawling.STOP.clear()  # every job has returned: later crawls in this process may run
+            crawling.clock_source = crawling.system_clock
             if self.heartbeat is not None:
                 self.heartbeat.stop()
             self.lease.release()

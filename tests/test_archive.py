@@ -18,6 +18,7 @@ from db.models import (
 from db.record import ArticleRecord
 from db.schema import alembic_config, upgrade
 from db.content import content_hash
+from db.linkkey import link_key
 from db.pages import DEFAULT_COMPRESSION, decompress_page
 from db import batch_flush, store
 from db.store import ArchiveWriter
@@ -29,6 +30,11 @@ PDF = {"title": "Kế hoạch 86", "url": "https://caugiay.hanoi.gov.vn/document
        "file_name": "KH-86-2026.pdf"}
 DOC = {"title": "Phụ lục", "url": "https://caugiay.hanoi.gov.vn/documents/phu-luc.docx", "file_type": "docx",
        "file_name": "phu-luc.docx"}
+
+
+def stored(attachment: dict) -> dict:
+    """An attachment as a version stores it: with its comparison key (db/linkkey.py)."""
+    return {**attachment, "key": link_key(attachment["url"])}
 
 
 def record(external_id="2805251012110827967", fetched_at=T0, **changes):
@@ -166,12 +172,12 @@ def test_upgrade_from_0001_keeps_the_data(db_url):
     with session_factory(db_url)() as session:
         a2 = article_of(session, "a2")
         assert versions_of(session, a2)[1].changes == {"title": {"old": "Bài hai", "new": "Bài hai (sửa)"}}
-        assert versions_of(session, a2)[1].attachments == [DOC] and a2.updated_at == T0
+        assert versions_of(session, a2)[1].attachments == [stored(DOC)] and a2.updated_at == T0
         assert a2.published_at is None
     with session_factory(db_url)() as session:
         article = article_of(session)
         v1, v2 = versions_of(session, article)
-        assert v1.attachments == [PDF] and v1.updated_at == updated
+        assert v1.attachments == [stored(PDF)] and v1.updated_at == updated
         assert v1.content_hash == content_hash(record(attachments=[PDF], updated_at=updated))
         assert v2.changes == {"title": {"old": old["title"], "new": "Tiêu đề mới"}}
         assert series(session, article) == [(1503, T0, T0 + 2 * H)]
@@ -253,7 +259,7 @@ def test_attachments_are_part_of_the_content(writer, portal, session):
     assert renamed.versions == 1
     article = article_of(session)
     v1, v2, v3 = versions_of(session, article)
-    assert v1.attachments == [PDF] and v2.attachments == [PDF, DOC]
+    assert v1.attachments == [stored(PDF)] and v2.attachments == [stored(PDF), stored(DOC)]
     assert v2.changes == {"attachments": {"old": [PDF], "new": [PDF, DOC]}}
     assert v3.changes == {"attachments": {"old": [PDF, DOC], "new": [PDF]}}
     rows = {a.url: a for a in session.scalars(select(Attachment).where(Attachment.article_id == article.id))}

@@ -160,6 +160,7 @@ def test_a_new_crawl_writes_into_the_upgraded_archive(tmp_path):
     events = cli.json("events", "--since", FAR_PAST)
     kinds = Counter(e["kind"] for e in events)
     assert all(kinds[kind] >= n for kind, n in FACTS["events_per_kind"].items())  # nothing lost
+    assert "source_moved" not in kinds  # the replica answers on another port: not a move (tests/test_identity.py)
     fresh = [e for e in events if e["site"] == "hoangliet" and e["kind"] == "new_article"]
     assert fresh and all(e["payload"]["baseline"] for e in fresh)
     newest = max(fresh, key=lambda e: e["payload"]["article"]["published_at"] or "")

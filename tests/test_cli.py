@@ -54,10 +54,15 @@ def test_demo_twice_then_search(tmp_path):
     assert str(archive) in flat and "bactuliem" in flat and "caugiay" in flat and "hoangliet" in flat
     assert SEED_TITLE_START in flat and "pages/s" in flat
     # No flood: the back catalogue of each portal's first crawl is one summary mail (196 immediate
-    # mails before the baseline policy), and the Bắc Từ Liêm summary names the seed's resolution.
+    # mails before the baseline policy).
     assert "6 'portal added' summaries" in flat
-    assert int(re.search(r"(\d+) immediate", flat).group(1)) <= 10
-    assert "Cổng mới được theo dõi: Quận Bắc Từ Liêm" in flat and "23-NQ/TU" in flat.split("Cổng mới được theo dõi")[-1]
+    # Immediate: the resolutions published within the recent window (3 days) before each portal's first
+    # crawl, read on the replica's clock (docs/identity-and-time.md), and those of the crawl 12 h later:
+    # 26-28 measured (a document cited by two portals belongs to whichever read it first, a race).
+    assert int(re.search(r"(\d+) immediate", flat).group(1)) <= 40
+    # On the replica's clock the seed article (9 May 2024) is two days old at Bắc Từ Liêm's first crawl
+    # (11 May 2024): inside the recent window, its resolution has its own alert, which the demo prints.
+    assert "Subject: [portalwatch] Nghị quyết mới: 23-NQ/TU — Quận Bắc Từ Liêm" in flat
     # the hints name the demo archive, so they work as printed
     assert f'portalwatch search "Bắc Từ Liêm" --json --db sqlite:///{archive}' in flat
 

@@ -17,7 +17,8 @@ SEED_TITLE = ("Gần 300 đại biểu dự Hội nghị trực tuyến quán tr
 
 
 def crawl(db_url, replica, keys, settings=LOOPBACK_OVERRIDES):
-    return crawl_sites(db_url, [get_site(k).at(replica.base_urls[k]) for k in keys], settings=settings, parallel=2)
+    return crawl_sites(db_url, [get_site(k).at(replica.base_urls[k]) for k in keys], settings=settings, parallel=2,
+                       clock=replica.clock_offset)
 
 
 def count(session, model, *where):

@@ -39,7 +39,7 @@ def make_monitor(tmp_path, replica):
         config = tmp_path / "portalwatch.toml"
         config.write_text(CONFIG.format(sites=", ".join(f'"{s}"' for s in sites), stale=stale), encoding="utf-8")
         return Monitor(db_url or sqlite_url(tmp_path), str(config), base_urls=replica.base_urls,
-                       crawl_settings=LOOPBACK_OVERRIDES)
+                       crawl_settings=LOOPBACK_OVERRIDES, clock=replica.clock_offset)
     return make
 
 

@@ -181,8 +181,11 @@ def _alembic(db_url, action, revision):
         action(config, revision)
 
 
+NEWER_THAN_0008 = {"source_moved"}  # kinds born with the typed shape: no old payload to rewrite
+
+
 def test_migration_0008_gives_old_payloads_the_typed_shape_and_back(db_url):
-    assert set(OLD) == set(KINDS)
+    assert set(OLD) == set(KINDS) - NEWER_THAN_0008
     _alembic(db_url, command.upgrade, "0006")
     portals = sa.table("portals", *(sa.column(c) for c in ("id", "key", "name", "base_url", "profile")),
                        sa.column("created_at", sa.DateTime))

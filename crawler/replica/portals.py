@@ -66,8 +66,9 @@ class ReplicaPortal:
         self.robots = self.family.robots
         self.stats = PortalStats()
         self.server: ThreadingHTTPServer | None = None
+        self.public_host: str | None = None  # the host name in its URLs (Replica.move); None: the address served on
 
     @property
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.public_host or host}:{port}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from crawler.replica.content import PortalSpec, ReplicaArticle
 from crawler.replica.portals import DEFAULT_PORTALS, Fault, PortalStats, ReplicaPortal
@@ -29,18 +29,22 @@ class Replica:
         self.host = host
         self.portals = {spec.key: ReplicaPortal(spec) for spec in specs}
         self.elapsed = timedelta(0)
+        self.started = datetime.now(timezone.utc)  # the system time the replica's clock read 0 at
         self._lock = threading.RLock()
         self._threads: list[threading.Thread] = []
 
     # ---- lifecycle --------------------------------------------------------------------------
     def start(self) -> "Replica":
         for portal in self.portals.values():
-            portal.server = PortalServer((self.host, 0), PortalHandler)
-            portal.server.replica, portal.server.portal = self, portal
-            thread = threading.Thread(target=portal.server.serve_forever, args=(0.05,), name=f"replica-{portal.key}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            self._serve(portal)
         return self
+
+    def _serve(self, portal: ReplicaPortal) -> None:
+        portal.server = PortalServer((self.host, 0), PortalHandler)
+        portal.server.replica, portal.server.portal = self, portal
+        thread = threading.Thread(target=portal.server.serve_forever, args=(0.05,), name=f"replica-{portal.key}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self) -> None:
         for portal in self.portals.values():
@@ -49,6 +53,18 @@ class Replica:
                 portal.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+
+    def move(self, site: str, host: str | None = None) -> str:
+        """The portal moves: it answers on a new port (a restart) and, with `host`, under another host
+        name in its URLs and links (e.g. "localhost", still served on 127.0.0.1); the old address stops
+        answering. Returns the new base URL. The fault-injection "host move"."""
+        with self._lock:
+            portal = self.portals[site]
+            portal.server.shutdown()
+            portal.server.server_close()
+            portal.public_host = host or portal.public_host
+            self._serve(portal)
+            return portal.base_url
 
     def __enter__(self) -> "Replica":
         return self.start()
@@ -69,13 +85,28 @@ class Replica:
     def now(self, site: str) -> datetime:
         return self.portals[site].spec.start + self.elapsed
 
+    def clock_offset(self, site: str) -> timedelta:
+        """The portal's observation clock (db/clock.py) as an offset from the system clock: the portal's
+        time plus the real time since the replica started, so observations of one portal never go
+        backwards even when its clock stands still between two crawls, and an advance(hours=12) is 12
+        observed hours. Pass `replica.clock_offset` as a crawl's or Monitor's clock."""
+        return self.now(site) - self.started
+
+    def reset_views(self, site: str, external_id: str | None = None) -> None:
+        """The portal's view counters start again from 0 (a CMS migration): one article's, or every
+        article's. The counters grow on from there at their usual rate. The fault-injection "counter reset"."""
+        with self._lock:
+            for article in self.portals[site].articles:
+                if external_id is None or article.external_id == external_id:
+                    article.views_reset += self.views(site, article)
+
     def views(self, site: str, article: ReplicaArticle) -> int:
         portal = self.portals[site]
         now = self.now(site)
         if article.published <= portal.spec.start:
             hours = (now - portal.spec.start).total_seconds() / 3600
-            return article.views_at_start + int(article.views_per_hour * hours)
-        return 1 + int(article.views_per_hour * (now - article.published).total_seconds() / 3600)
+            return article.views_at_start + int(article.views_per_hour * hours) - article.views_reset
+        return 1 + int(article.views_per_hour * (now - article.published).total_seconds() / 3600) - article.views_reset
 
     def visible(self, site: str, category: str | None = None) -> list[ReplicaArticle]:
         """Published, not removed, newest first."""

@@ -5,7 +5,6 @@ What a portal looks like comes from the registry (listing pages) and its CMS pro
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
@@ -17,6 +16,7 @@ from crawler.extract import extract_page
 from crawler.profiles import PROFILES
 from crawler.profiles.fallback import FALLBACK
 from crawler.registry import get_site
+from db.clock import SETTING as CLOCK_SETTING, STAT as CLOCK_STAT, ObservationClock
 from db.engine import resolve_db_url
 from db.record import ArticleRecord
 
@@ -48,14 +48,17 @@ class PortalSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        # Observations (fetched_at, re-check due times) use the monitor's clock for this portal (db/clock.py).
+        spider.clock = ObservationClock.from_seconds(crawler.settings.get(CLOCK_SETTING))
         return spider
 
     async def start(self):
+        self.crawler.stats.set_value(CLOCK_STAT, self.clock.seconds)  # the run's stats keep it (monitor/detect.py)
         if self.mode == "incremental":
             # Known articles: listings are walked only until they show nothing new, and known
             # articles come back on their own (decaying) schedule, with conditional GETs.
             self.known = known_articles(resolve_db_url(self.settings.get("PORTALWATCH_DB")), self.site.key)
-            now = datetime.now(timezone.utc)
+            now = self.clock.now()
             for external_id, known in self.known.items():
                 if known.removed_from_listing or (known.next_check_at and known.next_check_at > now):
                     continue
@@ -149,7 +152,7 @@ class PortalSpider(scrapy.Spider):
             return
         self._count_coverage(article)
         article.site = self.site.key
-        article.fetched_at = datetime.now(timezone.utc)
+        article.fetched_at = self.clock.now()
         article.raw_html = response.text
         article.content_type = (response.headers.get("Content-Type") or b"text/html").decode("latin-1")
         yield article

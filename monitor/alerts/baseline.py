@@ -1,6 +1,6 @@
 """The baseline policy: a portal's first crawl finds its whole back catalogue at once, and
 nothing in it is news. Of the events of that crawl, only items PUBLISHED within the rules
-file's `[baseline] recent` window (default 3 days before detection, Vietnam time) are queued
+file's `[baseline] recent` window (default 3 days before the item was observed, Vietnam time) are queued
 as their rule says; the others wait for one "portal added" summary mail per portal and
 recipient (outbox mode "summary").
 
@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from vntext.dates import VN_TZ
+from db.clock import run_clock
 from db.models import CrawlRun
 from monitor.events import EventView
 from monitor.rules.model import BaselineSettings
@@ -34,8 +35,10 @@ class FirstCrawl:
         """(crawled at all, when its first finished run ended — None while none has)."""
         if portal_id not in self._ends:
             crawled = self.session.scalar(select(CrawlRun.id).where(CrawlRun.portal_id == portal_id).limit(1))
-            ended = self.session.scalar(select(CrawlRun.finished_at).where(
-                CrawlRun.portal_id == portal_id, CrawlRun.status == "finished").order_by(CrawlRun.id).limit(1))
+            first = self.session.execute(select(CrawlRun.finished_at, CrawlRun.stats).where(
+                CrawlRun.portal_id == portal_id, CrawlRun.status == "finished").order_by(CrawlRun.id).limit(1)).first()
+            # occurred_at is observed time (db/clock.py): the run's end is read on the clock it observed with
+            ended = run_clock(first.stats).observed(first.finished_at) if first else None
             self._ends[portal_id] = (crawled is not None, ended)
         return self._ends[portal_id]
 
@@ -49,7 +52,9 @@ class FirstCrawl:
         if article is None or not self.of_first_crawl(view):
             return False
         published = published_at(article.published_at)
-        return published is None or published < view.event.created_at - self.settings.recent
+        # "Recent" is measured back from when the item was observed (its event's occurred_at, on the
+        # observation clock), not from when detection ran: on the replica the two are years apart.
+        return published is None or published < view.event.occurred_at - self.settings.recent
 
 
 def published_at(value: str | None) -> datetime | None:

@@ -101,8 +101,10 @@ def _crawl_twice(url: str, parallel: int, detection) -> DemoRun:
         # The replica's clock is simulated: every known article is due again at the next pass.
         recheck_all = CrawlSettings(refetch=((None, timedelta(0)),))
         started = time.perf_counter()
+        # Observations are stamped with the replica's clock (db/clock.py): spike rates are per simulated hour.
         run.outcomes = crawl_sites(url, sites, settings=LOOPBACK_OVERRIDES, parallel=parallel,
-                                   on_progress=progress_printer(), crawl_settings=recheck_all)
+                                   on_progress=progress_printer(), crawl_settings=recheck_all,
+                                   clock=replica.clock_offset)
         run.seconds = time.perf_counter() - started
         run.first_events = detect_pending(session_factory(url), detection)
         with session_factory(url)() as session:
@@ -114,7 +116,8 @@ def _crawl_twice(url: str, parallel: int, detection) -> DemoRun:
         replica.edit("caugiay", edited.external_id, title=edited.title + " (cập nhật)")
         console.print("\nReplica clock +12 h, one article edited; incremental crawl:")
         run.later = crawl_sites(url, sites, settings=LOOPBACK_OVERRIDES, parallel=parallel,
-                                on_progress=progress_printer(), mode="incremental", crawl_settings=recheck_all)
+                                on_progress=progress_printer(), mode="incremental", crawl_settings=recheck_all,
+                                clock=replica.clock_offset)
         run.later_events = detect_pending(session_factory(url), detection)
     return run
 
@@ -212,8 +215,9 @@ def _delivered(maildir: Path) -> Counter:
 
 
 def _print_featured_mail(maildir: Path) -> None:
-    """The mail that tells the recipient about the featured document, as they read it: its own alert,
-    or — the seed article being months old at its portal's first crawl — the portal-added summary."""
+    """The mail that tells the recipient about the featured document, as they read it: its own alert
+    (on the replica's clock the seed article is two days old at its portal's first crawl, inside the
+    baseline's recent window), or, were it older, the portal-added summary."""
     mails = list(_mails(maildir))
     featured = ([m for m in mails if FEATURED_DOCUMENT in str(m["Subject"])]
                 or [m for m in mails if str(m["Message-ID"]).startswith("<portal-added-")

@@ -68,7 +68,8 @@ def cmd_run(args) -> int:
         if args.replica_speed:
             clock = _start_replica_clock(replica, args.replica_speed)
     try:
-        monitor = Monitor(args.db, args.config, base_urls=base_urls, crawl_settings=settings)
+        monitor = Monitor(args.db, args.config, base_urls=base_urls, crawl_settings=settings,
+                          clock=replica.clock_offset if replica else None)
         if args.once:
             _while_lease_held(monitor.run_once_leased, wait=args.wait, pause=2)
             return 0

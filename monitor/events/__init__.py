@@ -13,7 +13,7 @@ from monitor.events.article_kinds import (
 from monitor.events.base import (
     ARTICLE, DIGEST, IMMEDIATE, PORTAL, ArticlePayload, ArticleRef, Payload, PayloadError, PortalPayload,
 )
-from monitor.events.portal_kinds import ExtractionDegraded, SourceDown, SourceStale, SourceUp
+from monitor.events.portal_kinds import ExtractionDegraded, SourceDown, SourceMoved, SourceStale, SourceUp
 from monitor.events.registry import KINDS, label_of, load_payload
 from monitor.events.view import EventView, event_views
 
@@ -21,5 +21,5 @@ __all__ = [
     "KINDS", "load_payload", "label_of", "EventView", "event_views", "DOC_TYPES", "Payload", "PayloadError", "ArticlePayload",
     "PortalPayload", "ArticleRef", "ARTICLE", "PORTAL", "IMMEDIATE", "DIGEST",
     "NewArticle", "NewDocument", "Edited", "ViewsSpike", "ViewsMilestone", "Removed", "Restored",
-    "SourceDown", "SourceUp", "SourceStale", "ExtractionDegraded",
+    "SourceDown", "SourceUp", "SourceStale", "SourceMoved", "ExtractionDegraded",
 ]

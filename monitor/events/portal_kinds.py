@@ -1,5 +1,5 @@
 """Kinds about a portal as a whole: it went down or came back, its pages stopped giving a field,
-it has published nothing new for too long."""
+it has published nothing new for too long, it moved to another address."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -81,3 +81,26 @@ class SourceStale(PortalPayload):
 
     def facts(self) -> list[tuple[str, str]]:
         return [("Bài mới gần nhất", vn_date(self.last_new_article))]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceMoved(PortalPayload):
+    """The portal answers at another scheme or host (its registry base URL changed): one event for the
+    portal, where its articles would otherwise each look edited, or removed and new again. Its articles
+    keep their identity and history; their stored URLs moved to the new base (db/store.py)."""
+
+    KIND: ClassVar[str] = "source_moved"
+    NAME: ClassVar[str] = "Cổng chuyển địa chỉ"
+    SEVERITY: ClassVar[str] = DIGEST
+
+    old_base: str
+    new_base: str
+
+    def label(self) -> str:
+        return f"{self.old_base} → {self.new_base}"
+
+    def headline(self) -> str:
+        return f"Cổng chuyển sang địa chỉ {self.new_base}"
+
+    def facts(self) -> list[tuple[str, str]]:
+        return [("Địa chỉ cũ", self.old_base), ("Địa chỉ mới", self.new_base)]

@@ -5,12 +5,12 @@ from monitor.events.article_kinds import (
     Edited, NewArticle, NewDocument, Removed, Restored, ViewsMilestone, ViewsSpike,
 )
 from monitor.events.base import Payload, PayloadError
-from monitor.events.portal_kinds import ExtractionDegraded, SourceDown, SourceStale, SourceUp
+from monitor.events.portal_kinds import ExtractionDegraded, SourceDown, SourceMoved, SourceStale, SourceUp
 
 # In the order readers meet them (rules' error messages list them so).
 KINDS: dict[str, type[Payload]] = {k.KIND: k for k in (
     NewDocument, NewArticle, Edited, ViewsSpike, ViewsMilestone, Removed, Restored,
-    SourceDown, SourceUp, SourceStale, ExtractionDegraded)}
+    SourceDown, SourceUp, SourceStale, SourceMoved, ExtractionDegraded)}
 
 
 def load_payload(kind: str, data: dict) -> Payload:

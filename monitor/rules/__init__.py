@@ -43,7 +43,7 @@ document type 'NQQ' (known: BB, BC, …)`.
 The first crawl of a portal (events that occurred before its first finished run ended) finds
 its whole back catalogue: `new_article` events of it match no rule without `include_baseline =
 true`, and of the others only those whose article was published within `[baseline] recent` of
-detection are queued as their rule says (immediate or digest); the older and undated ones are
+their observation (db/clock.py) are queued as their rule says (immediate or digest); the older and undated ones are
 queued for one "portal added" summary mail per portal and recipient (monitor/alerts/baseline.py).
 A rule newly added or changed (in what decides its matches and targets) holds back, the same
 way, the events detected before the archive first saw it: only items published within `recent` of
