@@ -21,6 +21,11 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# A 429/503 with Retry-After waits what the portal asked before RetryMiddleware (550) retries it:
+# this middleware sees the answer first (a higher number is nearer the downloader). A portal that
+# asks for a pause is overloaded or rate-limiting us; retrying at once is impolite and gets blocked.
+DOWNLOADER_MIDDLEWARES = {"crawler.retryafter.RetryAfterMiddleware": 560}
+RETRY_AFTER_MAX = 60  # seconds: a header asking for an hour must not hold a crawl past CLOSESPIDER_TIMEOUT
 # A crawl is bounded: after this many seconds the spider closes with reason "closespider_timeout"
 # and the run is recorded as failed (what it stored is kept; absence from listings is not judged).
 CLOSESPIDER_TIMEOUT = 1800

@@ -35,12 +35,15 @@ class Replica:
     # ---- lifecycle --------------------------------------------------------------------------
     def start(self) -> "Replica":
         for portal in self.portals.values():
-            portal.server = PortalServer((self.host, 0), PortalHandler)
-            portal.server.replica, portal.server.portal = self, portal
-            thread = threading.Thread(target=portal.server.serve_forever, args=(0.05,), name=f"replica-{portal.key}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            self._serve(portal, self.host)
         return self
+
+    def _serve(self, portal: ReplicaPortal, host: str, port: int = 0) -> None:
+        portal.server = PortalServer((host, port), PortalHandler)
+        portal.server.replica, portal.server.portal = self, portal
+        thread = threading.Thread(target=portal.server.serve_forever, args=(0.05,), name=f"replica-{portal.key}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self) -> None:
         for portal in self.portals.values():
@@ -49,6 +52,17 @@ class Replica:
                 portal.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+
+    def move(self, site: str, host: str | None = None, port: int = 0) -> str:
+        """The portal moves: served from now on at a new address (a new port, or `port`; `host`, e.g.
+        "localhost", a new host name too), its old address refusing connections. Returns the new base URL."""
+        portal = self.portals[site]
+        portal.server.shutdown()
+        portal.server.server_close()
+        self._serve(portal, host or self.host, port)
+        if host:
+            portal.server.host_name = host
+        return portal.base_url
 
     def __enter__(self) -> "Replica":
         return self.start()
@@ -72,6 +86,9 @@ class Replica:
     def views(self, site: str, article: ReplicaArticle) -> int:
         portal = self.portals[site]
         now = self.now(site)
+        if portal.views_reset_at is not None:  # counted again from the reset, for old and new articles alike
+            since = max(portal.views_reset_at, article.published)
+            return 1 + int(article.views_per_hour * (now - since).total_seconds() / 3600)
         if article.published <= portal.spec.start:
             hours = (now - portal.spec.start).total_seconds() / 3600
             return article.views_at_start + int(article.views_per_hour * hours)
@@ -170,6 +187,11 @@ class Replica:
     def restore(self, site: str, external_id: str) -> None:
         with self._lock:
             self.article(site, external_id).removed = False
+
+    def reset_views(self, site: str) -> None:
+        """The portal's view counters restart from 1 now (a CMS migration or a counter table wiped)."""
+        with self._lock:
+            self.portals[site].views_reset_at = self.now(site)
 
     def set_fault(self, site: str, fault: Fault) -> None:
         with self._lock:

@@ -12,6 +12,7 @@ import scrapy
 from scrapy import signals
 from w3lib.url import canonicalize_url
 
+from crawler.charset import read_as_encoded
 from crawler.checkstate import article_checked, known_articles, listing_failed, listing_seen
 from crawler.extract import extract_page
 from crawler.profiles import PROFILES
@@ -76,6 +77,9 @@ class PortalSpider(scrapy.Spider):
 
     def parse_listing(self, response, depth: int, category: str = "", known_pages: int = 0, root: str = ""):
         root = root or response.url
+        response = self._readable(response)
+        if response is None:
+            return
         self.crawler.stats.inc_value("portalwatch/listing_pages")
         articles, next_pages = self.profile.parse_listing(response.selector, response.url)
         category = self.profile.category_of_listing(response.selector) or category  # API pages carry none
@@ -124,6 +128,9 @@ class PortalSpider(scrapy.Spider):
         return False
 
     def parse_article(self, response, url: str, listing_category: str = ""):
+        response = self._readable(response)
+        if response is None:
+            return
         self.crawler.stats.inc_value("portalwatch/article_pages")
         external_id = self.profile.article_id(url)
         if response.status in RECHECK_STATUSES:
@@ -153,6 +160,20 @@ class PortalSpider(scrapy.Spider):
         article.raw_html = response.text
         article.content_type = (response.headers.get("Content-Type") or b"text/html").decode("latin-1")
         yield article
+
+    def _readable(self, response):
+        """The response, re-read in the charset its bytes are in; None (a failed fetch) when it came from
+        another server than the portal's (an off-site redirect: its page is not this article, and its
+        404 is no evidence of removal) or its bytes fit no charset it could be in."""
+        if _address(response.url) != _address(self.site.base_url):
+            self._failed(response.request, f"redirected off-site to {response.url}")
+            return None
+        readable = read_as_encoded(response)
+        if readable is None:
+            self._failed(response.request, f"bytes fit neither the declared {response.encoding} nor windows-1258")
+        elif readable is not response:
+            self.crawler.stats.inc_value("portalwatch/charset_corrected")
+        return readable
 
     def _count_coverage(self, article: ArticleRecord) -> None:
         stats = self.crawler.stats
@@ -185,3 +206,9 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("portalwatch/article_failed")
         stats.set_value("portalwatch/last_error", f"{request.url}: {reason}")
         self.logger.warning("fetch failed: %s: %s", request.url, reason)
+
+
+def _address(url: str) -> tuple[str, int | None]:
+    """Host and explicit port: http → https on the same host is the same portal, another port is not."""
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower(), parts.port
