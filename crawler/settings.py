@@ -29,6 +29,12 @@ RETRY_AFTER_MAX = 60  # seconds: a header asking for an hour must not hold a cra
 # A crawl is bounded: after this many seconds the spider closes with reason "closespider_timeout"
 # and the run is recorded as failed (what it stored is kept; absence from listings is not judged).
 CLOSESPIDER_TIMEOUT = 1800
+# The monitor's watchdog (monitor/crawling.py) for a crawl that does not close: a process still
+# running this long after CLOSESPIDER_TIMEOUT (closing waits for downloads in flight and the last
+# batch; a stuck download or a wedged reactor never ends) gets SIGTERM, then SIGKILL after
+# PORTALWATCH_KILL_GRACE, and its run is recorded as failed. 120 s is four DOWNLOAD_TIMEOUTs.
+PORTALWATCH_WATCHDOG_GRACE = 120
+PORTALWATCH_KILL_GRACE = 15
 # Only http(s) is ever fetched (the spider refuses other links); these handlers are off so that
 # nothing else can be downloaded at all. Scrapy's FTP client has no timeout: one ftp:// link on a
 # listing could hang the crawl past CLOSESPIDER_TIMEOUT, since closing waits for downloads in flight.
