@@ -11,6 +11,7 @@ from db.engine import session_factory
 from db.models import Article, CrawlRun
 from monitor import crawling
 from tests.conftest import sqlite_url
+from tests.faults import killed_scheduler
 
 
 def _wait_for(condition, timeout=60.0):
@@ -167,112 +168,22 @@ def test_run_once_holds_the_lease_through_a_long_crawl(tmp_path, replica):
     assert not worker.is_alive()
 
 
-def _scheduler_env(sink_port: int) -> dict:
-    import os
-
-    env = dict(os.environ, PORTALWATCH_ALERT_TO="ban.tuyen.giao@example.vn", PORTALWATCH_SMTP_HOST="127.0.0.1",
-               PORTALWATCH_SMTP_PORT=str(sink_port), PORTALWATCH_SMTP_SECURITY="plain")
-    env.pop("PORTALWATCH_RULES", None)  # the shipped default rules
-    return env
-
 
 def test_a_scheduler_killed_mid_delivery_is_finished_by_the_next_one(tmp_path):
     """SIGKILL while a mail is being sent leaves its rows 'sending' under a 5-minute claim; the next
     scheduler (it holds the lease, so their deliverer is dead) sends them again at once, with the
     same Message-ID: nothing lost, nothing under a second identity."""
-    import signal
-    import subprocess
-    import sys
-    from collections import Counter
-
-    from db.models import AlertOutbox
-    from monitor.mailer import SmtpSink
-    from tests.test_cli import portalwatch
-
-    class HeldSink(SmtpSink):
-        """Holds its answer to DATA until released: the killed scheduler dies waiting for it."""
-        released = threading.Event()
-
-        def store(self, data: bytes) -> None:
-            self.released.wait(60)
-            super().store(data)
-
-    url = sqlite_url(tmp_path)
-    config = tmp_path / "portalwatch.toml"
-    config.write_text('[schedule]\ninterval = "1h"\njitter = "1s"\nlease_ttl = "3s"\nsites = ["bactuliem"]\n',
-                      encoding="utf-8")
-    Session = session_factory(url)
-    with HeldSink(tmp_path / "mail") as sink:
-        env = _scheduler_env(sink.port)
-        first = subprocess.Popen([sys.executable, "-m", "monitor.cli", "run", "--replica", "--config", str(config),
-                                  "--db", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-
-        def sending() -> set[str]:
-            try:
-                with Session() as session:
-                    return set(session.scalars(select(AlertOutbox.message_id).where(AlertOutbox.status == "sending")))
-            except Exception:  # the archive is still being created
-                return set()
-        try:
-            assert _wait_for(sending, timeout=120), "the scheduler never started sending"
-            interrupted = sending()
-            first.send_signal(signal.SIGKILL)
-        finally:
-            first.wait(timeout=30)
-        sink.released.set()  # the server files what it was given: the dead client never heard so
-        again = portalwatch("run", "--replica", "--once", "--wait", "--config", str(config), "--db", url, env=env)
-        assert again.returncode == 0, again.stderr
-        arrived = Counter(message["Message-ID"] for message in sink.maildir)
-    with Session() as session:
-        rows = session.execute(select(AlertOutbox.status, AlertOutbox.message_id)).all()
-    assert rows and {status for status, _ in rows} == {"sent"}  # lost alerts: 0
-    assert set(arrived) == {mid for _, mid in rows}
-    assert {mid for mid, n in arrived.items() if n > 1} <= interrupted  # only the interrupted one twice, same id
+    result, arrived, interrupted = killed_scheduler(tmp_path, "delivery")
+    assert result.lost_alerts == 0 and result.ended, result.runs
+    assert interrupted and {mid for mid, n in arrived.items() if n > 1} <= interrupted  # twice, one identity
+    assert result.stored == result.readable and result.duplicates == 0 and not result.false_events
 
 
 def test_a_scheduler_killed_mid_crawl_leaves_no_verdict_and_no_lost_alert(tmp_path):
-    """SIGKILL mid-crawl: the run it left open is closed as cancelled by the next scheduler, which is no
-    failure of the portal (no source_down even at one failed run), and every alert goes out once."""
-    import signal
-    import subprocess
-    import sys
-    from collections import Counter
-
-    from db.models import AlertOutbox, Event
-    from monitor.mailer import SmtpSink
-    from tests.test_cli import portalwatch
-
-    url = sqlite_url(tmp_path)
-    config = tmp_path / "portalwatch.toml"
-    config.write_text('[schedule]\ninterval = "1h"\njitter = "1s"\nlease_ttl = "3s"\nsites = ["bactuliem"]\n\n'
-                      '[detection]\ndown_after_failed_runs = 1\n', encoding="utf-8")
-    Session = session_factory(url)
-    with SmtpSink(tmp_path / "mail") as sink:
-        env = _scheduler_env(sink.port)
-        first = subprocess.Popen([sys.executable, "-m", "monitor.cli", "run", "--replica", "--config", str(config),
-                                  "--db", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-
-        def crawling() -> bool:
-            try:
-                with Session() as session:
-                    return bool(session.scalar(select(func.count()).select_from(CrawlRun)
-                                               .where(CrawlRun.status == "running")))
-            except Exception:  # the archive is still being created
-                return False
-        try:
-            assert _wait_for(crawling, timeout=120), "the crawl never started"
-            first.send_signal(signal.SIGKILL)
-        finally:
-            first.wait(timeout=30)
-        again = portalwatch("run", "--replica", "--once", "--wait", "--config", str(config), "--db", url, env=env)
-        assert again.returncode == 0, again.stderr
-        arrived = Counter(message["Message-ID"] for message in sink.maildir)
-    with Session() as session:
-        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
-        kinds = set(session.scalars(select(Event.kind)))
-        rows = session.execute(select(AlertOutbox.status, AlertOutbox.message_id)).all()
-    assert runs[0].status == "cancelled", runs[0].message  # by the crawl on its death signal, or the next scheduler
-    assert [r.status for r in runs[1:]] == ["finished"]
-    assert "source_down" not in kinds
-    assert rows and {status for status, _ in rows} == {"sent"}
-    assert set(arrived) == {mid for _, mid in rows} and set(arrived.values()) == {1}
+    """SIGKILL mid-crawl: the run it left open ends cancelled (by the crawl on its death signal, or by
+    the next scheduler), which is no failure of the portal (no source_down, even at one failed run
+    for it), and every alert goes out once."""
+    result, arrived, _ = killed_scheduler(tmp_path, "crawl")
+    assert result.runs[0].startswith("cancelled") and result.ended, result.runs
+    assert not result.false_events and result.lost_alerts == 0 and arrived and set(arrived.values()) == {1}
+    assert result.stored == result.readable and result.duplicates == 0
