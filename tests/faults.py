@@ -94,11 +94,6 @@ class Result:
     max_in_flight: int = 0
     runs: list[str] = field(default_factory=list)      # each fault run's status and message
 
-    @property
-    def clean(self) -> bool:
-        return (self.ended and self.readable == self.stored and not self.duplicates and not self.false_events
-                and not self.missing_events and not self.false_mails and not self.lost_alerts and not self.damaged)
-
 
 def _spec(site: str):
     return next(spec for spec in DEFAULT_PORTALS if spec.key == site)
