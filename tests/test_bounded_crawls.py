@@ -1,5 +1,6 @@
 """A crawl that cannot hang or run away, proven on the replica: a wall-clock limit, a page budget
 per listing walk, http(s) only, redirect loops and lost article pages counted as failures."""
+import pytest
 from scrapy.settings import Settings
 
 from crawler.registry import get_site
@@ -105,3 +106,17 @@ def test_the_watchdog_kills_a_process_that_ignores_sigterm():
         time.sleep(0.05)
     assert process.poll() == -9  # SIGTERM was ignored; SIGKILL came after the grace
     assert "killed by the watchdog (SIGKILL)" in watchdog.verdict(1, process)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_an_off_site_redirect_is_a_failed_fetch_never_followed(tmp_path, replica, host):
+    """Article pages redirect to another server of this machine (another port, or another host name).
+    Scrapy's offsite check ignores ports (the neighbour's page was stored as an edit) and drops another
+    host's redirect without a word (the article was neither checked nor failed)."""
+    other = replica.portals["hoangliet"]
+    target = other.base_url.replace("127.0.0.1", host) + other.family.article_path(other, replica.visible("hoangliet")[0])
+    replica.set_fault("caugiay", Fault(path=ARTICLE_PAGES, redirect=target, remaining=3))
+    outcome, stats = crawl(tmp_path, replica)
+    assert outcome.ok, outcome.message
+    assert stats["portalwatch/article_failed"] == 3 and "redirected off-site" in stats["portalwatch/last_error"]
+    assert replica.stats("hoangliet").requests == 0

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from w3lib.url import canonicalize_url
 
 from crawler.charset import read_as_encoded
@@ -49,6 +50,7 @@ class PortalSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.on_scheduled, signal=signals.request_scheduled)
         return spider
 
     async def start(self):
@@ -161,13 +163,18 @@ class PortalSpider(scrapy.Spider):
         article.content_type = (response.headers.get("Content-Type") or b"text/html").decode("latin-1")
         yield article
 
+    def on_scheduled(self, request, **_):
+        """A redirect to another host or port than the portal's is a failed fetch, never followed: the
+        page there is not this article (a neighbour's page stored as an edit; its 404 no evidence of
+        removal). Scrapy's offsite check ignores ports, and drops another host's redirect silently,
+        so the article was neither checked nor failed. Raising IgnoreRequest here unschedules it."""
+        if request.meta.get("redirect_urls") and _address(request.url) != _address(self.site.base_url):
+            self._failed(request, f"redirected off-site to {request.url}")
+            raise IgnoreRequest(f"off-site redirect to {request.url}")
+
     def _readable(self, response):
-        """The response, re-read in the charset its bytes are in; None (a failed fetch) when it came from
-        another server than the portal's (an off-site redirect: its page is not this article, and its
-        404 is no evidence of removal) or its bytes fit no charset it could be in."""
-        if _address(response.url) != _address(self.site.base_url):
-            self._failed(response.request, f"redirected off-site to {response.url}")
-            return None
+        """The response, re-read in the charset its bytes are in; None (a failed fetch) when its bytes
+        fit no charset it could be in."""
         readable = read_as_encoded(response)
         if readable is None:
             self._failed(response.request, f"bytes fit neither the declared {response.encoding} nor windows-1258")
