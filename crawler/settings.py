@@ -21,9 +21,20 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# A 429/503 with Retry-After waits what the portal asked before RetryMiddleware (550) retries it:
+# this middleware sees the answer first (a higher number is nearer the downloader). A portal that
+# asks for a pause is overloaded or rate-limiting us; retrying at once is impolite and gets blocked.
+DOWNLOADER_MIDDLEWARES = {"crawler.retryafter.RetryAfterMiddleware": 560}
+RETRY_AFTER_MAX = 60  # seconds: a header asking for an hour must not hold a crawl past CLOSESPIDER_TIMEOUT
 # A crawl is bounded: after this many seconds the spider closes with reason "closespider_timeout"
 # and the run is recorded as failed (what it stored is kept; absence from listings is not judged).
 CLOSESPIDER_TIMEOUT = 1800
+# The monitor's watchdog (monitor/crawling.py) for a crawl that does not close: a process still
+# running this long after CLOSESPIDER_TIMEOUT (closing waits for downloads in flight and the last
+# batch; a stuck download or a wedged reactor never ends) gets SIGTERM, then SIGKILL after
+# PORTALWATCH_KILL_GRACE, and its run is recorded as failed. 120 s is four DOWNLOAD_TIMEOUTs.
+PORTALWATCH_WATCHDOG_GRACE = 120
+PORTALWATCH_KILL_GRACE = 15
 # Only http(s) is ever fetched (the spider refuses other links); these handlers are off so that
 # nothing else can be downloaded at all. Scrapy's FTP client has no timeout: one ftp:// link on a
 # listing could hang the crawl past CLOSESPIDER_TIMEOUT, since closing waits for downloads in flight.

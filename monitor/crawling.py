@@ -157,6 +157,7 @@ def crawl_sites(
     log_dir.mkdir(parents=True, exist_ok=True)
     outcomes = _queue_runs(writer, sites, mode, log_dir, clock or clock_source)
     overrides = _scrapy_settings(db_url, settings, crawl_settings)
+    watchdog = Watchdog.from_settings(overrides)
     pending = list(zip(sites, outcomes))
     running: dict[int, tuple[subprocess.Popen, CrawlOutcome, float]] = {}
     stopping = False
@@ -168,8 +169,9 @@ def crawl_sites(
             site, outcome = pending.pop(0)
             running[outcome.run_id] = (_start_crawl(site, outcome, mode, overrides), outcome, time.monotonic())
         time.sleep(poll)
+        watchdog.check(running)
         _refresh(Session, outcomes)
-        _reap(writer, Session, running)
+        _reap(writer, Session, running, watchdog)
         if on_progress:
             on_progress(outcomes)
     return outcomes
@@ -251,7 +253,51 @@ def _stop(writer: ArchiveWriter, pending: list, running: dict) -> None:
             process.terminate()  # Scrapy closes the spider gracefully; the run is recorded as cancelled
 
 
-def _reap(writer: ArchiveWriter, Session, running: dict) -> None:
+class Watchdog:
+    """Kills a crawl process that outlives its wall-clock limit, CLOSESPIDER_TIMEOUT plus
+    PORTALWATCH_WATCHDOG_GRACE to close: SIGTERM, then SIGKILL after PORTALWATCH_KILL_GRACE.
+
+    Scrapy's own limit only asks the spider to close, and closing waits for every download in
+    flight and the pipeline; a download that never ends (or a wedged process) would hold the
+    portal's scheduler job for ever, and the portal would never be crawled again.
+    """
+
+    def __init__(self, limit: float | None, kill_grace: float):
+        self.limit, self.kill_grace = limit, kill_grace
+        self.terminated: dict[int, float] = {}  # run id → when it was sent SIGTERM
+
+    @classmethod
+    def from_settings(cls, overrides: dict) -> "Watchdog":
+        from scrapy.settings import Settings
+
+        settings = Settings()
+        settings.setmodule("crawler.settings")
+        settings.setdict(overrides, priority="cmdline")
+        timeout = settings.getfloat("CLOSESPIDER_TIMEOUT")  # 0: no limit, no watchdog
+        return cls(timeout + settings.getfloat("PORTALWATCH_WATCHDOG_GRACE") if timeout else None,
+                   settings.getfloat("PORTALWATCH_KILL_GRACE"))
+
+    def check(self, running: dict) -> None:
+        now = time.monotonic()
+        for run_id, (process, _outcome, started) in running.items():
+            if self.limit is None or now - started <= self.limit or process.poll() is not None:
+                continue
+            if run_id not in self.terminated:
+                self.terminated[run_id] = now
+                process.terminate()
+            elif now - self.terminated[run_id] > self.kill_grace:
+                process.kill()
+
+    def verdict(self, run_id: int, process: subprocess.Popen) -> str | None:
+        """The failed run's message when the watchdog ended this process, else None."""
+        if run_id not in self.terminated:
+            return None
+        how = "SIGKILL" if process.returncode == -9 else "SIGTERM"
+        return (f"crawl killed by the watchdog ({how}): still running {self.limit:.0f} s after it started "
+                f"(CLOSESPIDER_TIMEOUT plus the grace to close)")
+
+
+def _reap(writer: ArchiveWriter, Session, running: dict, watchdog: Watchdog) -> None:
     """Drop the crawl processes that ended; a run a dead process left open is closed with its reason."""
     for run_id, (process, outcome, started) in list(running.items()):
         if process.poll() is None:
@@ -259,7 +305,11 @@ def _reap(writer: ArchiveWriter, Session, running: dict) -> None:
         del running[run_id]
         outcome.seconds = time.monotonic() - started
         _refresh(Session, [outcome])
-        if outcome.status in ("queued", "running"):  # the process died before recording its end
+        killed = watchdog.verdict(run_id, process)
+        if killed:  # whatever the crawler recorded while it was being killed: the run overran its bound
+            writer.update_run(run_id, status="failed", finished_at=utcnow(), message=killed)
+            outcome.status, outcome.message = "failed", killed
+        elif outcome.status in ("queued", "running"):  # the process died before recording its end
             reason = _tail(Path(outcome.log_path + ".stderr")) or _tail(Path(outcome.log_path))
             status = "cancelled" if STOP.is_set() else "failed"
             message = f"crawler process exited with code {process.returncode}: {reason}"

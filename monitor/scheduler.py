@@ -162,6 +162,11 @@ class Monitor:
                         message="interrupted: the scheduler stopped before this crawl ended")).rowcount
         if closed:
             log.warning("closed %d crawl run(s) left open by a scheduler that stopped", closed)
+        from monitor.alerts.outbox import release_orphans
+
+        released = release_orphans(session_factory(self.db_url), now)
+        if released:
+            log.warning("%d alert(s) left 'sending' by a scheduler that stopped are due again", released)
         detect_pending(session_factory(self.db_url), self.config.detection)
         send_alerts(self.db_url, None, self.rules_path)  # events a killed scheduler detected but never queued
 

@@ -1,5 +1,6 @@
 """A crawl that cannot hang or run away, proven on the replica: a wall-clock limit, a page budget
 per listing walk, http(s) only, redirect loops and lost article pages counted as failures."""
+import pytest
 from scrapy.settings import Settings
 
 from crawler.registry import get_site
@@ -72,3 +73,50 @@ def test_a_crawl_is_bounded_in_time_and_the_timeout_is_a_failure(tmp_path, repli
     outcome, stats = crawl(tmp_path, replica, CLOSESPIDER_TIMEOUT=1)
     assert outcome.status == "failed" and "closespider_timeout" in outcome.message
     assert stats["finish_reason"] == "closespider_timeout"
+
+
+def test_a_crawl_that_outlives_its_limit_is_killed_and_failed(tmp_path, replica):
+    """Closing waits for downloads in flight: answers that take 40 s hold a 1 s crawl open. The watchdog
+    sends SIGTERM after the limit plus its grace (Scrapy's graceful stop waits too), then SIGKILL."""
+    import time
+
+    replica.set_fault("caugiay", Fault(path=ARTICLE_PAGES, delay=40))
+    started = time.monotonic()
+    outcome, _ = crawl(tmp_path, replica, CLOSESPIDER_TIMEOUT=1, DOWNLOAD_TIMEOUT=120,
+                       PORTALWATCH_WATCHDOG_GRACE=2, PORTALWATCH_KILL_GRACE=2)
+    assert time.monotonic() - started < 25
+    assert outcome.status == "failed" and "killed by the watchdog" in outcome.message, outcome.message
+
+
+def test_the_watchdog_kills_a_process_that_ignores_sigterm():
+    import subprocess
+    import sys
+    import time
+
+    from monitor.crawling import CrawlOutcome, Watchdog
+
+    code = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('ready', flush=True)\ntime.sleep(60)\n"
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "ready"
+    watchdog = Watchdog(limit=0.2, kill_grace=0.5)
+    running = {1: (process, CrawlOutcome(site="caugiay", run_id=1), time.monotonic())}
+    deadline = time.monotonic() + 10
+    while process.poll() is None and time.monotonic() < deadline:
+        watchdog.check(running)
+        time.sleep(0.05)
+    assert process.poll() == -9  # SIGTERM was ignored; SIGKILL came after the grace
+    assert "killed by the watchdog (SIGKILL)" in watchdog.verdict(1, process)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_an_off_site_redirect_is_a_failed_fetch_never_followed(tmp_path, replica, host):
+    """Article pages redirect to another server of this machine (another port, or another host name).
+    Scrapy's offsite check ignores ports (the neighbour's page was stored as an edit) and drops another
+    host's redirect without a word (the article was neither checked nor failed)."""
+    other = replica.portals["hoangliet"]
+    target = other.base_url.replace("127.0.0.1", host) + other.family.article_path(other, replica.visible("hoangliet")[0])
+    replica.set_fault("caugiay", Fault(path=ARTICLE_PAGES, redirect=target, remaining=3))
+    outcome, stats = crawl(tmp_path, replica)
+    assert outcome.ok, outcome.message
+    assert stats["portalwatch/article_failed"] == 3 and "redirected off-site" in stats["portalwatch/last_error"]
+    assert replica.stats("hoangliet").requests == 0

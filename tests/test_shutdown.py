@@ -11,6 +11,7 @@ from db.engine import session_factory
 from db.models import Article, CrawlRun
 from monitor import crawling
 from tests.conftest import sqlite_url
+from tests.faults import killed_scheduler
 
 
 def _wait_for(condition, timeout=60.0):
@@ -165,3 +166,24 @@ def test_run_once_holds_the_lease_through_a_long_crawl(tmp_path, replica):
         crawling.STOP.clear()
         second.stop()
     assert not worker.is_alive()
+
+
+
+def test_a_scheduler_killed_mid_delivery_is_finished_by_the_next_one(tmp_path):
+    """SIGKILL while a mail is being sent leaves its rows 'sending' under a 5-minute claim; the next
+    scheduler (it holds the lease, so their deliverer is dead) sends them again at once, with the
+    same Message-ID: nothing lost, nothing under a second identity."""
+    result, arrived, interrupted = killed_scheduler(tmp_path, "delivery")
+    assert result.lost_alerts == 0 and result.ended, result.runs
+    assert interrupted and {mid for mid, n in arrived.items() if n > 1} <= interrupted  # twice, one identity
+    assert result.stored == result.readable and result.duplicates == 0 and not result.false_events
+
+
+def test_a_scheduler_killed_mid_crawl_leaves_no_verdict_and_no_lost_alert(tmp_path):
+    """SIGKILL mid-crawl: the run it left open ends cancelled (by the crawl on its death signal, or by
+    the next scheduler), which is no failure of the portal (no source_down, even at one failed run
+    for it), and every alert goes out once."""
+    result, arrived, _ = killed_scheduler(tmp_path, "crawl")
+    assert result.runs[0].startswith("cancelled") and result.ended, result.runs
+    assert not result.false_events and result.lost_alerts == 0 and arrived and set(arrived.values()) == {1}
+    assert result.stored == result.readable and result.duplicates == 0

@@ -37,7 +37,6 @@ class ReplicaArticle:
     journal_id: int = 0         # Liferay's internal article id (container element id)
     updated: datetime | None = None
     removed: bool = False
-    views_reset: int = 0        # subtracted from the counter: Replica.reset_views (a CMS migration)
     source: str = ""            # the organisation or outlet credited ("Trung tâm Văn hóa - Thể thao huyện", "Báo Ninh Thuận")
     credit: str = "author"      # how the credit line reads: "author" (Tác giả: …), "source" (Nguồn: …), "via" (Theo …)
     tags: list[str] = field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import ThreadingHTTPServer
 from importlib import resources
 
@@ -25,16 +26,25 @@ DEFAULT_PORTALS = load_portals()
 
 @dataclass
 class Fault:
-    """A misbehaviour of one portal, for the requests whose path matches `path`."""
+    """A misbehaviour of one portal, for the requests whose path matches `path` (serving.py plays it).
+
+    What each field does to the answer, and what portalwatch should make of it, is in docs/faults.md.
+    """
 
     status: int | None = None      # answer with this HTTP status instead of the page
+    retry_after: int | None = None  # with `status` (429, 503): the Retry-After header, in seconds
     delay: float = 0.0             # seconds to wait before answering
     truncate: bool = False         # send only the first half of the page (broken HTML)
+    reset: str | None = None       # "before": drop the connection unanswered; "mid": send half the page, then drop it
     path: str | None = None        # regex searched in the request path; None = every request
     remaining: int | None = None   # number of requests affected; None = until cleared
     rewrite: tuple[str, str] | None = None  # replace text in the page: a template change (a "redesign");
     #                                          "{n}" in the new text is this fault's hit count (links never seen before)
     redirect: str | None = None    # answer 302 to this location instead of the page (a loop when it points back)
+    charset: tuple[str, str] | None = None  # (declared, encoded): the page's bytes in `encoded` ("windows-1258",
+    #                                          "utf-8-sig" = with a BOM) while its header and meta declare `declared`
+    nfd: bool = False              # the page's text in Unicode NFD (tones as combining marks), as some editors save it
+    pad_to: int | None = None      # pad the page to this many bytes with an inline base64 image (a 10 MB page)
     hits: int = 0                  # requests this fault has affected so far
 
 
@@ -65,6 +75,7 @@ class ReplicaPortal:
         self.unlisted: set[str] = set()  # still served, no longer linked from listings
         self.robots = self.family.robots
         self.stats = PortalStats()
+        self.views_reset_at: datetime | None = None  # the portal's counters restarted then (Replica.reset_views)
         self.server: ThreadingHTTPServer | None = None
         self.public_host: str | None = None  # the host name in its URLs (Replica.move); None: the address served on
 

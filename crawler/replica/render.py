@@ -70,7 +70,8 @@ def listing_context(replica, portal, category: str, page: int) -> dict | None:
     family = portal.family
     items = replica.listed(portal.key, category)
     pages = page_count(len(items), family.page_size)
-    if not (1 <= page <= pages or (family.empty_pages_ok and page >= 1)):
+    # A category with nothing listed still has its first page (empty), as the CMSs serve it.
+    if not (1 <= page <= max(pages, 1) or (family.empty_pages_ok and page >= 1)):
         return None
     start = (page - 1) * family.page_size
     chunk = items[start:start + family.page_size]

@@ -39,8 +39,8 @@ class Replica:
             self._serve(portal)
         return self
 
-    def _serve(self, portal: ReplicaPortal) -> None:
-        portal.server = PortalServer((self.host, 0), PortalHandler)
+    def _serve(self, portal: ReplicaPortal, port: int = 0) -> None:
+        portal.server = PortalServer((self.host, port), PortalHandler)
         portal.server.replica, portal.server.portal = self, portal
         thread = threading.Thread(target=portal.server.serve_forever, args=(0.05,), name=f"replica-{portal.key}", daemon=True)
         thread.start()
@@ -54,16 +54,16 @@ class Replica:
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def move(self, site: str, host: str | None = None) -> str:
-        """The portal moves: it answers on a new port (a restart) and, with `host`, under another host
-        name in its URLs and links (e.g. "localhost", still served on 127.0.0.1); the old address stops
-        answering. Returns the new base URL. The fault-injection "host move"."""
+    def move(self, site: str, host: str | None = None, port: int = 0) -> str:
+        """The portal moves: it answers on a new port (a restart; `port` to choose it) and, with `host`,
+        under another host name in its URLs and links (e.g. "localhost", still served on 127.0.0.1); the
+        old address stops answering. Returns the new base URL. The fault-injection "host move"."""
         with self._lock:
             portal = self.portals[site]
             portal.server.shutdown()
             portal.server.server_close()
             portal.public_host = host or portal.public_host
-            self._serve(portal)
+            self._serve(portal, port)
             return portal.base_url
 
     def __enter__(self) -> "Replica":
@@ -92,21 +92,16 @@ class Replica:
         observed hours. Pass `replica.clock_offset` as a crawl's or Monitor's clock."""
         return self.now(site) - self.started
 
-    def reset_views(self, site: str, external_id: str | None = None) -> None:
-        """The portal's view counters start again from 0 (a CMS migration): one article's, or every
-        article's. The counters grow on from there at their usual rate. The fault-injection "counter reset"."""
-        with self._lock:
-            for article in self.portals[site].articles:
-                if external_id is None or article.external_id == external_id:
-                    article.views_reset += self.views(site, article)
-
     def views(self, site: str, article: ReplicaArticle) -> int:
         portal = self.portals[site]
         now = self.now(site)
+        if portal.views_reset_at is not None:  # counted again from the reset, for old and new articles alike
+            since = max(portal.views_reset_at, article.published)
+            return 1 + int(article.views_per_hour * (now - since).total_seconds() / 3600)
         if article.published <= portal.spec.start:
             hours = (now - portal.spec.start).total_seconds() / 3600
-            return article.views_at_start + int(article.views_per_hour * hours) - article.views_reset
-        return 1 + int(article.views_per_hour * (now - article.published).total_seconds() / 3600) - article.views_reset
+            return article.views_at_start + int(article.views_per_hour * hours)
+        return 1 + int(article.views_per_hour * (now - article.published).total_seconds() / 3600)
 
     def visible(self, site: str, category: str | None = None) -> list[ReplicaArticle]:
         """Published, not removed, newest first."""
@@ -201,6 +196,11 @@ class Replica:
     def restore(self, site: str, external_id: str) -> None:
         with self._lock:
             self.article(site, external_id).removed = False
+
+    def reset_views(self, site: str) -> None:
+        """The portal's view counters restart from 1 now (a CMS migration or a counter table wiped)."""
+        with self._lock:
+            self.portals[site].views_reset_at = self.now(site)
 
     def set_fault(self, site: str, fault: Fault) -> None:
         with self._lock:

@@ -9,8 +9,10 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from w3lib.url import canonicalize_url
 
+from crawler.charset import read_as_encoded
 from crawler.checkstate import article_checked, known_articles, listing_failed, listing_seen
 from crawler.extract import extract_page
 from crawler.profiles import PROFILES
@@ -50,6 +52,7 @@ class PortalSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         # Observations (fetched_at, re-check due times) use the monitor's clock for this portal (db/clock.py).
         spider.clock = ObservationClock.from_seconds(crawler.settings.get(CLOCK_SETTING))
+        crawler.signals.connect(spider.on_scheduled, signal=signals.request_scheduled)
         return spider
 
     async def start(self):
@@ -79,6 +82,9 @@ class PortalSpider(scrapy.Spider):
 
     def parse_listing(self, response, depth: int, category: str = "", known_pages: int = 0, root: str = ""):
         root = root or response.url
+        response = self._readable(response)
+        if response is None:
+            return
         self.crawler.stats.inc_value("portalwatch/listing_pages")
         articles, next_pages = self.profile.parse_listing(response.selector, response.url)
         category = self.profile.category_of_listing(response.selector) or category  # API pages carry none
@@ -127,6 +133,9 @@ class PortalSpider(scrapy.Spider):
         return False
 
     def parse_article(self, response, url: str, listing_category: str = ""):
+        response = self._readable(response)
+        if response is None:
+            return
         self.crawler.stats.inc_value("portalwatch/article_pages")
         external_id = self.profile.article_id(url)
         if response.status in RECHECK_STATUSES:
@@ -156,6 +165,25 @@ class PortalSpider(scrapy.Spider):
         article.raw_html = response.text
         article.content_type = (response.headers.get("Content-Type") or b"text/html").decode("latin-1")
         yield article
+
+    def on_scheduled(self, request, **_):
+        """A redirect to another host or port than the portal's is a failed fetch, never followed: the
+        page there is not this article (a neighbour's page stored as an edit; its 404 no evidence of
+        removal). Scrapy's offsite check ignores ports, and drops another host's redirect silently,
+        so the article was neither checked nor failed. Raising IgnoreRequest here unschedules it."""
+        if request.meta.get("redirect_urls") and _address(request.url) != _address(self.site.base_url):
+            self._failed(request, f"redirected off-site to {request.url}")
+            raise IgnoreRequest(f"off-site redirect to {request.url}")
+
+    def _readable(self, response):
+        """The response, re-read in the charset its bytes are in; None (a failed fetch) when its bytes
+        fit no charset it could be in."""
+        readable = read_as_encoded(response)
+        if readable is None:
+            self._failed(response.request, f"bytes fit neither the declared {response.encoding} nor windows-1258")
+        elif readable is not response:
+            self.crawler.stats.inc_value("portalwatch/charset_corrected")
+        return readable
 
     def _count_coverage(self, article: ArticleRecord) -> None:
         stats = self.crawler.stats
@@ -188,3 +216,9 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("portalwatch/article_failed")
         stats.set_value("portalwatch/last_error", f"{request.url}: {reason}")
         self.logger.warning("fetch failed: %s: %s", request.url, reason)
+
+
+def _address(url: str) -> tuple[str, int | None]:
+    """Host and explicit port: http → https on the same host is the same portal, another port is not."""
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower(), parts.port

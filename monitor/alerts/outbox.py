@@ -162,6 +162,20 @@ def claim(Session, now: datetime, lease: timedelta, limit: int) -> list[Claimed]
     return claimed
 
 
+def release_orphans(Session, now: datetime) -> int:
+    """Rows a dead deliverer left "sending" are due again now; returns how many.
+
+    Called by a scheduler that has just taken the archive's lease, so the one that claimed them
+    is gone (killed mid-delivery); waiting out their 5-minute claim would hold those alerts back
+    for nothing. The resend carries the same Message-ID (at least once, with one identity). A
+    concurrent `portalwatch alerts deliver` (it holds no lease) could send such a row twice.
+    """
+    with Session() as session, session.begin():
+        return session.execute(update(AlertOutbox).where(AlertOutbox.status == "sending")
+                               .values(status="pending", next_attempt_at=now)
+                               .execution_options(synchronize_session=False)).rowcount
+
+
 def _fix_digest_ids(session, claimed: list[Claimed], now: datetime) -> None:
     """A digest's rows share one Message-ID, fixed the first time they are claimed together."""
     fresh: dict[tuple[str, str], list[Claimed]] = OrderedDict()
