@@ -88,16 +88,21 @@ class Detector:
             self.coverage(run, end)
             self.staleness(portal, start, end)
 
+    # Each kind is emitted in an order of the portal's own (external ids, document numbers), not in
+    # the order rows were stored, which follows crawl timing: the same crawls give the same event ids
+    # (the demo prints a Message-ID made of one, and two demo runs print the same).
     def new_articles(self, portal: Portal, start, end, baseline: bool) -> None:
         for article in self.session.scalars(select(Article).where(
-                Article.portal_id == portal.id, Article.first_seen_at >= start, Article.first_seen_at <= end)):
+                Article.portal_id == portal.id, Article.first_seen_at >= start, Article.first_seen_at <= end)
+                .order_by(Article.external_id)):
             self.emit(NewArticle(article=self._article_ref(article), baseline=baseline), (article.id,), portal.id,
                       article.first_seen_at, article_id=article.id)
 
     def new_documents(self, portal: Portal, start, end) -> None:
         rows = self.session.execute(
             select(Document, Article).join(Article, Article.id == Document.first_article_id).where(
-                Article.portal_id == portal.id, Document.first_seen_at >= start, Document.first_seen_at <= end))
+                Article.portal_id == portal.id, Document.first_seen_at >= start, Document.first_seen_at <= end)
+            .order_by(Document.canonical))
         for document, article in rows:
             mention = self.session.scalar(select(DocumentMention).where(
                 DocumentMention.document_id == document.id, DocumentMention.article_id == article.id))
@@ -112,7 +117,8 @@ class Detector:
     def edits(self, portal: Portal, start, end) -> None:
         rows = self.session.execute(select(ArticleVersion, Article).join(Article).where(
             Article.portal_id == portal.id, ArticleVersion.version > 1,
-            ArticleVersion.fetched_at >= start, ArticleVersion.fetched_at <= end))
+            ArticleVersion.fetched_at >= start, ArticleVersion.fetched_at <= end)
+            .order_by(Article.external_id, ArticleVersion.version))
         for version, article in rows:
             self.emit(Edited(article=self._article_ref(article), version=version.version, changes=version.changes),
                       (version.id,), portal.id, version.fetched_at, article_id=article.id)
@@ -127,8 +133,9 @@ class Detector:
         in an earlier series is not emitted again (the event's key is the article and the milestone).
         """
         s = self.settings
-        touched = self.session.scalars(select(ViewSample.article_id).join(Article).where(
-            Article.portal_id == portal.id, ViewSample.first_at >= start, ViewSample.first_at <= end).distinct())
+        touched = self.session.scalars(select(Article.id).where(Article.portal_id == portal.id, Article.id.in_(
+            select(ViewSample.article_id).where(ViewSample.first_at >= start, ViewSample.first_at <= end)))
+            .order_by(Article.external_id))
         for article_id in list(touched):
             samples = self.session.scalars(select(ViewSample).where(ViewSample.article_id == article_id)
                                            .order_by(ViewSample.first_at.desc()).limit(3)).all()
@@ -169,7 +176,8 @@ class Detector:
             self.session.expire(loaded)  # articles loaded before the write must not keep their old state
 
     def removals(self, portal: Portal, start, end) -> None:
-        rows = self.session.execute(select(Tombstone, Article).join(Article).where(Article.portal_id == portal.id))
+        rows = self.session.execute(select(Tombstone, Article).join(Article).where(Article.portal_id == portal.id)
+                                    .order_by(Article.external_id, Tombstone.id))
         for tomb, article in rows:
             if start <= tomb.removed_at <= end:
                 self.emit(Removed(article=self._article_ref(article), cause=tomb.cause.value, reason=tomb.reason), (tomb.id,), portal.id,
