@@ -337,6 +337,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                                                                'class="post-body"')), expected=("extraction_degraded",)),
     Scenario("windows-1258 declared UTF-8", _fault(path=ARTICLES, charset=("utf-8", "windows-1258"))),
     Scenario("UTF-8 declared windows-1258", _fault(path=ARTICLES, charset=("windows-1258", "utf-8"))),
+    Scenario("one broken UTF-8 character", _fault(cut="Đường dây nó")),  # in every page's header: listings too
     Scenario("UTF-8 with BOM", _fault(path=ARTICLES, charset=("utf-8", "utf-8-sig"))),
     Scenario("NFD text", _fault(path=ARTICLES, nfd=True)),
     Scenario("10 MB page", _fault(path=ARTICLES, pad_to=TEN_MB, remaining=2)),

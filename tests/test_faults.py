@@ -61,6 +61,7 @@ def _article_path(replica):
      lambda s, h, b: "charset=windows-1258" in h["Content-Type"] and b'<meta charset="windows-1258"' in b
      and "Phường".encode() in b),
     (Fault(charset=("utf-8", "utf-8-sig")), lambda s, h, b: b.startswith(b"\xef\xbb\xbf")),
+    (Fault(cut="Đường dây nó"), lambda s, h, b: "Đường dây nó".encode() not in b and "Đường dây n".encode() + b"\xc3ng" in b),
     (Fault(nfd=True), lambda s, h, b: "Phường".encode() not in b and "Phu\u031bo\u031b\u0300ng".encode() in b),
     (Fault(pad_to=10 * 1024 * 1024), lambda s, h, b: len(b) >= 10 * 1024 * 1024 - 100 and b.rstrip().endswith(b"</html>")),
 ])

@@ -43,6 +43,8 @@ class Fault:
     redirect: str | None = None    # answer 302 to this location instead of the page (a loop when it points back)
     charset: tuple[str, str] | None = None  # (declared, encoded): the page's bytes in `encoded` ("windows-1258",
     #                                          "utf-8-sig" = with a BOM) while its header and meta declare `declared`
+    cut: str | None = None         # the page's first occurrence of this text loses its last byte: one broken UTF-8
+    #                                          character, as a CMS cutting a title by bytes leaves
     nfd: bool = False              # the page's text in Unicode NFD (tones as combining marks), as some editors save it
     pad_to: int | None = None      # pad the page to this many bytes with an inline base64 image (a 10 MB page)
     hits: int = 0                  # requests this fault has affected so far

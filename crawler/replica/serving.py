@@ -77,6 +77,7 @@ PAGE_CHANGES: list[tuple[str, Callable[[Reply, Fault], None]]] = [
     ("nfd", lambda r, f: setattr(r, "body", unicodedata.normalize("NFD", r.body.decode("utf-8")).encode("utf-8"))),
     ("pad_to", _pad),
     ("charset", _recode),
+    ("cut", lambda r, f: setattr(r, "body", r.body.replace(f.cut.encode(), f.cut.encode()[:-1], 1))),
     ("truncate", lambda r, f: setattr(r, "body", r.body[: len(r.body) // 2])),
 ]
 
