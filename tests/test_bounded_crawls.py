@@ -1,13 +1,22 @@
 """A crawl that cannot hang or run away, proven on the replica: a wall-clock limit, a page budget
 per listing walk, http(s) only, redirect loops and lost article pages counted as failures."""
+import re
+from urllib.parse import urlsplit
+
 import pytest
+from scrapy import Request
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+from sqlalchemy import select
 
 from crawler.registry import get_site
 from crawler.replica import Fault
 from crawler.settings import LOOPBACK_OVERRIDES
+from crawler.spiders.portal import PortalSpider
 from db.engine import session_factory
-from db.models import CrawlRun
+from db.models import Article, CrawlRun
 from monitor.crawling import crawl_sites
 from tests.conftest import sqlite_url
 
@@ -120,3 +129,79 @@ def test_an_off_site_redirect_is_a_failed_fetch_never_followed(tmp_path, replica
     assert outcome.ok, outcome.message
     assert stats["portalwatch/article_failed"] == 3 and "redirected off-site" in stats["portalwatch/last_error"]
     assert replica.stats("hoangliet").requests == 0
+
+
+# ---- what a redirect must keep to stay on the portal (crawler/spiders/portal.py: _site_address) ----
+PORTAL = "https://caugiay.hanoi.gov.vn"
+
+
+@pytest.mark.parametrize("target", [
+    "http://caugiay.hanoi.gov.vn:80/a.htm",          # IIS/DNN behind SSL offload: the default port, spelt out
+    "https://caugiay.hanoi.gov.vn:443/a.htm",
+    "https://www.caugiay.hanoi.gov.vn/a.htm",        # the www. twin (decided in _site_address's docstring)
+    "http://WWW.caugiay.hanoi.gov.vn:80/a.htm",
+])
+def test_a_redirect_to_the_default_port_or_the_www_twin_stays_on_the_portal(target):
+    spider = spider_at(PORTAL)
+    request = redirected(target)
+    spider.on_scheduled(request)  # no IgnoreRequest: followed
+    assert "portalwatch/fetch_failed" not in spider.crawler.stats.get_stats()
+    passes_scrapys_offsite_check(spider, request)
+
+
+def test_the_bare_host_of_a_www_portal_is_not_dropped_by_scrapy():
+    # Scrapy allows www.host for host, not host for www.host: the spider lets its redirect past.
+    spider = spider_at("https://www.caugiay.hanoi.gov.vn")
+    request = redirected("https://caugiay.hanoi.gov.vn:443/a.htm")
+    spider.on_scheduled(request)
+    passes_scrapys_offsite_check(spider, request)
+
+
+@pytest.mark.parametrize("target", [
+    "https://caugiay.hanoi.gov.vn:8443/a.htm",       # another port is another server
+    "http://caugiay.hanoi.gov.vn:443/a.htm",         # 443 is https's default, not http's
+    "https://vanban.caugiay.hanoi.gov.vn/a.htm",     # any other subdomain is another site
+    "https://www2.caugiay.hanoi.gov.vn/a.htm",
+    "https://hanoi.gov.vn/a.htm",
+])
+def test_a_redirect_to_another_port_or_host_is_a_failed_fetch(target):
+    spider = spider_at(PORTAL)
+    with pytest.raises(IgnoreRequest):
+        spider.on_scheduled(redirected(target))
+    assert spider.crawler.stats.get_value("portalwatch/article_failed") == 1
+
+
+def test_a_redirect_to_the_explicit_default_port_is_followed_on_the_replica(tmp_path, replica):
+    """The replica's portal on port 80, crawled as http://127.0.0.1: one article redirects to itself
+    at http://127.0.0.1:80 (with a query, so Scrapy's duplicate filter keeps it) and is stored."""
+    try:
+        replica.move("caugiay", port=80)
+    except OSError as error:
+        pytest.skip(f"port 80 is taken on this machine: {error}")
+    article = replica.visible("caugiay")[0]
+    path = urlsplit(replica.url_of("caugiay", article)).path
+    replica.set_fault("caugiay", Fault(path=f"^{re.escape(path)}$", redirect=f"http://127.0.0.1:80{path}?r=1",
+                                       remaining=1))
+    outcome = crawl_sites(sqlite_url(tmp_path), [get_site("caugiay").at("http://127.0.0.1")],
+                          settings=LOOPBACK_OVERRIDES)[0]
+    with session_factory(sqlite_url(tmp_path))() as session:
+        stats = session.get(CrawlRun, outcome.run_id).stats
+        stored = session.scalar(select(Article).where(Article.external_id == article.external_id))
+    assert outcome.ok and "portalwatch/fetch_failed" not in stats, stats.get("portalwatch/last_error")
+    assert stored is not None and replica.stats("caugiay").statuses[302] == 1
+
+
+def spider_at(base_url: str) -> PortalSpider:
+    crawler = get_crawler(PortalSpider)
+    crawler.spider = crawler._create_spider(site="caugiay", base_url=base_url)
+    return crawler.spider
+
+
+def passes_scrapys_offsite_check(spider: PortalSpider, request: Request) -> None:
+    offsite = OffsiteMiddleware.from_crawler(spider.crawler)
+    offsite.spider_opened(spider)
+    offsite.process_request(request)  # raises IgnoreRequest for a request it drops
+
+
+def redirected(url: str) -> Request:
+    return Request(url, meta={"redirect_urls": [PORTAL + "/a.htm"]})

@@ -23,6 +23,7 @@ from db.engine import resolve_db_url
 from db.record import ArticleRecord
 
 RECHECK_STATUSES = [304, 404, 410]
+DEFAULT_PORTS = {"http": 80, "https": 443}
 SCHEMES = ("http", "https")  # anything else (ftp:, file:, …) is never requested: Scrapy's FTP client can wait forever
 
 
@@ -167,13 +168,18 @@ class PortalSpider(scrapy.Spider):
         yield article
 
     def on_scheduled(self, request, **_):
-        """A redirect to another host or port than the portal's is a failed fetch, never followed: the
-        page there is not this article (a neighbour's page stored as an edit; its 404 no evidence of
-        removal). Scrapy's offsite check ignores ports, and drops another host's redirect silently,
-        so the article was neither checked nor failed. Raising IgnoreRequest here unschedules it."""
-        if request.meta.get("redirect_urls") and _address(request.url) != _address(self.site.base_url):
+        """A redirect to another site than the portal's (_site_address) is a failed fetch, never
+        followed: the page there is not this article (a neighbour's page stored as an edit; its 404
+        no evidence of removal). Scrapy's offsite check ignores ports, and drops another host's
+        redirect silently, so the article was neither checked nor failed. Raising IgnoreRequest here
+        unschedules it. A redirect to the portal's www. twin is let past Scrapy's check, which
+        allows www.host for host but not host for www.host."""
+        if not request.meta.get("redirect_urls"):
+            return
+        if _site_address(request.url) != _site_address(self.site.base_url):
             self._failed(request, f"redirected off-site to {request.url}")
             raise IgnoreRequest(f"off-site redirect to {request.url}")
+        request.meta["allow_offsite"] = True
 
     def _readable(self, response):
         """The response, re-read in the charset its bytes are in; None (a failed fetch) when its bytes
@@ -218,7 +224,14 @@ class PortalSpider(scrapy.Spider):
         self.logger.warning("fetch failed: %s: %s", request.url, reason)
 
 
-def _address(url: str) -> tuple[str, int | None]:
-    """Host and explicit port: http → https on the same host is the same portal, another port is not."""
+def _site_address(url: str) -> tuple[str, int | None]:
+    """What a redirect must keep to stay on the portal: the host, less a leading "www.", and the port
+    unless it is the scheme's default. http → https on the same host is the same portal; another
+    port is another server (the replica's neighbours differ by port only). An explicit :80/:443 is
+    no port: IIS and DNN behind SSL offload put it in their Location headers. www.host and host are
+    one site: portals answer under both names and redirect one to the other (the registry holds the
+    name they were found at), and both names are the operator's own zone, so no neighbour's page
+    can be there; any other subdomain (vanban.host) is another site."""
     parts = urlsplit(url)
-    return (parts.hostname or "").lower(), parts.port
+    port = None if parts.port == DEFAULT_PORTS.get(parts.scheme) else parts.port
+    return (parts.hostname or "").lower().removeprefix("www."), port
