@@ -22,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.faults import SCENARIOS, FaultBench, Result, killed_scheduler  # noqa: E402
+from tests.faults import SCENARIOS, FaultBench, Result  # noqa: E402
+from tests.faults_killed import killed_scheduler  # noqa: E402
 
 COLUMNS = ("scenario", "readable", "stored", "dupl.", "false ev.", "false mails", "lost alerts", "damaged",
            "ended (s)", "in flight", "health event")

@@ -16,12 +16,7 @@ alerts, whether each crawl ended within its bound, and what an archived article 
 """
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import time
 import unicodedata
 from collections import Counter
@@ -94,7 +89,7 @@ class Result:
     runs: list[str] = field(default_factory=list)      # each fault run's status and message
 
 
-def _spec(site: str):
+def portal_spec(site: str):
     return next(spec for spec in DEFAULT_PORTALS if spec.key == site)
 
 
@@ -107,9 +102,9 @@ class FaultBench:
 
     def __init__(self, workdir: Path):
         self.workdir = Path(workdir)
-        self.replica = Replica(specs=(_spec(SITE),)).start()
+        self.replica = Replica(specs=(portal_spec(SITE),)).start()
         self.base_url = self.replica.base_urls[SITE]
-        self.other = Replica(specs=(_spec("hoangliet"),)).start()  # a server that is not the portal
+        self.other = Replica(specs=(portal_spec("hoangliet"),)).start()  # a server that is not the portal
         self.held_back = [a.external_id for a in self.replica.visible(SITE, HELD_CATEGORY)[:HELD_BACK]]
         self.reset_replica()
         self.baseline = self.workdir / "baseline.sqlite3"
@@ -156,7 +151,7 @@ class FaultBench:
         if scenario.polite:
             with Session.begin() as session:
                 session.execute(update(Article).values(next_check_at=utcnow() + timedelta(days=30)))
-        before, first_event, first_run = _archived(Session), _max_id(Session, Event), _max_id(Session, CrawlRun)
+        before, first_event, first_run = archived_rows(Session), _max_id(Session, Event), _max_id(Session, CrawlRun)
         self.reset_replica()
         try:
             self.replica.portals[SITE].unlisted.clear()  # the held-back articles appear, under the fault
@@ -179,14 +174,14 @@ class FaultBench:
         """Fills `result` from the archive; returns the ids of the events the scenario rightly raised."""
         truth = {a.external_id: norm(a.title) for a in self.replica.visible(SITE)}
         readable = set(truth) if scenario.readable else set(before)
-        after = _archived(Session)
+        after = archived_rows(Session)
         result.readable, result.stored = len(readable), len(after)
         # One replica article is one (title, publication time): titles alone repeat (weekly notices).
         stored = Counter((norm(row["title"]), row["published"]) for row in after.values())
         result.duplicates = sum(n - 1 for n in stored.values() if n > 1)
         result.damaged = [f"{key}: {what}" for key, what in _damage(before, after, truth)]
         with Session() as session:
-            events = _events(session, first_event, set(after) - set(before))
+            events = events_since(session, first_event, set(after) - set(before))
             runs = session.scalars(select(CrawlRun).where(CrawlRun.id > first_run).order_by(CrawlRun.id)).all()
         kinds = Counter(kind for _, kind, news in events if not news)
         expected = Counter(scenario.expected)
@@ -203,7 +198,7 @@ class FaultBench:
 NEWS = ("new_article", "new_document")
 
 
-def _events(session, first_event: int, new_ids: set[str]) -> list[tuple[int, str, bool]]:
+def events_since(session, first_event: int, new_ids: set[str]) -> list[tuple[int, str, bool]]:
     """(id, kind, is news) of each event since `first_event`: an article stored for the first time is
     rightly one new_article and a new_document per document it is the first to cite (whether it was
     read right is judged apart, as `damaged`)."""
@@ -217,7 +212,7 @@ def _max_id(Session, model) -> int:
         return session.scalar(select(func.max(model.id))) or 0
 
 
-def _archived(Session) -> dict[str, dict]:
+def archived_rows(Session) -> dict[str, dict]:
     """Per stored article: its current text and its versions (number, content hash)."""
     with Session() as session:
         articles = session.scalars(select(Article)).all()
@@ -349,102 +344,3 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("portal moves port", _move(None)),
     Scenario("portal moves host", _move("localhost"), expected=("source_moved",)),
 )
-
-
-# ---- the scheduler killed (SIGKILL) mid-crawl or mid-delivery ---------------------------------------
-KILLED_SITE = "bactuliem"
-
-
-class HeldSink(SmtpSink):
-    """A mail sink that holds its answer to DATA until released: a scheduler killed then dies waiting."""
-
-    def __init__(self, maildir: Path):
-        super().__init__(maildir)
-        self.released = threading.Event()
-
-    def store(self, data: bytes) -> None:
-        self.released.wait(60)
-        super().store(data)
-
-
-def _scheduler_env(sink_port: int) -> dict:
-    env = dict(os.environ, PORTALWATCH_ALERT_TO="ban.tuyen.giao@example.vn", PORTALWATCH_SMTP_HOST="127.0.0.1",
-               PORTALWATCH_SMTP_PORT=str(sink_port), PORTALWATCH_SMTP_SECURITY="plain")
-    env.pop("PORTALWATCH_RULES", None)  # the shipped default rules
-    return env
-
-
-def _wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return True
-        except Exception:  # the archive is still being created
-            pass
-        time.sleep(0.05)
-    return False
-
-
-def killed_scheduler(workdir: Path, during: str) -> tuple[Result, Counter, set[str]]:
-    """A real `portalwatch run --replica` scheduler is SIGKILLed while it crawls ("crawl") or while its
-    mail server holds a mail ("delivery"); then `run --once` takes over. Returns the Result (readable:
-    the portal's articles; false events: anything but first-crawl news), how many times each Message-ID
-    arrived, and those being sent when the scheduler died."""
-    url = f"sqlite:///{workdir / 'archive.sqlite3'}"
-    config = workdir / "portalwatch.toml"
-    config.write_text(f'[schedule]\ninterval = "1h"\njitter = "1s"\nlease_ttl = "3s"\nsites = ["{KILLED_SITE}"]\n\n'
-                      '[detection]\ndown_after_failed_runs = 1\n', encoding="utf-8")
-    Session = session_factory(url)
-    command = [sys.executable, "-m", "monitor.cli", "run", "--replica", "--config", str(config), "--db", url]
-    sending = select(AlertOutbox.message_id).where(AlertOutbox.status == "sending")
-    started = time.monotonic()
-    with HeldSink(workdir / "mail") as sink:
-        if during == "crawl":
-            sink.released.set()
-        env = _scheduler_env(sink.port)
-        first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        try:
-            busy = (select(CrawlRun.id).where(CrawlRun.status == "running") if during == "crawl" else sending)
-            if not _wait_for(lambda: _scalars(Session, busy), timeout=120):
-                raise RuntimeError(f"the scheduler never reached its {during}")
-            interrupted = set(_scalars(Session, sending))
-            first.send_signal(signal.SIGKILL)
-        finally:
-            first.wait(timeout=30)
-        sink.released.set()  # the server files what it was given: the dead client never heard so
-        again = subprocess.run(command + ["--once", "--wait"], capture_output=True, text=True, env=env, timeout=300)
-        if again.returncode:
-            raise RuntimeError(f"run --once failed: {again.stderr.strip()[-500:]}")
-        arrived = Counter(message["Message-ID"] for message in sink.maildir)
-    result = _killed_result(Session, arrived, during)
-    result.seconds = round(time.monotonic() - started, 1)
-    get_engine(url).dispose()
-    return result, arrived, interrupted
-
-
-def _scalars(Session, query) -> list:
-    with Session() as session:
-        return session.scalars(query).all()
-
-
-def _killed_result(Session, arrived: Counter, during: str) -> Result:
-    replica = Replica(specs=(_spec(KILLED_SITE),))  # not started: what its portal shows at clock 0
-    result = Result(f"scheduler SIGKILL mid-{during}", readable=len(replica.visible(KILLED_SITE)))
-    after = _archived(Session)
-    result.stored = len(after)
-    result.duplicates = sum(n - 1 for n in Counter((norm(r["title"]), r["published"]) for r in after.values()).values())
-    with Session() as session:
-        result.false_events = Counter(kind for _, kind, news in _events(session, 0, set(after)) if not news)
-        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
-        rows = session.execute(select(AlertOutbox.status, AlertOutbox.message_id, AlertOutbox.mode,
-                                      AlertOutbox.next_attempt_at)).all()
-    result.runs = [f"{r.status}: {r.message}" for r in runs]
-    result.ended = all(r.status not in ("queued", "running") for r in runs)
-    # Lost: not delivered, but a digest row waiting for its 07:00 (an immediate one waiting out a
-    # retry back-off is lost for this count: the scheduler that took over should have sent it).
-    now = utcnow()
-    result.lost_alerts = sum(1 for status, mid, mode, due in rows
-                             if (status == "sent" and mid not in arrived)
-                             or (status != "sent" and not (mode == "digest" and status == "pending" and due > now)))
-    return result

@@ -11,7 +11,7 @@ from db.engine import session_factory
 from db.models import Article, CrawlRun
 from monitor import crawling
 from tests.conftest import sqlite_url
-from tests.faults import killed_scheduler
+from tests.faults_killed import killed_scheduler
 
 
 def _wait_for(condition, timeout=60.0):
