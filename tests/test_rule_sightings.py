@@ -34,7 +34,7 @@ TWO = '["ban@example.vn", "vp@example.vn"]'
 
 
 def cited_since_first_crawl(db_url, documents, recent=4, undated=2, crawled=CRAWLED, portal_key="caugiay",
-                            start=0):
+                            start=0, detected=None):
     """Articles of a regular crawl of a portal (its first crawl, long before, found nothing), each citing
     its own Party document: `recent` published within the day before the crawl, `undated` without a
     date, the rest 4 days and more back. Returns the detected events."""
@@ -55,7 +55,7 @@ def cited_since_first_crawl(db_url, documents, recent=4, undated=2, crawled=CRAW
             published = (None if n < undated else crawled - timedelta(hours=n) if n < undated + recent
                          else crawled - timedelta(days=4 + n))
             add_cited(s, portal.id, i, TYPES[i % 3], published, crawled + timedelta(minutes=30))
-    return detect_pending(Session, DetectionSettings(), now=crawled + timedelta(hours=2))
+    return detect_pending(Session, DetectionSettings(), now=detected or crawled + timedelta(hours=2))
 
 
 def sightings(db_url) -> dict:
@@ -124,6 +124,19 @@ def test_a_changed_rule_summarises_what_its_new_keyword_finds(db_url, smtp):
                                "[portalwatch] Bài viết mới: Tin số 1 — Phường Cầu Giấy"])
     text, _html = parts(next(m for m in smtp.messages if "Quy tắc" in m["Subject"]))
     assert 'Quy tắc "thanh-uy" vừa được thay đổi' in text and "Bài viết mới: 10" in text
+
+
+def test_on_the_replica_recent_is_measured_from_when_the_item_was_observed(db_url, smtp):
+    """The replica's crawls observe 2025 while detection and enqueue run on a system clock 600 days
+    on: the items published within the day before they were observed are recent all the same."""
+    system = CRAWLED + timedelta(days=600)
+    cited_since_first_crawl(db_url, 10, recent=4, undated=2, detected=system)
+    Session = session_factory(db_url)
+    since = system - timedelta(days=1)
+    alerts.enqueue(Session, ruleset(smtp.port, OUTAGES), since=since, now=system + timedelta(minutes=5))
+    assert alerts.enqueue(Session, ruleset(smtp.port, OUTAGES + NQ), since=since, now=system + timedelta(hours=1)) == 10
+    with Session() as s:
+        assert Counter(s.scalars(select(AlertOutbox.mode))) == {"immediate": 4, "rule_added": 6}
 
 
 def test_an_unchanged_rule_after_a_restart_queues_nothing_again_and_later_events_flow(db_url, smtp):

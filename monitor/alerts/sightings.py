@@ -2,9 +2,9 @@
 recipients …) matches every event inside the delivery lookback at once, and nothing in that
 back catalogue is news to the rule's recipients. The archive remembers when it first saw each
 rule in its current form (db.models.RuleSighting); of the events created BEFORE that sighting,
-the rule mails only items published within the rules file's `[baseline] recent` of now (Vietnam
-time) as it says; the others wait for one "rule added" summary per rule and recipient (outbox
-mode "rule_added"). Events created after the sighting flow as usual.
+the rule mails only items published within the rules file's `[baseline] recent` before they
+were observed (Vietnam time) as it says; the others wait for one "rule added" summary per rule
+and recipient (outbox mode "rule_added"). Events created after the sighting flow as usual.
 
 A rule's form is a fingerprint of what decides its matches and targets: kinds, portals, document
 types, issuers, keywords (folded and unordered, as they are matched), thresholds,
@@ -15,9 +15,11 @@ The first ruleset an archive records (a new installation, or an archive upgraded
 0010) holds nothing back: its rules were there before anything was alerted, and a new portal's
 back catalogue is the first-crawl policy's (baseline.py).
 
-An event about an article is old when the article was published before the window (undated:
-old), as for a first crawl; an event about the portal itself (source_down …) has no publication,
-so it is old when it occurred before the window.
+An event about an article is old when the article was published more than the window before the
+event was observed (undated: old), as for a first crawl; an event about the portal itself
+(source_down …) has no publication, so it is old when it occurred more than the window before
+the archive's latest observation. Both on the observation clock (db/clock.py): on the replica the
+system clock is years ahead of it.
 """
 from __future__ import annotations
 
@@ -26,10 +28,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from vntext.textnorm import fold
-from db.models import RuleSighting
+from db.models import Event, RuleSighting
 from db.tables import insert_or_ignore
 from monitor.alerts.baseline import published_at
 from monitor.events import EventView
@@ -96,7 +98,8 @@ class NewRules:
     """Which (event, rule) pairs of a batch are a new or changed rule's back catalogue."""
 
     def __init__(self, session, ruleset: RuleSet, now: datetime):
-        self.now, self.recent = now, ruleset.baseline.recent
+        self.recent = ruleset.baseline.recent
+        self.observed_now = session.scalar(select(func.max(Event.occurred_at)))  # the observation clock's now
         self.seen = record(session, ruleset, now)
 
     def holds(self, view: EventView, rule: Rule) -> bool:
@@ -105,5 +108,7 @@ class NewRules:
         if seen is None or not seen.holds_back or view.event.created_at >= seen.first_seen_at:
             return False
         article = view.payload.shown_article()
-        when = published_at(article.published_at) if article is not None else view.event.occurred_at
-        return when is None or when < self.now - self.recent
+        if article is None:
+            return view.event.occurred_at < self.observed_now - self.recent
+        published = published_at(article.published_at)
+        return published is None or published < view.event.occurred_at - self.recent
