@@ -13,7 +13,7 @@ from db.engine import session_factory
 from db.models import AlertOutbox, CrawlRun, Portal, RuleSighting
 from db.schema import upgrade
 from monitor import alerts
-from monitor.alerts.sightings import fingerprint
+from monitor.alerts.sightings import RESERVED, fingerprint
 from monitor.cli import main
 from monitor.config import DetectionSettings
 from monitor.detect import detect_pending
@@ -61,7 +61,7 @@ def cited_since_first_crawl(db_url, documents, recent=4, undated=2, crawled=CRAW
 def sightings(db_url) -> dict:
     with session_factory(db_url)() as s:
         return {r.name: (r.fingerprint, r.first_seen_at, r.version, r.holds_back)
-                for r in s.scalars(select(RuleSighting))}
+                for r in s.scalars(select(RuleSighting)) if not r.name.startswith(RESERVED)}
 
 
 def test_a_rule_added_over_300_cited_documents_sends_one_summary_per_recipient_and_the_recent_ones(db_url, smtp,
@@ -137,6 +137,27 @@ def test_on_the_replica_recent_is_measured_from_when_the_item_was_observed(db_ur
     assert alerts.enqueue(Session, ruleset(smtp.port, OUTAGES + NQ), since=since, now=system + timedelta(hours=1)) == 10
     with Session() as s:
         assert Counter(s.scalars(select(AlertOutbox.mode))) == {"immediate": 4, "rule_added": 6}
+
+
+def test_recipients_from_the_environment_are_no_change_and_a_recipient_new_to_a_rule_is_held_alone(db_url, smtp):
+    """A scheduler mails ban@ (its PORTALWATCH_ALERT_TO), an operator's shell vp@: the rule keeps its
+    first form whoever enqueues; vp@, who never had the rule, gets its back catalogue as one summary."""
+    cited_since_first_crawl(db_url, 6, recent=0, undated=0)
+    Session = session_factory(db_url)
+    since = CRAWLED - timedelta(days=1)
+    alerts.enqueue(Session, ruleset(smtp.port, OUTAGES), since=since, now=DETECTED)
+    scheduler, shell = (ruleset(smtp.port, OUTAGES + NQ, recipients=to) for to in ('["ban@example.vn"]',
+                                                                                  '["vp@example.vn"]'))
+    assert alerts.enqueue(Session, scheduler, since=since, now=DETECTED + timedelta(hours=1)) == 6
+    seen = sightings(db_url)["nghi-quyet"]
+    for n, rules in enumerate((shell, scheduler, shell, scheduler), start=2):
+        alerts.enqueue(Session, rules, since=since, now=DETECTED + timedelta(hours=n))
+    assert sightings(db_url)["nghi-quyet"] == seen and seen[2] == 1
+    with Session() as s:
+        rows = Counter(s.execute(select(AlertOutbox.recipient, AlertOutbox.mode)).all())
+    assert rows == {("ban@example.vn", "rule_added"): 6, ("vp@example.vn", "rule_added"): 6}
+    alerts.deliver(Session, shell, now=DETECTED + timedelta(hours=7))
+    assert [m["Subject"] for m in smtp.messages] == ["[portalwatch] Quy tắc mới: nghi-quyet — 6 mục đã có từ trước"] * 2
 
 
 def test_an_unchanged_rule_after_a_restart_queues_nothing_again_and_later_events_flow(db_url, smtp):

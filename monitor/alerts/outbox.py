@@ -82,7 +82,7 @@ def enqueue(Session, ruleset: RuleSet, *, event_ids=None, since: datetime | None
                     continue
                 if first_crawl_holds:
                     held.setdefault((SUMMARY, view.portal_key, channel, recipient), []).append((event, rule))
-                elif new_rules.holds(view, rule):
+                elif new_rules.holds(view, rule, recipient):
                     held.setdefault((RULE_ADDED, rule.name, channel, recipient), []).append((event, rule))
                 elif _queue(session, event, channel, recipient, rule, now):
                     written += 1
