@@ -160,6 +160,24 @@ def test_recipients_from_the_environment_are_no_change_and_a_recipient_new_to_a_
     assert [m["Subject"] for m in smtp.messages] == ["[portalwatch] Quy tắc mới: nghi-quyet — 6 mục đã có từ trước"] * 2
 
 
+def test_a_changed_rule_mails_this_cycles_events_to_old_and_new_recipients_and_holds_only_the_older(db_url, smtp):
+    """vp@ is added to the NQ rule after a crawl found a new citation in a 5-day-old article: that
+    citation is news to both (immediate); what came before the previous pass is vp@'s summary only."""
+    cited_since_first_crawl(db_url, 3, recent=0, undated=0)
+    Session = session_factory(db_url)
+    since = CRAWLED - timedelta(days=1)
+    own = NQ + 'recipients = ["ban@example.vn"]\n'
+    alerts.enqueue(Session, ruleset(smtp.port, OUTAGES), since=since, now=DETECTED)
+    assert alerts.enqueue(Session, ruleset(smtp.port, OUTAGES + own), since=since, now=DETECTED + timedelta(hours=1)) == 3
+    cited_since_first_crawl(db_url, 1, recent=0, undated=0, crawled=CRAWLED + timedelta(days=1), start=3)
+    rules = ruleset(smtp.port, OUTAGES + own.replace('["ban@example.vn"]', TWO))
+    assert alerts.enqueue(Session, rules, since=since, now=CRAWLED + timedelta(days=1, hours=3)) == 1 + 1 + 3
+    with Session() as s:
+        rows = Counter(s.execute(select(AlertOutbox.recipient, AlertOutbox.mode)).all())
+    assert rows == {("ban@example.vn", "rule_added"): 3, ("ban@example.vn", "immediate"): 1,
+                    ("vp@example.vn", "rule_added"): 3, ("vp@example.vn", "immediate"): 1}
+
+
 def test_an_unchanged_rule_after_a_restart_queues_nothing_again_and_later_events_flow(db_url, smtp):
     cited_since_first_crawl(db_url, 9, recent=0, undated=0)
     Session = session_factory(db_url)

@@ -1,10 +1,12 @@
 """New and changed rules: a rule added to the rules file (or changed: new keywords, kinds,
 recipients …) matches every event inside the delivery lookback at once, and nothing in that
 back catalogue is news to the rule's recipients. The archive remembers when it first saw each
-rule in its current form (db.models.RuleSighting); of the events created BEFORE that sighting,
-the rule mails only items published within the rules file's `[baseline] recent` before they
-were observed (Vietnam time) as it says; the others wait for one "rule added" summary per rule
-and recipient (outbox mode "rule_added"). Events created after the sighting flow as usual.
+rule in its current form (db.models.RuleSighting). Of the events created up to the enqueue pass
+before that sighting, the rule mails only items published within the rules file's `[baseline]
+recent` before they were observed (Vietnam time) as it says; the others wait for one "rule
+added" summary per rule and recipient (outbox mode "rule_added"). Events created after that
+pass flow as usual, to old and new recipients; an old recipient of a changed rule was offered
+what the old form matched when it was news (already queued: not again).
 
 A rule's form is a fingerprint of what decides its matches and targets: kinds, portals, document
 types, issuers, keywords (folded and unordered, as they are matched), thresholds,
@@ -64,6 +66,9 @@ def fingerprint(ruleset: RuleSet, rule: Rule) -> str:
 RESERVED = "\x1f"
 
 
+PASS = RESERVED + "enqueue"  # the row whose first_seen_at is when the last enqueue pass ran
+
+
 def recipient_key(rule_name: str, recipient: str) -> str:
     tag = lambda text: hashlib.sha1(text.encode("utf-8")).hexdigest()[:24]  # noqa: E731
     return f"{RESERVED}{tag(rule_name)}.{tag(recipient)}"
@@ -100,7 +105,8 @@ def record(session, ruleset: RuleSet, now: datetime) -> dict[str, Sighting]:
     first_ruleset = session.scalar(select(RuleSighting.name).limit(1)) is None
     pairs = {recipient_key(rule.name, recipient): rule.name
              for rule in ruleset.rules for recipient in ruleset.recipients_of(rule)}
-    known = sightings(session, [*forms, *pairs])
+    known = sightings(session, [*forms, *pairs, PASS])
+    cut = _passed(session, known.get(PASS), now)
     for name, form in forms.items():
         _see(session, known.get(name), name, form, now, holds_back=not first_ruleset)
     had_recipients = {rule for key, rule in pairs.items() if key in known}
@@ -111,8 +117,23 @@ def record(session, ruleset: RuleSet, now: datetime) -> dict[str, Sighting]:
             # recipients are the rule's own, as old as its sighting
             _see(session, None, key, forms[name], rule.first_seen_at, holds_back=rule.holds_back)
         else:  # a new rule's recipients, or a recipient new to a known rule: held for it alone
-            _see(session, known.get(key), key, forms[name], now, holds_back=not first_ruleset)
+            _see(session, known.get(key), key, forms[name], cut, holds_back=not first_ruleset)
     return sightings(session, [*forms, *pairs])
+
+
+def _passed(session, previous: Sighting | None, now: datetime) -> datetime:
+    """Records this enqueue pass; returns when the previous one ran (now if none is recorded).
+
+    A (rule, recipient) new or changed in this pass holds back only the events created up to the
+    previous pass: those created since (this cycle's crawl: a new citation in an old article, an
+    edit, a views spike) were never offered to anyone, and are news to every recipient."""
+    if previous is None:
+        insert_or_ignore(session, RuleSighting.__table__, {
+            "name": PASS, "fingerprint": "", "first_seen_at": now, "version": 1, "holds_back": False})
+    else:  # never back: a racing pass with an earlier clock leaves the later one
+        session.execute(update(RuleSighting).where(RuleSighting.name == PASS, RuleSighting.first_seen_at < now)
+                        .values(first_seen_at=now).execution_options(synchronize_session=False))
+    return previous.first_seen_at if previous is not None else now
 
 
 def _see(session, seen: Sighting | None, name: str, form: str, now: datetime, holds_back: bool) -> None:
@@ -137,7 +158,7 @@ class NewRules:
     def holds(self, view: EventView, rule: Rule, recipient: str) -> bool:
         """True: the event goes into the rule's summary for this recipient instead of its mail."""
         seen = self.seen.get(recipient_key(rule.name, recipient))
-        if seen is None or not seen.holds_back or view.event.created_at >= seen.first_seen_at:
+        if seen is None or not seen.holds_back or view.event.created_at > seen.first_seen_at:
             return False
         article = view.payload.shown_article()
         if article is None:
