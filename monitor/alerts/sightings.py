@@ -60,12 +60,10 @@ def fingerprint(ruleset: RuleSet, rule: Rule) -> str:
     return hashlib.sha256(json.dumps(form, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-# Rows of rule_sightings that are not a rule's: one per (rule, recipient), named by this prefix
-# (a control character no rules file spells in a name) and two hashes, to fit the 128-character
-# key whatever the address' length.
+# Rows of rule_sightings that are not a rule's (no schema change: migration 0010 is released):
+# one per (rule, recipient), named by this prefix (a control character, which a rule's name has no
+# use for) and two hashes, to fit the 128-character key whatever the address' length; and PASS.
 RESERVED = "\x1f"
-
-
 PASS = RESERVED + "enqueue"  # the row whose first_seen_at is when the last enqueue pass ran
 
 
