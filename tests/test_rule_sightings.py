@@ -178,6 +178,25 @@ def test_a_changed_rule_mails_this_cycles_events_to_old_and_new_recipients_and_h
                     ("vp@example.vn", "rule_added"): 3, ("vp@example.vn", "immediate"): 1}
 
 
+def test_a_rule_recorded_before_recipient_sightings_keeps_its_recipients_as_old_as_itself(db_url, smtp):
+    """An archive whose rules were recorded without (rule, recipient) rows: a rule of its first
+    ruleset holds nothing for its current recipients; a recipient added afterwards is held alone."""
+    cited_since_first_crawl(db_url, 6, recent=0, undated=0)
+    Session = session_factory(db_url)
+    rules = ruleset(smtp.port, OUTAGES + NQ)
+    with Session() as s, s.begin():
+        for rule in rules.rules:
+            s.add(RuleSighting(name=rule.name, fingerprint=fingerprint(rules, rule),
+                               first_seen_at=DETECTED - timedelta(days=1), version=1, holds_back=False))
+    since = CRAWLED - timedelta(days=1)
+    assert alerts.enqueue(Session, rules, since=since, now=DETECTED + timedelta(hours=1)) == 6
+    alerts.enqueue(Session, ruleset(smtp.port, OUTAGES + NQ, recipients=TWO), since=since,
+                   now=DETECTED + timedelta(hours=2))
+    with Session() as s:
+        rows = Counter(s.execute(select(AlertOutbox.recipient, AlertOutbox.mode)).all())
+    assert rows == {("ban@example.vn", "immediate"): 6, ("vp@example.vn", "rule_added"): 6}
+
+
 def test_an_unchanged_rule_after_a_restart_queues_nothing_again_and_later_events_flow(db_url, smtp):
     cited_since_first_crawl(db_url, 9, recent=0, undated=0)
     Session = session_factory(db_url)
