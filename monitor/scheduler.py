@@ -162,13 +162,34 @@ class Monitor:
                         message="interrupted: the scheduler stopped before this crawl ended")).rowcount
         if closed:
             log.warning("closed %d crawl run(s) left open by a scheduler that stopped", closed)
-        from monitor.alerts.outbox import release_orphans
-
-        released = release_orphans(session_factory(self.db_url), now)
-        if released:
-            log.warning("%d alert(s) left 'sending' by a scheduler that stopped are due again", released)
+        self._release_orphans()
         detect_pending(session_factory(self.db_url), self.config.detection)
         send_alerts(self.db_url, None, self.rules_path)  # events a killed scheduler detected but never queued
+
+    def _release_orphans(self) -> None:
+        """Alerts a stopped scheduler left 'sending' are due again once their claim is one lease TTL
+        old: a scheduler that lost its lease notices within a third of it, but may still be sending
+        what it claimed just before. Waits at most one TTL for the newest claim."""
+        from db.models import utcnow
+        from monitor.alerts.outbox import newest_claim, release_orphans
+
+        Session, ttl, claim_lease = session_factory(self.db_url), self.lease.ttl, self._claim_lease()
+        newest = newest_claim(Session, claim_lease)
+        if newest is not None:
+            self.stopped.wait(min(max((newest + ttl - utcnow()).total_seconds(), 0.0), ttl.total_seconds()))
+        now = utcnow()
+        released = release_orphans(Session, now, claimed_before=now - ttl, claim_lease=claim_lease)
+        if released:
+            log.warning("%d alert(s) left 'sending' by a scheduler that stopped are due again", released)
+
+    def _claim_lease(self) -> timedelta:
+        """How long a claim holds an outbox row (the rules' [delivery] lease; its default if they are broken)."""
+        from monitor.rules import DeliverySettings, RulesError, load_rules
+
+        try:
+            return load_rules(self.rules_path).delivery.lease
+        except RulesError:
+            return DeliverySettings().lease
 
     def run_once(self, sites: list[str] | None = None, mode: str = "incremental") -> None:
         """Crawl the given portals (default: all configured) now, then detect — without the scheduler."""

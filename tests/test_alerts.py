@@ -587,3 +587,45 @@ def test_replica_first_crawl_with_default_rules_sends_one_summary(replica, tmp_p
     assert set(modes) == {("summary", "sent")}  # nothing left for the digest either
     monitor.run_once()  # a second pass sends nothing again
     assert len(smtp.messages) == 1
+
+
+def test_a_scheduler_taking_over_leaves_a_claim_younger_than_the_lease_ttl_to_its_sender(db_url, smtp, tmp_path):
+    """A scheduler that lost its lease may still be sending what it claimed just before: the new
+    holder makes such a row due again only once its claim is a lease TTL old (here 3 s), so a sender
+    that finishes within it is not doubled; a claim older than that is the dead one's, sent at once."""
+    import time
+
+    from db.models import utcnow
+    from monitor.scheduler import Monitor
+
+    ids = seed(db_url)
+    Session = session_factory(db_url)
+    rules = tmp_path / "rules.toml"
+    rules.write_text(f'recipients = ["ban@example.vn"]\n\n[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\n'
+                     'security = "plain"\nfrom = "portalwatch <canh-bao@example.vn>"\n\n'
+                     '[[rule]]\nname = "tat-ca"\nkinds = ["new_document", "edited"]\n', encoding="utf-8")
+    now = utcnow()
+    assert alerts.enqueue(Session, load_rules(str(rules)), event_ids=ids.values(), now=now - timedelta(minutes=1)) == 2
+    dead, = alerts_outbox.claim(Session, now - timedelta(seconds=10), timedelta(minutes=5), limit=1)
+    alive, = alerts_outbox.claim(Session, now, timedelta(minutes=5), limit=1)
+
+    def still_sending():  # the scheduler that lost its lease finishes its mail a second later
+        time.sleep(1.0)
+        alerts_outbox.mark_sent(Session, [alive], utcnow())
+
+    sender = threading.Thread(target=still_sending)
+    sender.start()
+    config = tmp_path / "portalwatch.toml"
+    config.write_text('[schedule]\ninterval = "1h"\nsites = ["bactuliem"]\n', encoding="utf-8")
+    monitor = Monitor(db_url, str(config), lease_ttl=timedelta(seconds=3), rules_path=str(rules))
+    monitor._take_lease()
+    try:
+        monitor._close_interrupted_runs()
+    finally:
+        monitor.heartbeat.stop()
+        monitor.lease.release()
+    sender.join(10)
+    rows = {row.id: row for row in outbox(db_url)}
+    assert (rows[alive.id].status, rows[alive.id].attempts) == ("sent", 1)
+    assert (rows[dead.id].status, rows[dead.id].attempts) == ("sent", 2)
+    assert [m["Message-ID"] for m in smtp.messages] == [dead.message_id]

@@ -13,7 +13,7 @@ from db.engine import session_factory
 from db.models import AlertOutbox, CrawlRun, Portal, RuleSighting
 from db.schema import upgrade
 from monitor import alerts
-from monitor.alerts.sightings import fingerprint
+from monitor.alerts.sightings import RESERVED, fingerprint
 from monitor.cli import main
 from monitor.config import DetectionSettings
 from monitor.detect import detect_pending
@@ -34,7 +34,7 @@ TWO = '["ban@example.vn", "vp@example.vn"]'
 
 
 def cited_since_first_crawl(db_url, documents, recent=4, undated=2, crawled=CRAWLED, portal_key="caugiay",
-                            start=0):
+                            start=0, detected=None):
     """Articles of a regular crawl of a portal (its first crawl, long before, found nothing), each citing
     its own Party document: `recent` published within the day before the crawl, `undated` without a
     date, the rest 4 days and more back. Returns the detected events."""
@@ -55,13 +55,13 @@ def cited_since_first_crawl(db_url, documents, recent=4, undated=2, crawled=CRAW
             published = (None if n < undated else crawled - timedelta(hours=n) if n < undated + recent
                          else crawled - timedelta(days=4 + n))
             add_cited(s, portal.id, i, TYPES[i % 3], published, crawled + timedelta(minutes=30))
-    return detect_pending(Session, DetectionSettings(), now=crawled + timedelta(hours=2))
+    return detect_pending(Session, DetectionSettings(), now=detected or crawled + timedelta(hours=2))
 
 
 def sightings(db_url) -> dict:
     with session_factory(db_url)() as s:
         return {r.name: (r.fingerprint, r.first_seen_at, r.version, r.holds_back)
-                for r in s.scalars(select(RuleSighting))}
+                for r in s.scalars(select(RuleSighting)) if not r.name.startswith(RESERVED)}
 
 
 def test_a_rule_added_over_300_cited_documents_sends_one_summary_per_recipient_and_the_recent_ones(db_url, smtp,
@@ -124,6 +124,77 @@ def test_a_changed_rule_summarises_what_its_new_keyword_finds(db_url, smtp):
                                "[portalwatch] Bài viết mới: Tin số 1 — Phường Cầu Giấy"])
     text, _html = parts(next(m for m in smtp.messages if "Quy tắc" in m["Subject"]))
     assert 'Quy tắc "thanh-uy" vừa được thay đổi' in text and "Bài viết mới: 10" in text
+
+
+def test_on_the_replica_recent_is_measured_from_when_the_item_was_observed(db_url, smtp):
+    """The replica's crawls observe 2025 while detection and enqueue run on a system clock 600 days
+    on: the items published within the day before they were observed are recent all the same."""
+    system = CRAWLED + timedelta(days=600)
+    cited_since_first_crawl(db_url, 10, recent=4, undated=2, detected=system)
+    Session = session_factory(db_url)
+    since = system - timedelta(days=1)
+    alerts.enqueue(Session, ruleset(smtp.port, OUTAGES), since=since, now=system + timedelta(minutes=5))
+    assert alerts.enqueue(Session, ruleset(smtp.port, OUTAGES + NQ), since=since, now=system + timedelta(hours=1)) == 10
+    with Session() as s:
+        assert Counter(s.scalars(select(AlertOutbox.mode))) == {"immediate": 4, "rule_added": 6}
+
+
+def test_recipients_from_the_environment_are_no_change_and_a_recipient_new_to_a_rule_is_held_alone(db_url, smtp):
+    """A scheduler mails ban@ (its PORTALWATCH_ALERT_TO), an operator's shell vp@: the rule keeps its
+    first form whoever enqueues; vp@, who never had the rule, gets its back catalogue as one summary."""
+    cited_since_first_crawl(db_url, 6, recent=0, undated=0)
+    Session = session_factory(db_url)
+    since = CRAWLED - timedelta(days=1)
+    alerts.enqueue(Session, ruleset(smtp.port, OUTAGES), since=since, now=DETECTED)
+    scheduler, shell = (ruleset(smtp.port, OUTAGES + NQ, recipients=to) for to in ('["ban@example.vn"]',
+                                                                                  '["vp@example.vn"]'))
+    assert alerts.enqueue(Session, scheduler, since=since, now=DETECTED + timedelta(hours=1)) == 6
+    seen = sightings(db_url)["nghi-quyet"]
+    for n, rules in enumerate((shell, scheduler, shell, scheduler), start=2):
+        alerts.enqueue(Session, rules, since=since, now=DETECTED + timedelta(hours=n))
+    assert sightings(db_url)["nghi-quyet"] == seen and seen[2] == 1
+    with Session() as s:
+        rows = Counter(s.execute(select(AlertOutbox.recipient, AlertOutbox.mode)).all())
+    assert rows == {("ban@example.vn", "rule_added"): 6, ("vp@example.vn", "rule_added"): 6}
+    alerts.deliver(Session, shell, now=DETECTED + timedelta(hours=7))
+    assert [m["Subject"] for m in smtp.messages] == ["[portalwatch] Quy tắc mới: nghi-quyet — 6 mục đã có từ trước"] * 2
+
+
+def test_a_changed_rule_mails_this_cycles_events_to_old_and_new_recipients_and_holds_only_the_older(db_url, smtp):
+    """vp@ is added to the NQ rule after a crawl found a new citation in a 5-day-old article: that
+    citation is news to both (immediate); what came before the previous pass is vp@'s summary only."""
+    cited_since_first_crawl(db_url, 3, recent=0, undated=0)
+    Session = session_factory(db_url)
+    since = CRAWLED - timedelta(days=1)
+    own = NQ + 'recipients = ["ban@example.vn"]\n'
+    alerts.enqueue(Session, ruleset(smtp.port, OUTAGES), since=since, now=DETECTED)
+    assert alerts.enqueue(Session, ruleset(smtp.port, OUTAGES + own), since=since, now=DETECTED + timedelta(hours=1)) == 3
+    cited_since_first_crawl(db_url, 1, recent=0, undated=0, crawled=CRAWLED + timedelta(days=1), start=3)
+    rules = ruleset(smtp.port, OUTAGES + own.replace('["ban@example.vn"]', TWO))
+    assert alerts.enqueue(Session, rules, since=since, now=CRAWLED + timedelta(days=1, hours=3)) == 1 + 1 + 3
+    with Session() as s:
+        rows = Counter(s.execute(select(AlertOutbox.recipient, AlertOutbox.mode)).all())
+    assert rows == {("ban@example.vn", "rule_added"): 3, ("ban@example.vn", "immediate"): 1,
+                    ("vp@example.vn", "rule_added"): 3, ("vp@example.vn", "immediate"): 1}
+
+
+def test_a_rule_recorded_before_recipient_sightings_keeps_its_recipients_as_old_as_itself(db_url, smtp):
+    """An archive whose rules were recorded without (rule, recipient) rows: a rule of its first
+    ruleset holds nothing for its current recipients; a recipient added afterwards is held alone."""
+    cited_since_first_crawl(db_url, 6, recent=0, undated=0)
+    Session = session_factory(db_url)
+    rules = ruleset(smtp.port, OUTAGES + NQ)
+    with Session() as s, s.begin():
+        for rule in rules.rules:
+            s.add(RuleSighting(name=rule.name, fingerprint=fingerprint(rules, rule),
+                               first_seen_at=DETECTED - timedelta(days=1), version=1, holds_back=False))
+    since = CRAWLED - timedelta(days=1)
+    assert alerts.enqueue(Session, rules, since=since, now=DETECTED + timedelta(hours=1)) == 6
+    alerts.enqueue(Session, ruleset(smtp.port, OUTAGES + NQ, recipients=TWO), since=since,
+                   now=DETECTED + timedelta(hours=2))
+    with Session() as s:
+        rows = Counter(s.execute(select(AlertOutbox.recipient, AlertOutbox.mode)).all())
+    assert rows == {("ban@example.vn", "immediate"): 6, ("vp@example.vn", "rule_added"): 6}
 
 
 def test_an_unchanged_rule_after_a_restart_queues_nothing_again_and_later_events_flow(db_url, smtp):

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from vntext.dates import VN_TZ
 from db.models import AlertOutbox, Event, Portal, utcnow
@@ -82,7 +82,7 @@ def enqueue(Session, ruleset: RuleSet, *, event_ids=None, since: datetime | None
                     continue
                 if first_crawl_holds:
                     held.setdefault((SUMMARY, view.portal_key, channel, recipient), []).append((event, rule))
-                elif new_rules.holds(view, rule):
+                elif new_rules.holds(view, rule, recipient):
                     held.setdefault((RULE_ADDED, rule.name, channel, recipient), []).append((event, rule))
                 elif _queue(session, event, channel, recipient, rule, now):
                     written += 1
@@ -162,18 +162,27 @@ def claim(Session, now: datetime, lease: timedelta, limit: int) -> list[Claimed]
     return claimed
 
 
-def release_orphans(Session, now: datetime) -> int:
-    """Rows a dead deliverer left "sending" are due again now; returns how many.
+def release_orphans(Session, now: datetime, claimed_before: datetime, claim_lease: timedelta) -> int:
+    """Rows left "sending" by a claim made at or before `claimed_before` are due again now; returns
+    how many. A row's claim time is its next_attempt_at less the claim lease (claim sets it so).
 
-    Called by a scheduler that has just taken the archive's lease, so the one that claimed them
-    is gone (killed mid-delivery); waiting out their 5-minute claim would hold those alerts back
-    for nothing. The resend carries the same Message-ID (at least once, with one identity). A
-    concurrent `portalwatch alerts deliver` (it holds no lease) could send such a row twice.
-    """
+    Called by a scheduler that has just taken the archive's lease, with `claimed_before` one lease
+    TTL back (monitor/scheduler.py): a scheduler that lost its lease may still be sending what it
+    claimed just before, and resetting that row would send it twice; a claim that old is a dead
+    deliverer's, and waiting out its 5-minute claim would hold those alerts back for nothing. The
+    resend carries the same Message-ID (at least once, with one identity)."""
     with Session() as session, session.begin():
-        return session.execute(update(AlertOutbox).where(AlertOutbox.status == "sending")
+        return session.execute(update(AlertOutbox).where(AlertOutbox.status == "sending",
+                                                         AlertOutbox.next_attempt_at <= claimed_before + claim_lease)
                                .values(status="pending", next_attempt_at=now)
                                .execution_options(synchronize_session=False)).rowcount
+
+
+def newest_claim(Session, claim_lease: timedelta) -> datetime | None:
+    """When the newest row still "sending" was claimed; None when none is."""
+    with Session() as session:
+        until = session.scalar(select(func.max(AlertOutbox.next_attempt_at)).where(AlertOutbox.status == "sending"))
+    return None if until is None else until - claim_lease
 
 
 def _fix_digest_ids(session, claimed: list[Claimed], now: datetime) -> None:

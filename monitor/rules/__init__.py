@@ -46,8 +46,9 @@ true`, and of the others only those whose article was published within `[baselin
 their observation (db/clock.py) are queued as their rule says (immediate or digest); the older and undated ones are
 queued for one "portal added" summary mail per portal and recipient (monitor/alerts/baseline.py).
 A rule newly added or changed (in what decides its matches and targets) holds back, the same
-way, the events detected before the archive first saw it: only items published within `recent` of
-now are queued as it says, the rest for one "rule added" summary per rule and recipient
+way, the events detected up to the enqueue pass before the archive first saw it (and a recipient
+new to a rule, for that recipient): only items published within `recent` of their observation
+are queued as it says, the rest for one "rule added" summary per rule and recipient
 (monitor/alerts/sightings.py).
 
 An event goes to a recipient at most once (one outbox row per event, channel and recipient):
