@@ -10,6 +10,7 @@ import hashlib
 import re
 import socket
 import struct
+import sys
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -84,6 +85,12 @@ PAGE_CHANGES: list[tuple[str, Callable[[Reply, Fault], None]]] = [
 
 class PortalServer(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up mid-answer (a crawl cancelled, a reset the fault suite plays) is no
+        error of the replica's: only what else goes wrong is printed (socketserver's default)."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
     allow_reuse_address = True
     replica: Replica        # set by Replica.start()
     portal: ReplicaPortal
