@@ -3,7 +3,7 @@ a portal restarted on another port edits nothing; a portal moving to another hos
 and nothing else; simulated hours are observed hours (no false views_spike, a real one still found);
 a counter that goes backwards starts a new series (no spike, no repeated milestone)."""
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -186,3 +186,67 @@ def test_a_clock_behind_the_archive_observes_after_its_latest_fetch(tmp_path):
     offset = _forward_offset(writer, portal_id, timedelta(days=-400))
     assert latest < utcnow() + offset < latest + timedelta(minutes=1)
     assert _forward_offset(writer, portal_id, timedelta(days=30)) == timedelta(days=30)  # ahead: left alone
+
+
+# ---- attachments: one row per file, keyed as the version keys it ----------------------------------
+T0 = datetime(2025, 10, 15, 1, 0, tzinfo=timezone.utc)
+H = timedelta(hours=1)
+CAUGIAY = "https://caugiay.hanoi.gov.vn"
+ON_SITE = {"title": "QĐ 12", "url": f"{CAUGIAY}/Uploads/qd-12.pdf", "file_type": "pdf", "file_name": "qd-12.pdf"}
+OFF_SITE = {"title": "QĐ 12 (TP)", "url": "https://vanban.hanoi.gov.vn/Uploads/qd-12.pdf", "file_type": "pdf",
+            "file_name": "qd-12.pdf"}
+
+
+def fetched(base: str, hour: int, attachments: list[dict]) -> dict:
+    return {"external_id": "7", "url": f"{base}/tin/bai-7.htm", "title": "Quyết định 12", "body_text": "Thân bài.",
+            "attachments": attachments, "fetched_at": T0 + timedelta(hours=hour)}
+
+
+def attachment_urls(url: str) -> list[str]:
+    with session_factory(url)() as session:
+        return sorted(session.scalars(select(Attachment.url)))
+
+
+def test_one_path_on_two_hosts_is_two_attachments(db_url):
+    """The same path on the portal and on an off-site document server: two files, two rows (before: one
+    row, the version listing two)."""
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", CAUGIAY, "hanoi")
+    first = writer.write_articles(portal, [fetched(CAUGIAY, 0, [ON_SITE, OFF_SITE])])
+    assert first.attachments_new == 2
+    assert attachment_urls(db_url) == sorted([ON_SITE["url"], OFF_SITE["url"]])
+    again = writer.write_articles(portal, [fetched(CAUGIAY, 1, [OFF_SITE, ON_SITE])])
+    assert (again.changed, again.attachments_new) == (0, 0)
+    assert attachment_urls(db_url) == sorted([ON_SITE["url"], OFF_SITE["url"]])
+
+
+def test_an_archive_holding_both_rows_is_written_again(db_url):
+    """An archive from before link keys already holds a row per host: the next fetch updates each row
+    in place (before: one row's url rewritten onto the other's, uq_attachments_article_url on every try,
+    the article's whole batch failed on every crawl)."""
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", CAUGIAY, "hanoi")
+    writer.write_articles(portal, [fetched(CAUGIAY, 0, [ON_SITE])])
+    with session_factory(db_url)() as session, session.begin():
+        article_id = session.scalar(select(Article.id))
+        session.add(Attachment(article_id=article_id, url=OFF_SITE["url"], title=OFF_SITE["title"],
+                               file_type="pdf", file_name="qd-12.pdf", first_seen_at=T0, last_seen_at=T0))
+    result = writer.write_articles(portal, [fetched(CAUGIAY, 1, [OFF_SITE, ON_SITE])])
+    assert result.attachments_new == 0
+    with session_factory(db_url)() as session:
+        rows = {a.url: a.last_seen_at for a in session.scalars(select(Attachment))}
+    assert rows == {ON_SITE["url"]: T0 + H, OFF_SITE["url"]: T0 + H}
+
+
+def test_a_portal_moving_host_keeps_one_row_per_file(db_url):
+    """After a move to another host, the portal's own files are still its files: each row takes the new
+    URL; the off-site file keeps its row."""
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", CAUGIAY, "hanoi")
+    writer.write_articles(portal, [fetched(CAUGIAY, 0, [ON_SITE, OFF_SITE])])
+    new_base = "https://caugiay.hanoi.gov.vn.example"
+    assert writer.register_portal("caugiay", "Phường Cầu Giấy", new_base, "hanoi") == (portal, CAUGIAY)
+    moved = dict(ON_SITE, url=f"{new_base}/Uploads/qd-12.pdf")
+    result = writer.write_articles(portal, [fetched(new_base, 1, [moved, OFF_SITE])])
+    assert (result.changed, result.attachments_new) == (0, 0)
+    assert attachment_urls(db_url) == sorted([moved["url"], OFF_SITE["url"]])
