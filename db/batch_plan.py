@@ -20,7 +20,7 @@ from db.documents import add_references, citing_order, load_documents
 from db.linkkey import link_key
 from db.record import ArticleRecord
 from db.tables import (
-    ARTICLES, ATTACHMENTS, DOCUMENTS, MENTIONS, PORTALS, SAMPLES, VERSIONS, chunks, column_length, fit,
+    ARTICLES, ATTACHMENTS, DOCUMENTS, MENTIONS, PORTALS, RAW_PAGES, SAMPLES, VERSIONS, chunks, column_length, fit,
 )
 
 ATTACHMENT_KEYS = ("url", "title", "file_type", "file_name")
@@ -126,9 +126,14 @@ def load_batch(conn: Connection, portal_id: int, prepared: list[PreparedRecord],
         if article.version is not None and item.digest != article.version["content_hash"]:
             mismatched[article.version["id"]] = article
     for chunk in chunks(list(mismatched)):
+        # A version stored before link keys is keyed by the page it was read from (its raw page): a host
+        # move rebased the article's URL, against which the old host's files are off-site (a false edit).
+        read_on = dict(conn.execute(select(RAW_PAGES.c.version_id, RAW_PAGES.c.url)
+                                    .where(RAW_PAGES.c.version_id.in_(chunk))).all())
         for row in conn.execute(select(VERSIONS).where(VERSIONS.c.id.in_(chunk))):
-            article = mismatched[row.id]  # a version stored before link keys: keyed by the article's stored URL
-            article.version.update(content=content_of(row._mapping, article.row.get("url")), changes=row.changes)
+            article = mismatched[row.id]
+            page_url = read_on.get(row.id) or article.row.get("url")
+            article.version.update(content=content_of(row._mapping, page_url), changes=row.changes)
     limit = column_length(DOCUMENTS, "canonical")
     load_documents(conn, {ref["canonical"] for item in prepared for ref in (item.record.get("references") or ())
                           if ref.get("canonical") and len(ref["canonical"]) <= limit}, plan)
@@ -357,8 +362,9 @@ class BatchPlanner:
                 row = plan.attachments[key] = {"_article": article, "_existing": stored.get(item["key"]),
                                                "first_seen_at": at}
             values = fit(ATTACHMENTS, {k: item[k] for k in ATTACHMENT_KEYS}, ("file_name", "file_type"))
-            if row["_existing"] is not None and held.get(values["url"], row["_existing"]["id"]) != row["_existing"]["id"]:
-                values["url"] = row.get("url") or row["_existing"]["url"]
+            existing = row["_existing"]
+            if existing is not None and held.get(values["url"], existing["id"]) != existing["id"]:
+                values["url"] = row.get("url") or existing["url"]
             row.update(values, last_seen_at=at)
 
     def _stored_rows(self, article: ArticleInBatch, attachments: list[dict], page_url: str) -> dict[str, dict]:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crawler.replica import Replica
 from crawler.replica.portals import DEFAULT_PORTALS
@@ -250,3 +250,23 @@ def test_a_portal_moving_host_keeps_one_row_per_file(db_url):
     result = writer.write_articles(portal, [fetched(new_base, 1, [moved, OFF_SITE])])
     assert (result.changed, result.attachments_new) == (0, 0)
     assert attachment_urls(db_url) == sorted([moved["url"], OFF_SITE["url"]])
+
+
+def test_a_version_from_before_the_link_keys_is_keyed_where_it_was_fetched(db_url):
+    """A version stored before link keys, not re-fetched before its portal moved host: its attachments are
+    keyed against the page it was read from (its raw page), not against the article's rebased URL (before:
+    the old host's files keyed as off-site, a full attachments diff, a false edit)."""
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", CAUGIAY, "hanoi")
+    writer.write_articles(portal, [fetched(CAUGIAY, 0, [ON_SITE, OFF_SITE]) | {"raw_html": "<html>Tin</html>"}])
+    with session_factory(db_url)() as session, session.begin():
+        version = session.scalar(select(ArticleVersion))
+        # as an archive from before link keys holds it: no keys, a hash over the full URLs
+        version.attachments = [{k: v for k, v in a.items() if k != "key"} for a in version.attachments]
+        version.content_hash = "0" * 64
+        session.execute(update(Article).values(content_hash="0" * 64))
+    new_base = "https://caugiay.hanoi.gov.vn.example"
+    writer.register_portal("caugiay", "Phường Cầu Giấy", new_base, "hanoi")
+    moved = dict(ON_SITE, url=f"{new_base}/Uploads/qd-12.pdf")
+    result = writer.write_articles(portal, [fetched(new_base, 1, [moved, OFF_SITE])])
+    assert (result.changed, result.unchanged, result.versions) == (0, 1, 0)
