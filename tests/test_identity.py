@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select, update
 
-from crawler.replica import Replica
+from crawler.replica import Fault, Replica
 from crawler.replica.portals import DEFAULT_PORTALS
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import session_factory
@@ -91,6 +91,26 @@ def test_a_portal_that_moves_host_is_one_source_moved_and_nothing_else(watch, re
     assert {external_id for external_id, _ in rows} == ids
     assert all(url.startswith(new_base + "/") for _, url in rows)
     monitor.run_once()  # settled at the new address: silence
+    assert [e.kind for e in events_after(monitor, start)] == ["source_moved"]
+
+
+def test_a_move_whose_first_run_fails_is_told_by_the_next_finished_run(watch, replica):
+    """The move is recorded when its run is queued; that run failing (or being cancelled) must not lose
+    it (before: finished, failed at the new address, finished gave no event at all)."""
+    monitor = watch("nhontrach")
+    monitor.run_once()
+    old_base = replica.base_urls["nhontrach"]
+    start = last_event_id(monitor)
+    moved(monitor, replica, "nhontrach", host="localhost")
+    replica.set_fault("nhontrach", Fault(status=503))
+    monitor.run_once()  # the first run at the new address fails
+    assert [e.kind for e in events_after(monitor, start)] == []
+    replica.clear_faults()
+    monitor.run_once()
+    new = events_after(monitor, start)
+    assert [e.kind for e in new] == ["source_moved"]
+    assert new[0].payload == {"old_base": old_base, "new_base": replica.base_urls["nhontrach"]}
+    monitor.run_once()  # told once
     assert [e.kind for e in events_after(monitor, start)] == ["source_moved"]
 
 
