@@ -193,12 +193,12 @@ class Detector:
         if len(streak) < n:
             return
         first = streak[-1]
+        since = _iso(run_clock(first.stats).observed(first.started_at))  # on the clock `end` is on
         if run.status == "failed":
-            down = SourceDown(since=_iso(first.started_at), failed_runs=len(streak),
-                              errors=[r.message for r in reversed(streak[:5])])
+            down = SourceDown(since=since, failed_runs=len(streak), errors=[r.message for r in reversed(streak[:5])])
             self.emit(down, (run.portal_id, first.id), run.portal_id, end)
         else:
-            up = SourceUp(down_since=_iso(first.started_at), failed_runs=len(streak))
+            up = SourceUp(down_since=since, failed_runs=len(streak))
             self.emit(up, (run.portal_id, first.id), run.portal_id, end)
 
     def source_moved(self, run: CrawlRun, end: datetime) -> None:

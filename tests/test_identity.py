@@ -114,6 +114,26 @@ def test_a_move_whose_first_run_fails_is_told_by_the_next_finished_run(watch, re
     assert [e.kind for e in events_after(monitor, start)] == ["source_moved"]
 
 
+def test_a_portal_down_is_told_on_the_observation_clock(watch, replica):
+    """source_down's since and source_up's down_since are the first failed run's start as its portal's
+    clock read it, like the event's own time (before: the system clock's, "down since" a year after the
+    event occurred on the replica)."""
+    monitor = watch("caugiay")
+    monitor.run_once()
+    start = last_event_id(monitor)
+    replica.set_fault("caugiay", Fault(status=503))
+    for _ in range(3):
+        replica.advance(hours=1)
+        monitor.run_once()
+    replica.clear_faults()
+    replica.advance(hours=1)
+    monitor.run_once()
+    down, up = [e for e in events_after(monitor, start) if e.kind in ("source_down", "source_up")]
+    since = datetime.fromisoformat(down.payload["since"])
+    assert timedelta(hours=2) <= down.occurred_at - since < timedelta(hours=3)
+    assert up.payload["down_since"] == down.payload["since"]
+
+
 def test_simulated_hours_are_observed_hours(watch, replica):
     """A 12-hour jump of the replica's clock crawled seconds later is 12 hours of readership, not a spike
     (before the clock: 1 h then 12 h of growth, each over a few real seconds, read as a 12x spike)."""
