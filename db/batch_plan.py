@@ -20,7 +20,7 @@ from db.documents import add_references, citing_order, load_documents
 from db.linkkey import link_key
 from db.record import ArticleRecord
 from db.tables import (
-    ARTICLES, ATTACHMENTS, DOCUMENTS, MENTIONS, PORTALS, SAMPLES, VERSIONS, chunks, column_length, fit,
+    ARTICLES, ATTACHMENTS, DOCUMENTS, MENTIONS, PORTALS, RAW_PAGES, SAMPLES, VERSIONS, chunks, column_length, fit,
 )
 
 ATTACHMENT_KEYS = ("url", "title", "file_type", "file_name")
@@ -96,8 +96,9 @@ class BatchPlan:
     version_refresh: list[dict] = field(default_factory=list)    # {"_id", "content_hash"[, "updated_at", "attachments"]}
     sample_inserts: list[dict] = field(default_factory=list)     # runs, with "_article"
     sample_updates: dict[int, datetime] = field(default_factory=dict)
-    attachments: dict[tuple[int, str], dict] = field(default_factory=dict)   # (id(article), url) -> row
-    existing_attachments: dict[tuple[int, str], dict] = field(default_factory=dict)
+    attachments: dict[tuple[int, str], dict] = field(default_factory=dict)   # (id(article), key) -> row
+    existing_attachments: dict[int, list[dict]] = field(default_factory=dict)  # article id -> stored rows
+    claimed_attachments: set[int] = field(default_factory=set)   # ids of stored rows a planned row updates
     documents: dict[str, dict] = field(default_factory=dict)     # canonical -> entry (db/documents.py)
     mentions: dict[tuple[str, int], dict] = field(default_factory=dict)      # (canonical, id(article)) -> row
     existing_mentions: dict[tuple[int, int], dict] = field(default_factory=dict)
@@ -125,9 +126,14 @@ def load_batch(conn: Connection, portal_id: int, prepared: list[PreparedRecord],
         if article.version is not None and item.digest != article.version["content_hash"]:
             mismatched[article.version["id"]] = article
     for chunk in chunks(list(mismatched)):
+        # A version stored before link keys is keyed by the page it was read from (its raw page): a host
+        # move rebased the article's URL, against which the old host's files are off-site (a false edit).
+        read_on = dict(conn.execute(select(RAW_PAGES.c.version_id, RAW_PAGES.c.url)
+                                    .where(RAW_PAGES.c.version_id.in_(chunk))).all())
         for row in conn.execute(select(VERSIONS).where(VERSIONS.c.id.in_(chunk))):
-            article = mismatched[row.id]  # a version stored before link keys: keyed by the article's stored URL
-            article.version.update(content=content_of(row._mapping, article.row.get("url")), changes=row.changes)
+            article = mismatched[row.id]
+            page_url = read_on.get(row.id) or article.row.get("url")
+            article.version.update(content=content_of(row._mapping, page_url), changes=row.changes)
     limit = column_length(DOCUMENTS, "canonical")
     load_documents(conn, {ref["canonical"] for item in prepared for ref in (item.record.get("references") or ())
                           if ref.get("canonical") and len(ref["canonical"]) <= limit}, plan)
@@ -179,7 +185,7 @@ def load_existing_links(conn: Connection, article_ids: list[int], plan: BatchPla
         select(ATTACHMENTS.c.id, ATTACHMENTS.c.article_id, ATTACHMENTS.c.url, ATTACHMENTS.c.title,
                ATTACHMENTS.c.file_name, ATTACHMENTS.c.file_type).where(ATTACHMENTS.c.article_id.in_(article_ids))
     ):
-        plan.existing_attachments[(row.article_id, link_key(row.url))] = row._asdict()
+        plan.existing_attachments.setdefault(row.article_id, []).append(row._asdict())
     for row in conn.execute(
         select(MENTIONS.c.id, MENTIONS.c.document_id, MENTIONS.c.article_id, MENTIONS.c.sentence,
                MENTIONS.c.source, MENTIONS.c.first_seen_at).where(MENTIONS.c.article_id.in_(article_ids))
@@ -220,7 +226,7 @@ class BatchPlanner:
             self.result.new += 1
         article.row["last_fetched_at"] = article.last_fetched_at = fetched_at
         self._observe_views(article, fetched_at, views)
-        self._attachments(article, item.content["attachments"], fetched_at)
+        self._attachments(article, item.content["attachments"], str(record.get("url") or ""), fetched_at)
         add_references(article, record.get("references") or (), fetched_at, self.plan,
                        citing_order(item.content["published_at"], self.plan.portal_key, article.external_id))
 
@@ -341,18 +347,48 @@ class BatchPlanner:
         article.sample = run
         self.result.samples_inserted += 1
 
-    def _attachments(self, article: ArticleInBatch, attachments: list[dict], at: datetime) -> None:
-        """A row per file, matched by its URL's path (link_key): a portal that moved updates its rows' URLs."""
+    def _attachments(self, article: ArticleInBatch, attachments: list[dict], page_url: str, at: datetime) -> None:
+        """A row per file, matched by the key its version holds it by (link_key against the page's URL,
+        content_of's key): one path on the portal and on another host is two files. A portal that moved
+        updates its rows' URLs, never onto a URL another stored row of the article holds."""
         plan = self.plan
+        stored = self._stored_rows(article, [a for a in attachments if (id(article), a["key"]) not in plan.attachments],
+                                   page_url)
+        held = {row["url"]: row["id"] for row in plan.existing_attachments.get(article.id, ())}
         for item in attachments:
-            path_key = link_key(item["url"])
-            key = (id(article), path_key)
+            key = (id(article), item["key"])
             row = plan.attachments.get(key)
             if row is None:
-                existing = plan.existing_attachments.get((article.id, path_key)) if article.id is not None else None
-                row = plan.attachments[key] = {"_article": article, "_existing": existing, "first_seen_at": at}
-            row.update(fit(ATTACHMENTS, {k: item[k] for k in ATTACHMENT_KEYS}, ("file_name", "file_type")),
-                       last_seen_at=at)
+                row = plan.attachments[key] = {"_article": article, "_existing": stored.get(item["key"]),
+                                               "first_seen_at": at}
+            values = fit(ATTACHMENTS, {k: item[k] for k in ATTACHMENT_KEYS}, ("file_name", "file_type"))
+            existing = row["_existing"]
+            if existing is not None and held.get(values["url"], existing["id"]) != existing["id"]:
+                values["url"] = row.get("url") or existing["url"]
+            row.update(values, last_seen_at=at)
+
+    def _stored_rows(self, article: ArticleInBatch, attachments: list[dict], page_url: str) -> dict[str, dict]:
+        """The stored row of each attachment (by key): the row with its URL, else the row with its key on
+        this page; else, for a link on the portal's own site, a row with its path on another host that no
+        link of the page claims (the portal's former address). Each stored row serves one key."""
+        free = [row for row in self.plan.existing_attachments.get(article.id, ())
+                if row["id"] not in self.plan.claimed_attachments]
+        found: dict[str, dict] = {}
+
+        def claim(rows: list[dict], item: dict, matches) -> None:
+            row = next((row for row in rows if row["id"] not in self.plan.claimed_attachments and matches(row)), None)
+            if row is not None and item["key"] not in found:
+                found[item["key"]] = row
+                self.plan.claimed_attachments.add(row["id"])
+
+        for item in attachments:
+            claim(free, item, lambda row: row["url"] == item["url"])
+        for item in attachments:
+            claim(free, item, lambda row: link_key(row["url"], page_url) == item["key"])
+        for item in attachments:
+            if item["key"].startswith("/") and not item["key"].startswith("//"):
+                claim(free, item, lambda row: link_key(row["url"]) == item["key"])
+        return found
 
 
 def _current(record: dict, content: dict, digest: str) -> dict:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vntext.dates import VN_TZ
-from db.article_state import MOVED_FROM, MOVED_TO, ArticleStateWriter
+from db.article_state import MOVED_FROM, MOVED_TO, ArticleStateWriter, is_move
 from db.clock import run_clock
 from db.models import (
     Article, ArticleVersion, CrawlRun, Document, DocumentMention, Event, Portal, Tombstone, ViewSample, utcnow,
@@ -193,21 +193,32 @@ class Detector:
         if len(streak) < n:
             return
         first = streak[-1]
+        since = _iso(run_clock(first.stats).observed(first.started_at))  # on the clock `end` is on
         if run.status == "failed":
-            down = SourceDown(since=_iso(first.started_at), failed_runs=len(streak),
-                              errors=[r.message for r in reversed(streak[:5])])
+            down = SourceDown(since=since, failed_runs=len(streak), errors=[r.message for r in reversed(streak[:5])])
             self.emit(down, (run.portal_id, first.id), run.portal_id, end)
         else:
-            up = SourceUp(down_since=_iso(first.started_at), failed_runs=len(streak))
+            up = SourceUp(down_since=since, failed_runs=len(streak))
             self.emit(up, (run.portal_id, first.id), run.portal_id, end)
 
     def source_moved(self, run: CrawlRun, end: datetime) -> None:
-        """The run found the portal at another scheme or host (db/store.py register_portal) and it answered
-        there (the run finished): one event for the portal, whose articles moved with it."""
-        stats = run.stats or {}
-        if run.status == "finished" and stats.get(MOVED_FROM):
-            moved = SourceMoved(old_base=stats[MOVED_FROM], new_base=stats.get(MOVED_TO) or "")
-            self.emit(moved, (run.portal_id, run.id), run.portal_id, end)
+        """The portal was found at another scheme or host (db/store.py register_portal records it in the
+        stats of the run it queued) and answered there (a run finished): one event for the portal, whose
+        articles moved with it. A move recorded by a run that failed or was cancelled is told by the
+        next finished run, from the first address left to the last one taken."""
+        if run.status != "finished":
+            return
+        last_finished = self.session.scalar(select(func.max(CrawlRun.id)).where(
+            CrawlRun.portal_id == run.portal_id, CrawlRun.status == "finished", CrawlRun.id < run.id))
+        since = self.session.scalars(select(CrawlRun).where(
+            CrawlRun.portal_id == run.portal_id, CrawlRun.id > (last_finished or 0), CrawlRun.id <= run.id)
+            .order_by(CrawlRun.id)).all()
+        moves = [r for r in since if (r.stats or {}).get(MOVED_FROM)]
+        if moves:
+            old_base, new_base = moves[0].stats[MOVED_FROM], moves[-1].stats.get(MOVED_TO) or ""
+            if is_move(old_base, new_base):  # moved away and back meanwhile: no move
+                self.emit(SourceMoved(old_base=old_base, new_base=new_base), (run.portal_id, moves[0].id),
+                          run.portal_id, end)
 
     def coverage(self, run: CrawlRun, end: datetime) -> None:
         """A field the portal used to give (previous run above its floor) is now mostly missing, or

@@ -4,7 +4,7 @@ import ast
 import json
 import tomllib
 from dataclasses import MISSING, fields
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +12,10 @@ from alembic import command
 from sqlalchemy import select
 
 from db.engine import get_engine, session_factory
-from db.models import Event, Portal
+from db.clock import STAT as CLOCK_STAT
+from db.models import CrawlRun, Event, Portal
 from db.schema import alembic_config, upgrade
+from db.store import ArchiveWriter
 from monitor.alerts.outbox import Claimed
 from monitor.alerts.render import render_digest, render_immediate
 from monitor.events import ARTICLE, IMMEDIATE, KINDS, ArticleRef, NewArticle, Payload, PayloadError, load_payload
@@ -68,6 +70,15 @@ def test_recorded_payloads_load_as_their_kind(kind):
     assert (event["article_id"] is not None) == (payload.ABOUT == ARTICLE)
     if payload.ABOUT == ARTICLE or kind == "source_stale":
         assert payload.title.strip() and payload.url.startswith("http")
+
+
+@pytest.mark.parametrize("kind, field", [("source_down", "since"), ("source_up", "down_since")])
+def test_recorded_outages_are_told_on_the_clock_of_their_event(kind, field):
+    """When a portal went down is an observed time, like the event's own (db/clock.py): the recorded
+    source_down once said "down since" 2026-12-02 about an event that occurred on 2025-10-15."""
+    event = recorded(kind)
+    since, occurred = datetime.fromisoformat(event["payload"][field]), datetime.fromisoformat(event["occurred_at"])
+    assert timedelta(0) < occurred - since < timedelta(days=1)
 
 
 def test_a_wrong_payload_fails_where_it_is_built():
@@ -149,6 +160,31 @@ def test_a_digest_of_every_kind(archive):
     for item in items:
         assert f"- {item['headline']}" in text
     assert "None" not in text and "None" not in html
+
+
+def test_a_digest_finds_its_top_movers_on_the_observation_clock(tmp_path):
+    """View readings are stamped with the portal's observation clock (db/clock.py): the digest's movers
+    window is read on it (before: on the system clock's now, empty for a replica years away)."""
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    writer = ArchiveWriter(url)
+    portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", "http://127.0.0.1:1", "hanoi")
+    observed = datetime(2025, 10, 15, 1, 0, tzinfo=timezone.utc)  # the replica's time, far from NOW
+    for hour, views in ((0, 100), (6, 400)):
+        writer.write_articles(portal, [{"external_id": "1", "url": "http://127.0.0.1:1/tin/1", "title": "Tin nóng",
+                                        "body_text": "Thân bài.", "views": views,
+                                        "fetched_at": observed + timedelta(hours=hour)}])
+    with session_factory(url)() as s, s.begin():
+        offset = (observed + timedelta(hours=7) - NOW).total_seconds()  # the portal's clock now reads +7 h
+        s.add(CrawlRun(portal_id=portal, status="finished", started_at=NOW - timedelta(minutes=5), finished_at=NOW,
+                       stats={CLOCK_STAT: offset}))
+        s.add(Event(key="new_article:1", kind="new_article", portal_id=portal, created_at=NOW,
+                    occurred_at=observed + timedelta(hours=6), payload=recorded("new_article")["payload"]))
+    rules = parse_rules('recipients = ["ban@example.vn"]\n[[rule]]\nname = "moi-su-kien"\n', "t.toml", env={})
+    with session_factory(url)() as session:
+        event_id = session.scalar(select(Event.id))
+        mail = render_digest(session, rules, [claimed(event_id, "digest")], NOW)
+    [entry] = mail["context"]["portals"]
+    assert [(m["title"], m["delta"]) for m in entry["movers"]] == [("Tin nóng", "300")]
 
 
 # ---- revision 0008: stored payloads rewritten to the typed shape --------------------------------------

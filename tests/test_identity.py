@@ -3,12 +3,12 @@ a portal restarted on another port edits nothing; a portal moving to another hos
 and nothing else; simulated hours are observed hours (no false views_spike, a real one still found);
 a counter that goes backwards starts a new series (no spike, no repeated milestone)."""
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from crawler.replica import Replica
+from crawler.replica import Fault, Replica
 from crawler.replica.portals import DEFAULT_PORTALS
 from crawler.settings import LOOPBACK_OVERRIDES
 from db.engine import session_factory
@@ -92,6 +92,46 @@ def test_a_portal_that_moves_host_is_one_source_moved_and_nothing_else(watch, re
     assert all(url.startswith(new_base + "/") for _, url in rows)
     monitor.run_once()  # settled at the new address: silence
     assert [e.kind for e in events_after(monitor, start)] == ["source_moved"]
+
+
+def test_a_move_whose_first_run_fails_is_told_by_the_next_finished_run(watch, replica):
+    """The move is recorded when its run is queued; that run failing (or being cancelled) must not lose
+    it (before: finished, failed at the new address, finished gave no event at all)."""
+    monitor = watch("nhontrach")
+    monitor.run_once()
+    old_base = replica.base_urls["nhontrach"]
+    start = last_event_id(monitor)
+    moved(monitor, replica, "nhontrach", host="localhost")
+    replica.set_fault("nhontrach", Fault(status=503))
+    monitor.run_once()  # the first run at the new address fails
+    assert [e.kind for e in events_after(monitor, start)] == []
+    replica.clear_faults()
+    monitor.run_once()
+    new = events_after(monitor, start)
+    assert [e.kind for e in new] == ["source_moved"]
+    assert new[0].payload == {"old_base": old_base, "new_base": replica.base_urls["nhontrach"]}
+    monitor.run_once()  # told once
+    assert [e.kind for e in events_after(monitor, start)] == ["source_moved"]
+
+
+def test_a_portal_down_is_told_on_the_observation_clock(watch, replica):
+    """source_down's since and source_up's down_since are the first failed run's start as its portal's
+    clock read it, like the event's own time (before: the system clock's, "down since" a year after the
+    event occurred on the replica)."""
+    monitor = watch("caugiay")
+    monitor.run_once()
+    start = last_event_id(monitor)
+    replica.set_fault("caugiay", Fault(status=503))
+    for _ in range(3):
+        replica.advance(hours=1)
+        monitor.run_once()
+    replica.clear_faults()
+    replica.advance(hours=1)
+    monitor.run_once()
+    down, up = [e for e in events_after(monitor, start) if e.kind in ("source_down", "source_up")]
+    since = datetime.fromisoformat(down.payload["since"])
+    assert timedelta(hours=2) <= down.occurred_at - since < timedelta(hours=3)
+    assert up.payload["down_since"] == down.payload["since"]
 
 
 def test_simulated_hours_are_observed_hours(watch, replica):
@@ -186,3 +226,87 @@ def test_a_clock_behind_the_archive_observes_after_its_latest_fetch(tmp_path):
     offset = _forward_offset(writer, portal_id, timedelta(days=-400))
     assert latest < utcnow() + offset < latest + timedelta(minutes=1)
     assert _forward_offset(writer, portal_id, timedelta(days=30)) == timedelta(days=30)  # ahead: left alone
+
+
+# ---- attachments: one row per file, keyed as the version keys it ----------------------------------
+T0 = datetime(2025, 10, 15, 1, 0, tzinfo=timezone.utc)
+H = timedelta(hours=1)
+CAUGIAY = "https://caugiay.hanoi.gov.vn"
+ON_SITE = {"title": "QĐ 12", "url": f"{CAUGIAY}/Uploads/qd-12.pdf", "file_type": "pdf", "file_name": "qd-12.pdf"}
+OFF_SITE = {"title": "QĐ 12 (TP)", "url": "https://vanban.hanoi.gov.vn/Uploads/qd-12.pdf", "file_type": "pdf",
+            "file_name": "qd-12.pdf"}
+
+
+def fetched(base: str, hour: int, attachments: list[dict]) -> dict:
+    return {"external_id": "7", "url": f"{base}/tin/bai-7.htm", "title": "Quyết định 12", "body_text": "Thân bài.",
+            "attachments": attachments, "fetched_at": T0 + timedelta(hours=hour)}
+
+
+def attachment_urls(url: str) -> list[str]:
+    with session_factory(url)() as session:
+        return sorted(session.scalars(select(Attachment.url)))
+
+
+def test_one_path_on_two_hosts_is_two_attachments(db_url):
+    """The same path on the portal and on an off-site document server: two files, two rows (before: one
+    row, the version listing two)."""
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", CAUGIAY, "hanoi")
+    first = writer.write_articles(portal, [fetched(CAUGIAY, 0, [ON_SITE, OFF_SITE])])
+    assert first.attachments_new == 2
+    assert attachment_urls(db_url) == sorted([ON_SITE["url"], OFF_SITE["url"]])
+    again = writer.write_articles(portal, [fetched(CAUGIAY, 1, [OFF_SITE, ON_SITE])])
+    assert (again.changed, again.attachments_new) == (0, 0)
+    assert attachment_urls(db_url) == sorted([ON_SITE["url"], OFF_SITE["url"]])
+
+
+def test_an_archive_holding_both_rows_is_written_again(db_url):
+    """An archive from before link keys already holds a row per host: the next fetch updates each row
+    in place (before: one row's url rewritten onto the other's, uq_attachments_article_url on every try,
+    the article's whole batch failed on every crawl)."""
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", CAUGIAY, "hanoi")
+    writer.write_articles(portal, [fetched(CAUGIAY, 0, [ON_SITE])])
+    with session_factory(db_url)() as session, session.begin():
+        article_id = session.scalar(select(Article.id))
+        session.add(Attachment(article_id=article_id, url=OFF_SITE["url"], title=OFF_SITE["title"],
+                               file_type="pdf", file_name="qd-12.pdf", first_seen_at=T0, last_seen_at=T0))
+    result = writer.write_articles(portal, [fetched(CAUGIAY, 1, [OFF_SITE, ON_SITE])])
+    assert result.attachments_new == 0
+    with session_factory(db_url)() as session:
+        rows = {a.url: a.last_seen_at for a in session.scalars(select(Attachment))}
+    assert rows == {ON_SITE["url"]: T0 + H, OFF_SITE["url"]: T0 + H}
+
+
+def test_a_portal_moving_host_keeps_one_row_per_file(db_url):
+    """After a move to another host, the portal's own files are still its files: each row takes the new
+    URL; the off-site file keeps its row."""
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", CAUGIAY, "hanoi")
+    writer.write_articles(portal, [fetched(CAUGIAY, 0, [ON_SITE, OFF_SITE])])
+    new_base = "https://caugiay.hanoi.gov.vn.example"
+    assert writer.register_portal("caugiay", "Phường Cầu Giấy", new_base, "hanoi") == (portal, CAUGIAY)
+    moved = dict(ON_SITE, url=f"{new_base}/Uploads/qd-12.pdf")
+    result = writer.write_articles(portal, [fetched(new_base, 1, [moved, OFF_SITE])])
+    assert (result.changed, result.attachments_new) == (0, 0)
+    assert attachment_urls(db_url) == sorted([moved["url"], OFF_SITE["url"]])
+
+
+def test_a_version_from_before_the_link_keys_is_keyed_where_it_was_fetched(db_url):
+    """A version stored before link keys, not re-fetched before its portal moved host: its attachments are
+    keyed against the page it was read from (its raw page), not against the article's rebased URL (before:
+    the old host's files keyed as off-site, a full attachments diff, a false edit)."""
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("caugiay", "Phường Cầu Giấy", CAUGIAY, "hanoi")
+    writer.write_articles(portal, [fetched(CAUGIAY, 0, [ON_SITE, OFF_SITE]) | {"raw_html": "<html>Tin</html>"}])
+    with session_factory(db_url)() as session, session.begin():
+        version = session.scalar(select(ArticleVersion))
+        # as an archive from before link keys holds it: no keys, a hash over the full URLs
+        version.attachments = [{k: v for k, v in a.items() if k != "key"} for a in version.attachments]
+        version.content_hash = "0" * 64
+        session.execute(update(Article).values(content_hash="0" * 64))
+    new_base = "https://caugiay.hanoi.gov.vn.example"
+    writer.register_portal("caugiay", "Phường Cầu Giấy", new_base, "hanoi")
+    moved = dict(ON_SITE, url=f"{new_base}/Uploads/qd-12.pdf")
+    result = writer.write_articles(portal, [fetched(new_base, 1, [moved, OFF_SITE])])
+    assert (result.changed, result.unchanged, result.versions) == (0, 1, 0)

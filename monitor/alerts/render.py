@@ -11,7 +11,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import func, select
 
 from vntext.dates import VN_TZ
-from db.models import Article, Event, ViewSample
+from db.clock import run_clock
+from db.models import Article, CrawlRun, Event, ViewSample
 from monitor.alerts.baseline import published_at, window_text
 from monitor.alerts.outbox import Claimed
 from monitor.alerts.sightings import sightings
@@ -64,9 +65,13 @@ def render_digest(session, ruleset: RuleSet, group: list[Claimed], now: datetime
                                                              "kinds": OrderedDict(), "movers": []})
         entry["kinds"].setdefault(view.kind, {"name": KINDS[view.kind].NAME, "items": []})
         entry["kinds"][view.kind]["items"].append(event_context(view))
-    since = now - timedelta(days=7 if weekly else 1)
-    for portal_id, movers in _movers(session, list(by_portal), since, now).items():
-        by_portal[portal_id]["movers"] = movers
+    span = timedelta(days=7 if weekly else 1)
+    since = now - span
+    for portal_id, entry in by_portal.items():
+        # View readings are on the portal's observation clock (db/clock.py), read as its latest run did.
+        observed_now = run_clock(session.scalar(select(CrawlRun.stats).where(CrawlRun.portal_id == portal_id)
+                                                .order_by(CrawlRun.id.desc()).limit(1))).observed(now)
+        entry["movers"] = _movers(session, portal_id, observed_now - span, observed_now)
     label = "Bản tin tuần" if weekly else "Bản tin ngày"
     day = now.astimezone(VN_TZ).strftime("%d/%m/%Y")
     title = f"[portalwatch] {label} {day}: {len(group)} sự kiện"
@@ -151,23 +156,19 @@ def render_rule_summary(session, ruleset: RuleSet, group: list[Claimed], now: da
             "json": {"summary": "rule_added", "rule": name, "changed": changed, **held.json(group)}}
 
 
-def _movers(session, portal_ids: list[int], since: datetime, now: datetime, limit: int = 3) -> dict[int, list[dict]]:
-    """Per portal, the articles whose counter grew most since `since` (from the view time series)."""
+def _movers(session, portal_id: int, since: datetime, now: datetime, limit: int = 3) -> list[dict]:
+    """The portal's articles whose counter grew most since `since` (from the view time series)."""
     window = session.execute(
-        select(Article.portal_id, Article.id, Article.title, Article.url, func.max(ViewSample.views),
-               func.min(ViewSample.views))
+        select(Article.id, Article.title, Article.url, func.max(ViewSample.views), func.min(ViewSample.views))
         .join(ViewSample, ViewSample.article_id == Article.id)
-        .where(Article.portal_id.in_(portal_ids), ViewSample.last_at >= since, ViewSample.first_at <= now)
-        .group_by(Article.portal_id, Article.id, Article.title, Article.url)).all()
+        .where(Article.portal_id == portal_id, ViewSample.last_at >= since, ViewSample.first_at <= now)
+        .group_by(Article.id, Article.title, Article.url)).all()
     if not window:
-        return {}
+        return []
     before = dict(session.execute(
         select(ViewSample.article_id, func.max(ViewSample.views))
-        .where(ViewSample.article_id.in_([row[1] for row in window]), ViewSample.last_at < since)
+        .where(ViewSample.article_id.in_([row[0] for row in window]), ViewSample.last_at < since)
         .group_by(ViewSample.article_id)).all())
-    ranked = sorted(((row[4] - before.get(row[1], row[5]), row) for row in window), key=lambda x: (-x[0], x[1][1]))
-    out: dict[int, list[dict]] = {}
-    for delta, (portal_id, _id, title, url, views, _low) in ranked:
-        if delta > 0 and len(out.setdefault(portal_id, [])) < limit:
-            out[portal_id].append({"title": title, "url": url, "views": vn_number(views), "delta": vn_number(delta)})
-    return out
+    ranked = sorted(((row[3] - before.get(row[0], row[4]), row) for row in window), key=lambda x: (-x[0], x[1][0]))
+    return [{"title": title, "url": url, "views": vn_number(views), "delta": vn_number(delta)}
+            for delta, (_id, title, url, views, _low) in ranked if delta > 0][:limit]
