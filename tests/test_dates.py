@@ -53,3 +53,34 @@ def test_no_date():
     assert parse_vn_datetime("Lượt xem: 503") is None
     assert parse_vn_datetime("") is None
     assert parse_iso("không rõ") is None
+
+
+# issue 12: real Liferay pages of Hanoi portals (Sở TT&TT, Quận Ba Đình, 2019–2022) print 12-hour times
+@pytest.mark.parametrize("text, expected", [
+    ("Ngày đăng 18/03/2019 | 04:01 PM  |  View count: 536", datetime(2019, 3, 18, 16, 1, tzinfo=ICT)),
+    ("Ngày đăng 09/09/2020 | 05:07 PM  |  View count: 842", datetime(2020, 9, 9, 17, 7, tzinfo=ICT)),
+    ("18/03/2019 | 04:01 PM", datetime(2019, 3, 18, 16, 1, tzinfo=ICT)),
+    ("18/03/2019 | 04:01 am", datetime(2019, 3, 18, 4, 1, tzinfo=ICT)),
+    ("18/03/2019 04:01PM", datetime(2019, 3, 18, 16, 1, tzinfo=ICT)),
+    ("18/03/2019 04:01 p.m.", datetime(2019, 3, 18, 16, 1, tzinfo=ICT)),
+    ("18/03/2019 12:30 AM", datetime(2019, 3, 18, 0, 30, tzinfo=ICT)),
+    ("18/03/2019 12:30 PM", datetime(2019, 3, 18, 12, 30, tzinfo=ICT)),
+    ("18/03/2019 09:15 SA", datetime(2019, 3, 18, 9, 15, tzinfo=ICT)),
+    ("18/03/2019 09:15 CH", datetime(2019, 3, 18, 21, 15, tzinfo=ICT)),
+    ("18/03/2019 09:15ch", datetime(2019, 3, 18, 21, 15, tzinfo=ICT)),
+    ("18/03/2019 12:05 SA", datetime(2019, 3, 18, 0, 5, tzinfo=ICT)),
+    ("04:01 PM 18/03/2019", datetime(2019, 3, 18, 16, 1, tzinfo=ICT)),
+    ("04:01 CH | 18/03/2019", datetime(2019, 3, 18, 16, 1, tzinfo=ICT)),
+    # cafef's `%d-%m-%Y - %H:%M %p`: a 24-hour clock with a redundant PM is already right, not shifted again
+    ("02-12-2026 - 16:21 PM", datetime(2026, 12, 2, 16, 21, tzinfo=ICT)),
+])
+def test_twelve_hour_times(text, expected):
+    parsed = parse_vn_datetime(text)
+    assert parsed is not None and parsed.has_time
+    assert parsed.value == expected
+
+
+def test_am_pm_letters_inside_words_are_not_markers():
+    # "CHỦ NHẬT", "Sáng" or "chuyên" right after a time must not read as CH/SA
+    assert parse_vn_datetime("18/03/2019 09:15 Chủ nhật").value.hour == 9
+    assert parse_vn_datetime("18/03/2019 09:15 SAU").value.hour == 9

@@ -5,6 +5,7 @@ expected JSON comes from the replica's ground truth (tests/fixtures/generate.py)
 an extractor. DNN pages are JSON API documents (*.api.json).
 """
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,17 @@ def test_ids_from_real_urls_of_other_families():
     assert PROFILES["nukeviet"].article_id(
         "https://socongthuong.daklak.gov.vn/vi/news/hoat-dong-nganh-cong-thuong/bo-dak-lak-hanh-trinh-den-voi-nguoi-tieu-dung-3497.html") == "3497"
     assert PROFILES["dnn"].article_id("https://congan.hanoi.gov.vn/tin-tuc/canh-bao-lua-dao-30551") == "30551"
+
+
+def test_liferay_real_meta_line_with_12_hour_time_and_english_counter():
+    """Issue 12: real Hanoi Liferay pages (2019–2022) print "Ngày đăng 18/03/2019 | 04:01 PM  |  View count: 536".
+
+    The page is the replica's Liferay article fixture with its meta line replaced by that real line
+    (the real pages keep the same asset-metadata markup, without the per-field spans)."""
+    path = FIXTURES / "liferay" / "bactuliem_plain.json"
+    html = page_of(path).read_text(encoding="utf-8")
+    replica_line = re.search(r'<div class="asset-metadata">.*?</div>', html).group(0)
+    real_line = '<div class="asset-metadata">Ngày đăng 18/03/2019 | 04:01 PM&nbsp; |&nbsp; View count: 536</div>'
+    article = PROFILES["liferay"].extract_html(html.replace(replica_line, real_line), json.loads(path.read_text())["url"])
+    assert article.published_at == "2019-03-18T16:01:00+07:00"
+    assert article.views == 536

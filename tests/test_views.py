@@ -11,6 +11,14 @@ from vntext.views import parse_count, parse_views
     ("Số lượt xem: 12.345.678", 12345678),
     ("Lượt đọc 87", 87),
     ("lượt xem:\xa02.001", 2001),
+    # issue 12: English labels on real Liferay pages of Hanoi portals (2019–2022)
+    ("Ngày đăng 18/03/2019 | 04:01 PM  |  View count: 536", 536),
+    ("Ngày đăng 09/09/2020 | 05:07 PM  |  View count: 842", 842),
+    ("Views: 1,234", 1234),
+    ("Views: 1.234", 1234),
+    ("views 87", 87),
+    ("View count:\xa012.345", 12345),
+    ("Lượt xem: 1.503 | Views: 9", 1503),
 ])
 def test_views_in_meta_lines(text, expected):
     assert parse_views(text) == expected
@@ -22,6 +30,7 @@ def test_site_visitor_counter_is_not_article_views():
 
 def test_views_absent():
     assert parse_views("Ngày đăng 10/05/2024 | 16:21") is None
+    assert parse_views("Ngày đăng 18/03/2019 | 04:01 PM  |  Reviews: 3") is None  # "Views" only as a word
     assert parse_views(None) is None
 
 

@@ -2,7 +2,8 @@
 
 Formats seen on real portals (docs/text-formats.md §Dates and times): ``Ngày đăng 10/05/2024 | 16:21``,
 ``Đăng ngày 17 - 05 - 2024``, ``Thứ sáu - 10/05/2024 16:21``, ``03:10 16/01/2026`` (time first),
-``2026-01-19T08:50:00`` (ISO, no zone = local time), ``ngày 02 tháng 06 năm 2006``.
+``2026-01-19T08:50:00`` (ISO, no zone = local time), ``ngày 02 tháng 06 năm 2006``, and 12-hour
+clocks ``18/03/2019 | 04:01 PM`` (real Hanoi Liferay pages, issue 12) or ``09:15 SA`` / ``09:15 CH``.
 Dates are never read month-first.
 """
 from __future__ import annotations
@@ -16,13 +17,16 @@ from vntext.textnorm import clean_text
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
+# AM/PM, a.m./p.m., or Vietnamese SA (sáng, morning) / CH (chiều, afternoon), any case, spaced or not;
+# (?!\w) keeps "Chủ nhật" or "SAU" after a time from reading as CH/SA.
+_MERIDIEM = r"(?:\s*(?P<ap>(?i:[ap]\.?m\.?|sa|ch))(?!\w))?"
 _DATE_RE = re.compile(
     r"""(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})(?!\d)
-    (?:\s*(?:[|,\-–]|lúc)?\s*(?P<H>\d{1,2})\s*[:hg]\s*(?P<M>\d{2})(?::(?P<S>\d{2}))?)?""",
+    (?:\s*(?:[|,\-–]|lúc)?\s*(?P<H>\d{1,2})\s*[:hg]\s*(?P<M>\d{2})(?::(?P<S>\d{2}))?""" + _MERIDIEM + r""")?""",
     re.X | re.I,
 )
 _TIME_FIRST_RE = re.compile(
-    r"(?<!\d)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?:[|,\-–]\s*)?"
+    r"(?<!\d)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?" + _MERIDIEM + r"\s*(?:[|,\-–]\s*)?"
     r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})(?!\d)"
 )
 _LONG_RE = re.compile(
@@ -46,12 +50,24 @@ class ParsedDate:
         return self.value.astimezone(VN_TZ).date()
 
 
+def _hour_24(groups: dict) -> int:
+    """The hour on a 24-hour clock: "12:xx AM" is 00:xx, "12:xx PM" 12:xx, "04:01 PM" 16:01.
+
+    An hour already past 12 keeps its value whatever the marker says (cafef prints "16:21 PM").
+    """
+    hour, marker = int(groups["H"]), (groups.get("ap") or "").lower()
+    if not marker or not 1 <= hour <= 12:
+        return hour
+    afternoon = marker[0] in "pc"  # PM / p.m. / CH (chiều)
+    return hour % 12 + (12 if afternoon else 0)
+
+
 def _build(groups: dict, tz=VN_TZ) -> ParsedDate | None:
     try:
         day = date(int(groups["y"]), int(groups["m"]), int(groups["d"]))
         if groups.get("H") is None:
             return ParsedDate(datetime.combine(day, time(0, 0), tz), has_time=False)
-        clock = time(int(groups["H"]), int(groups["M"]), int(groups.get("S") or 0))
+        clock = time(_hour_24(groups), int(groups["M"]), int(groups.get("S") or 0))
     except ValueError:  # 31/02, 25:61 … — not a date, keep looking
         return None
     return ParsedDate(datetime.combine(day, clock, tz), has_time=True)

@@ -1,4 +1,6 @@
-"""View counters ("Lượt xem") on article pages. Pure functions.
+"""View counters ("Lượt xem", "View count", "Views") on article pages. Pure functions.
+
+Real Hanoi Liferay pages (2019–2022, issue 12) print English labels: "… | 04:01 PM  |  View count: 536".
 
 vi-VN groups thousands with "." ("1.503" is 1503); some portals use "," or a space.
 The site-wide visitor counter in footers ("Lượt truy cập") is not an article's views.
@@ -10,7 +12,7 @@ import re
 from vntext.textnorm import clean_text
 
 _VIEWS_RE = re.compile(
-    r"(?:Lượt\s*xem|Số\s*lượt\s*xem|Lượt\s*đọc)\s*[:：]?\s*(?P<n>\d{1,3}(?:[.,\s]\d{3})+(?!\d)|\d+)",
+    r"(?:Lượt\s*xem|Số\s*lượt\s*xem|Lượt\s*đọc|\bView\s*count|\bViews)\s*[:：]?\s*(?P<n>\d{1,3}(?:[.,\s]\d{3})+(?!\d)|\d+)",
     re.I,
 )
 
