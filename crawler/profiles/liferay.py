@@ -3,7 +3,8 @@
 Article URL: /<page>/-/asset_publisher/<instanceId>/content/<urlTitle> (docs/portal-families.md §Liferay);
 the urlTitle is the portal's stable id for the article. Commune sites on the "tin-chi-tiet"
 product use /tin-chi-tiet/-/chi-tiet/<slug>-<id>-<n>.html. Pagination through the portlet's
-`_cur` parameter. The meta line reads "Ngày đăng 10/05/2024 | 16:21 | Lượt xem: 503", the
+`_cur` parameter. The meta line reads "Ngày đăng 10/05/2024 | 16:21 | Lượt xem: 503" (real Hanoi
+portals of 2019–2022 print "Ngày đăng 18/03/2019 | 04:01 PM  |  View count: 536", read by vntext), the
 byline is the body's last short paragraph, and "Xem với cỡ chữ" / "Đọc bài viết" widgets sit
 between the meta line and the body.
 """
