@@ -40,6 +40,19 @@ def extract_page(page: str | Selector, url: str, profile: Profile | str | None =
     return article
 
 
+def read_listing(response, profile: Profile) -> tuple[list[str], list[str]]:
+    """Article and next-page URLs of a listing response already read in its charset
+    (crawler.charset.read_as_encoded), as the spider reads them; bench/accuracy.py scores saved
+    real pages through this same call."""
+    return profile.parse_listing(response.selector, response.url)
+
+
+def read_article(response, url: str, profile: Profile, *, listing_category: str = "") -> ArticleRecord:
+    """The article of a response already read in its charset, as the spider stores it: `url` is the
+    article's public URL (response.url is where it was fetched: an API for DNN)."""
+    return extract_page(response.selector, url, profile, listing_category=listing_category)
+
+
 def choose_profile(selector: Selector, url: str) -> Profile:
     """The profile whose article URL shape matches; else the one reading most; else the fallback."""
     for profile in PROFILES.values():
