@@ -77,10 +77,10 @@ def test_floors_file_states_the_issue_requirements():
     assert floors["speedup_min"] >= 5.0
 
 
-def test_every_measured_real_family_has_floors(result):
+def test_every_measured_family_has_floors(result):
     """Real pages land from several branches; after merging, `python bench/accuracy.py
-    --update-floors` gives each newly measured real family and field its floor (the gate script
-    itself only reports a missing floor)."""
+    --update-floors` gives each newly measured family and field, real or replica, its floor (the
+    gate script itself only reports a missing floor)."""
     floors = gate.load_floors()
     missing = [note for note in gate.floor_notes(result, floors) if "no floor yet" in note]
     assert missing == []
