@@ -417,14 +417,17 @@ def spider_response(page: Page, profile):
 
 def spider_read(page: Page, profile, response=None) -> dict:
     """What the spider makes of `page`: the listing's URLs (crawler.extract.read_listing) or the
-    article it would store (crawler.extract.read_article, the fallback's rescue included), as JSON."""
-    from crawler.extract import read_article, read_listing
+    article it reads (crawler.extract.read_article, the fallback's rescue included) as JSON, with
+    "unstorable": why the spider would not store it (crawler.extract.unstorable; empty: it would)."""
+    from crawler.extract import read_article, read_listing, unstorable
 
     response = response if response is not None else spider_response(page, profile)
     if page.kind == "listing":
         articles, next_pages = read_listing(response, profile)
         return {"articles": articles, "next_pages": next_pages}
-    return read_article(response, page.expected["url"], profile).to_json()
+    article = read_article(response, page.expected["url"], profile)
+    # Scored all the same (a saved page may have lost its tail in the saving), but reported.
+    return {**article.to_json(), "unstorable": unstorable(response, article)}
 
 
 # ---- running ----------------------------------------------------------------------------------
@@ -515,6 +518,8 @@ def _spider_path(page: Page, profile, fallback, bucket: Bucket) -> None:
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
     bucket.profile.record(page, got, error)
+    if got and got.get("unstorable"):
+        bucket.notes.append(f"{page.name}: the spider would not store this article: {', '.join(got['unstorable'])}")
     if got and got.get("extracted_by") == "fallback":
         bucket.notes.append(f"{page.name}: the profile found no article; the generic fallback read it "
                             "(the spider would store the fallback's record)")
@@ -585,6 +590,14 @@ def real_files(root: Path = FIXTURES / REAL_DIR) -> list[Path]:
     """The pages and expected JSONs under real/<family>/ (README and other files aside)."""
     return sorted(p for p in Path(root).glob("*/*") if p.name.endswith((*REAL_SUFFIXES, ".json"))
                   and not p.name.endswith(".api.json"))
+
+
+def real_strays(root: Path = FIXTURES / REAL_DIR) -> list[Path]:
+    """Files under real/ that are neither README.md nor a page or expected JSON of real/<family>/
+    (e.g. a page one folder too deep, or saved without gzip): the gate would never see them."""
+    known = set(real_files(root))
+    return sorted(p for p in Path(root).rglob("*") if p.is_file() and p not in known
+                  and p.relative_to(root) != Path("README.md"))
 
 
 def _families() -> list[str]:

@@ -53,6 +53,16 @@ def read_article(response, url: str, profile: Profile, *, listing_category: str 
     return extract_page(response.selector, url, profile, listing_category=listing_category)
 
 
+def unstorable(response, article: ArticleRecord) -> list[str]:
+    """Why the spider does not store `article`, read from `response` (empty: it stores it)."""
+    problems = article.problems()
+    is_html = response.selector.type == "html"  # the test extract_page falls back by (JSON API pages are not)
+    if is_html and b"</html>" not in response.body[-4096:].lower():
+        # A page cut off in transit would store a truncated body as if it were the article.
+        problems.append("page is incomplete (no closing </html>)")
+    return problems
+
+
 def choose_profile(selector: Selector, url: str) -> Profile:
     """The profile whose article URL shape matches; else the one reading most; else the fallback."""
     for profile in PROFILES.values():

@@ -415,6 +415,7 @@ def test_the_spider_and_the_gate_share_the_read_functions(monkeypatch):
     assert "read_article(response, url, self.profile" in inspect.getsource(PortalSpider.parse_article)
     assert "read_listing(response, self.profile)" in inspect.getsource(PortalSpider.parse_listing)
     assert "self._readable(response)" in inspect.getsource(PortalSpider.parse_article)
+    assert "unstorable(response, article)" in inspect.getsource(PortalSpider.parse_article)
     calls = []
     monkeypatch.setattr(extract, "read_article", lambda response, url, profile, **kw: calls.append(url) or
                         extract.extract_page(response.selector, url, profile))
@@ -485,12 +486,31 @@ def test_unreadable_bytes_score_zero_as_the_spider_stores_nothing(tmp_path):
     assert "bytes fit neither" in json.dumps(real["profile"]["failures"])
 
 
+def test_a_page_the_spider_would_not_store_is_reported(tmp_path):
+    """A saved page without its closing </html> is scored on what the profile reads, and the report
+    says the spider would have dropped it as cut off in transit."""
+    html = (FIXTURES / "hanoi" / "caugiay_plain.html").read_text(encoding="utf-8")
+    cut = html[: html.lower().rindex("</body>")].encode("utf-8")
+    expected = json.loads((FIXTURES / "hanoi" / "caugiay_plain.json").read_text(encoding="utf-8"))
+    _place(tmp_path, "hanoi", "caugiay_cut", cut, {"url": expected["url"], "kind": "article", "title": expected["title"]})
+    result = gate.evaluate(gate.real_pages(tmp_path), repeat=1)
+    real = result["families"]["hanoi"]["real"]
+    assert real["profile"]["scores"]["title"] == 1.0
+    assert real["notes"] == ["real/hanoi/caugiay_cut: the spider would not store this article: "
+                             "page is incomplete (no closing </html>)"]
+    assert "real/hanoi/caugiay_cut: the spider would not store" in gate.render(result, {})
+
+
 # ---- real pages: the fixture format ---------------------------------------------------------------
 @pytest.mark.parametrize("path", gate.real_files(REAL), ids=lambda p: str(p.relative_to(REAL)))
 def test_real_fixture_follows_the_format(path):
     """Every real page has its hand-written expected JSON and vice versa; the JSON names its origin
     (tests/fixtures/real/README.md). Collects nothing until real pages land."""
     assert gate.real_file_problems(path) == []
+
+
+def test_real_folder_holds_only_pages_and_their_json():
+    assert gate.real_strays(REAL) == []
 
 
 def test_real_pages_load(result):
@@ -527,6 +547,12 @@ def test_the_format_checker_catches_what_it_should(tmp_path):
                                    "published_at": "2024-05-10T16:21:00Z"}), encoding="utf-8")
     assert any("+07:00" in p for p in gate.real_file_problems(article, ["hanoi"]))
     assert gate.real_files(tmp_path) == sorted(tmp_path.glob("*/*"))
+    assert gate.real_strays(tmp_path) == []
+    (tmp_path / "hanoi" / "deeper").mkdir()
+    (tmp_path / "hanoi" / "deeper" / "example_x.html.gz").write_bytes(b"")
+    (tmp_path / "hanoi" / "example_plain.html").write_bytes(b"")
+    (tmp_path / "README.md").write_text("the format")
+    assert [p.name for p in gate.real_strays(tmp_path)] == ["example_x.html.gz", "example_plain.html"]
 
 
 # ---- real pages: the generated index in the README ------------------------------------------------
