@@ -611,7 +611,7 @@ def real_file_problems(path: Path, families: Iterable[str] | None = None) -> lis
     families = list(_families() if families is None else families)
     problems = [] if path.parent.name in families else [f"{path.parent.name!r} is not a PROFILES key {families}"]
     stem = page_stem(path.name) if path.name.endswith(REAL_SUFFIXES) else path.name[: -len(".json")]
-    if not re.fullmatch(r"[a-z0-9-]+_[\w.-]+", stem):
+    if not re.fullmatch(r"[A-Za-z0-9.-]+_[\w.-]+", stem):
         problems.append(f"name {stem!r} is not <site>_<short-name>")
     if path.name.endswith(REAL_SUFFIXES):
         if not path.with_name(stem + ".json").exists():
