@@ -145,3 +145,46 @@ def test_liferay_real_meta_line_with_12_hour_time_and_english_counter():
     article = PROFILES["liferay"].extract_html(html.replace(replica_line, real_line), json.loads(path.read_text())["url"])
     assert article.published_at == "2019-03-18T16:01:00+07:00"
     assert article.views == 536
+
+
+# issue 12: real NukeViet URLs. No saved NukeViet article page could be found whole (docs/portal-families.md
+# §NukeViet), but the real sites' URLs were: stored copies of their pages (canonical links, RSS items) and
+# pages ported from them. Each string below is copied, not composed.
+@pytest.mark.parametrize("url, expected", [
+    # NukeViet 4.x, /vi/news/<cat>/<alias>-<id>.html (socongthuong.daklak.gov.vn)
+    ("https://socongthuong.daklak.gov.vn/vi/news/hoat-dong-nganh-cong-thuong/"
+     "bo-dak-lak-hanh-trinh-den-voi-nguoi-tieu-dung-3497.html", "3497"),
+    # the category alias may end in its own id: the article id is the last number (binhphuoc.gov.vn)
+    ("https://binhphuoc.gov.vn/vi/news/tin-tuc-su-kien-421/"
+     "dia-diem-tham-sat-o-bu-dop-xep-hang-di-tich-lich-su-quoc-gia-26895.html", "26895"),
+    # English interface, capitalised category alias (dongnai.gov.vn, NukeViet 4.5, an RSS <link>)
+    ("https://dongnai.gov.vn/en/news/Economic-Data-Social/standing-deputy-secretary-of-dong-nai-cpc-ton-ngoc-hanh-"
+     "works-with-phuoc-long-phuoc-binh-wards-6774.html", "6774"),
+    # news is the site's home module and the site has one language: no /vi, no /news
+    # (nongthonmoi.hatinh.gov.vn, NukeViet 4.4, the canonical link of its savefile page)
+    ("https://nongthonmoi.hatinh.gov.vn/thong-tin-khac/Nong-dan-nghin-ty-70001.html", "70001"),
+    # NukeViet 3.x: /index.php/vi/news/<Cat>/<Alias>-<id>/ with a trailing slash and no .html (nongthonmoihatinh.vn)
+    ("http://nongthonmoihatinh.vn/index.php/vi/news/Tieu-diem-136/"
+     "Ban-hanh-ke-hoach-trien-khai-nghi-quyet-Quoc-hoi-ve-nong-thon-moi-56464/", "56464"),
+    ("http://nongthonmoihatinh.vn/index.php/vi/news/Nhieu-nguoi-cung-quan-tam/"
+     "Chuyen-gia-Nhat-hien-ke-de-nong-dan-tang-thu-nhap-77394/", "77394"),
+    ("https://seee.hust.edu.vn/vi/news/dao-tao/thong-bao-ve-le-tot-nghiep-02-2025-317646.html", "317646"),
+    # module functions repeat the article's path: they are not the article
+    ("https://hust.edu.vn/vi/news/savefile/cong-tac-sinh-vien/huong-dan-dang-ky-xet-ho-tro-giam-hoc-phi-hoc-ky-2-"
+     "nam-hoc-2019-2020-cho-sinh-vien-gap-kho-khan-boi-dich-covid-19-512575.html", None),
+    ("https://seee.hust.edu.vn/vi/news/print/dao-tao/thong-bao-ve-le-tot-nghiep-02-2025-317646.html", None),
+    ("https://seee.hust.edu.vn/vi/news/sendmail/dao-tao/thong-bao-ve-le-tot-nghiep-02-2025-317646.html", None),
+    ("https://nongthonmoi.hatinh.gov.vn/savefile/thong-tin-khac/Nong-dan-nghin-ty-70001.html", None),
+    ("http://nongthonmoihatinh.vn/index.php/vi/news/print/Tieu-diem-136/"
+     "Ban-hanh-ke-hoach-trien-khai-nghi-quyet-Quoc-hoi-ve-nong-thon-moi-56464/", None),
+    ("https://khcn.vnorg.pl/vi/news/savefile/Giao-duc/Giao-duc-dai-hoc-Nhung-tia-hy-vong-5135", None),
+    # feeds, listings and their pages, even when the category alias ends in a number
+    ("https://nongthonmoi.hatinh.gov.vn/rss/Tieu-diem-136/", None),
+    ("https://dongnai.gov.vn/en/news/rss/Socio-Economic-information/", None),
+    ("http://nongthonmoihatinh.vn/index.php/vi/news/Tin-tuc-nong-thon-moi/", None),
+    ("https://binhphuoc.gov.vn/vi/news/tin-tuc-su-kien-421/", None),
+    ("https://hust.edu.vn/vi/news/tin-tuc/page-4/", None),
+    ("https://hust.edu.vn/vi/news/rss/hoat-dong-chung/", None),
+])
+def test_nukeviet_ids_from_real_urls(url, expected):
+    assert PROFILES["nukeviet"].article_id(url) == expected

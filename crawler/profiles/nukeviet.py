@@ -1,7 +1,7 @@
 """NukeViet news module (VINADES; provincial departments, districts, schools).
 
-Article URL: /vi/news/<cat-alias>/<alias>-<id>.html; listing /vi/news/<cat>/, next pages
-/vi/news/<cat>/page-N/. Markup from nukeviet's themes/default/modules/news/detail.tpl
+Article URL: /vi/news/<cat-alias>/<alias>-<id>.html (older and home-module forms: see article_path);
+listing /vi/news/<cat>/, next pages /vi/news/<cat>/page-N/. Markup from nukeviet's themes/default/modules/news/detail.tpl
 (docs/portal-families.md §NukeViet): publish time "Thứ sáu - 10/05/2024 16:21" in span.h5 (the <meta>
 times carry seconds but in NukeViet's own broken format "2024-05-10+0716:21:00"), the lead
 image in figure.article outside the body #news-bodyhtml, files behind "?download=1&id=N"
@@ -22,7 +22,16 @@ _NUKEVIET_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})([+-]\d{2})(\d{2}:\d{2}:\d{2})"
 
 class NukeViet(Profile):
     name = "nukeviet"
-    article_path = re.compile(r"^/(?:[a-z]{2}/)?news/[^/]+/[^/]*?-?(?P<id>\d+)\.html$")
+    # One path, three real forms (docs/portal-families.md §NukeViet, tests/test_profiles.py):
+    #   NukeViet 4    /vi/news/<cat>/<alias>-<id>.html    (/en/news/<Cat-Alias>/… on dongnai.gov.vn)
+    #   news as home  /<cat>/<Alias>-<id>.html            (nongthonmoi.hatinh.gov.vn, v4.4: no /vi, no /news)
+    #   NukeViet 3    /index.php/vi/news/<Cat>/<Alias>-<id>/  (nongthonmoihatinh.vn: trailing slash, no .html)
+    # Module functions (savefile, print, sendmail, rss…) repeat an article's path under their own
+    # segment and listings end in page-N: neither is an article.
+    article_path = re.compile(
+        r"^(?:(?:/index\.php)?(?:/[a-z]{2})?/news(?=/))?"
+        r"/(?!(?:savefile|print|sendmail|rss|rating|tag|topic|groups|search|author|content|viewcat|detail)/)"
+        r"[^/]+/(?!page-\d+[./])[^/]*?-?(?P<id>\d+)(?:\.html|/)$")
     listing_links = ".news_column .panel-body h2 a::attr(href), .news_column .panel-body h3 a::attr(href)"
     next_page = "ul.pagination a[rel=next]::attr(href)"
     listing_category = ("ul.temp-breadcrumbs li:last-child span[itemprop=name]",)
