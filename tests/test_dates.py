@@ -84,3 +84,19 @@ def test_am_pm_letters_inside_words_are_not_markers():
     # "CHỦ NHẬT", "Sáng" or "chuyên" right after a time must not read as CH/SA
     assert parse_vn_datetime("18/03/2019 09:15 Chủ nhật").value.hour == 9
     assert parse_vn_datetime("18/03/2019 09:15 SAU").value.hour == 9
+
+
+# issue 12: NukeViet publish lines as real sites print them (nv_date('l - d/m/Y H:i'), weekday from the
+# language file in lower case after "Thứ"). The NukeViet 3 print page keeps two spaces before the time,
+# and its <p class="time"> holds the line between newlines and indentation.
+@pytest.mark.parametrize("text, expected", [
+    # khcn.vnorg.pl, NukeViet savefile page (stored copy of /vi/news/savefile/Giao-duc/…-5135)
+    ("Thứ tư - 17/11/2021 18:22", datetime(2021, 11, 17, 18, 22, tzinfo=ICT)),
+    # nongthonmoihatinh.vn, NukeViet 3 print page (/index.php/vi/news/…-77394/), 9 April 2018 was a Monday
+    ("Thứ hai - 09/04/2018  14:40", datetime(2018, 4, 9, 14, 40, tzinfo=ICT)),
+    ("\n            Thứ hai - 09/04/2018  14:40\n        ", datetime(2018, 4, 9, 14, 40, tzinfo=ICT)),
+])
+def test_nukeviet_publish_lines(text, expected):
+    parsed = parse_vn_datetime(text)
+    assert parsed is not None and parsed.has_time
+    assert parsed.value == expected

@@ -145,3 +145,115 @@ def test_liferay_real_meta_line_with_12_hour_time_and_english_counter():
     article = PROFILES["liferay"].extract_html(html.replace(replica_line, real_line), json.loads(path.read_text())["url"])
     assert article.published_at == "2019-03-18T16:01:00+07:00"
     assert article.views == 536
+
+
+# issue 12: real NukeViet URLs. No saved NukeViet article page could be found whole (docs/portal-families.md
+# §NukeViet), but the real sites' URLs were: stored copies of their pages (canonical links, RSS items) and
+# pages ported from them. Each string below is copied, not composed.
+@pytest.mark.parametrize("url, expected", [
+    # NukeViet 4.x, /vi/news/<cat>/<alias>-<id>.html (socongthuong.daklak.gov.vn)
+    ("https://socongthuong.daklak.gov.vn/vi/news/hoat-dong-nganh-cong-thuong/"
+     "bo-dak-lak-hanh-trinh-den-voi-nguoi-tieu-dung-3497.html", "3497"),
+    # the category alias may end in its own id: the article id is the last number (binhphuoc.gov.vn)
+    ("https://binhphuoc.gov.vn/vi/news/tin-tuc-su-kien-421/"
+     "dia-diem-tham-sat-o-bu-dop-xep-hang-di-tich-lich-su-quoc-gia-26895.html", "26895"),
+    # English interface, capitalised category alias (dongnai.gov.vn, NukeViet 4.5, an RSS <link>)
+    ("https://dongnai.gov.vn/en/news/Economic-Data-Social/standing-deputy-secretary-of-dong-nai-cpc-ton-ngoc-hanh-"
+     "works-with-phuoc-long-phuoc-binh-wards-6774.html", "6774"),
+    # news is the site's home module and the site has one language: no /vi, no /news
+    # (nongthonmoi.hatinh.gov.vn, NukeViet 4.4, the canonical link of its savefile page)
+    ("https://nongthonmoi.hatinh.gov.vn/thong-tin-khac/Nong-dan-nghin-ty-70001.html", "70001"),
+    # NukeViet 3.x: /index.php/vi/news/<Cat>/<Alias>-<id>/ with a trailing slash and no .html (nongthonmoihatinh.vn)
+    ("http://nongthonmoihatinh.vn/index.php/vi/news/Tieu-diem-136/"
+     "Ban-hanh-ke-hoach-trien-khai-nghi-quyet-Quoc-hoi-ve-nong-thon-moi-56464/", "56464"),
+    ("http://nongthonmoihatinh.vn/index.php/vi/news/Nhieu-nguoi-cung-quan-tam/"
+     "Chuyen-gia-Nhat-hien-ke-de-nong-dan-tang-thu-nhap-77394/", "77394"),
+    ("https://seee.hust.edu.vn/vi/news/dao-tao/thong-bao-ve-le-tot-nghiep-02-2025-317646.html", "317646"),
+    # module functions repeat the article's path: they are not the article
+    ("https://hust.edu.vn/vi/news/savefile/cong-tac-sinh-vien/huong-dan-dang-ky-xet-ho-tro-giam-hoc-phi-hoc-ky-2-"
+     "nam-hoc-2019-2020-cho-sinh-vien-gap-kho-khan-boi-dich-covid-19-512575.html", None),
+    ("https://seee.hust.edu.vn/vi/news/print/dao-tao/thong-bao-ve-le-tot-nghiep-02-2025-317646.html", None),
+    ("https://seee.hust.edu.vn/vi/news/sendmail/dao-tao/thong-bao-ve-le-tot-nghiep-02-2025-317646.html", None),
+    ("https://nongthonmoi.hatinh.gov.vn/savefile/thong-tin-khac/Nong-dan-nghin-ty-70001.html", None),
+    ("http://nongthonmoihatinh.vn/index.php/vi/news/print/Tieu-diem-136/"
+     "Ban-hanh-ke-hoach-trien-khai-nghi-quyet-Quoc-hoi-ve-nong-thon-moi-56464/", None),
+    ("https://khcn.vnorg.pl/vi/news/savefile/Giao-duc/Giao-duc-dai-hoc-Nhung-tia-hy-vong-5135", None),
+    # feeds, listings and their pages, even when the category alias ends in a number
+    ("https://nongthonmoi.hatinh.gov.vn/rss/Tieu-diem-136/", None),
+    ("https://dongnai.gov.vn/en/news/rss/Socio-Economic-information/", None),
+    ("http://nongthonmoihatinh.vn/index.php/vi/news/Tin-tuc-nong-thon-moi/", None),
+    ("https://binhphuoc.gov.vn/vi/news/tin-tuc-su-kien-421/", None),
+    ("https://hust.edu.vn/vi/news/tin-tuc/page-4/", None),
+    ("https://hust.edu.vn/vi/news/rss/hoat-dong-chung/", None),
+])
+def test_nukeviet_ids_from_real_urls(url, expected):
+    assert PROFILES["nukeviet"].article_id(url) == expected
+
+
+# issue 12: a real NukeViet 4 article body and credit block (Hội nghị giao ban báo chí tháng 6 năm 2023, a
+# Nghệ An provincial site whose source link names truyenhinhnghean.vn). It survives only as an HTML fragment
+# kept in a public SQL dump (the index that holds it does not name the repository), so it goes into the
+# replica's page in place of the replica's body and credits, as the Liferay meta line above does. What it
+# shows: the editor leaves the text as bare lines in one <div>, split by "<br />\r\n&nbsp;" and by figures
+# whose <figcaption><em> captions are not article text; "Nguồn tin:" names its source inside a link.
+_NGHEAN_BODY = (
+    '<div id="news-bodyhtml" class="bodytext margin-bottom-lg">\r\n            <div style="text-align: justify;">\r\n'
+    '<div class="image-center">\r\n<figure class="image"><img alt="1" height="300" src="/uploads/news/2023/06/1_1.jpg" '
+    'width="500" />\r\n<figcaption><em>Đồng chí Nguyễn Bá Hảo - Phó Giám đốc Sở TT&amp;TT phát biểu tại Hội nghị.</em>'
+    '</figcaption>\r\n</figure>\r\n</div>\r\n'
+    'Trong tháng 5, những vấn đề, sự kiện nổi bật trên các lĩnh vực thời sự, chính trị, kinh tế, xã hội, quốc phòng, '
+    'an ninh, văn hóa, văn nghệ và dân sinh đã được các cơ quan báo chí thông tin, tuyên truyền đầy đủ, kịp thời. '
+    'Đặc biệt là các hoạt động kỷ niệm 133 năm ngày sinh Chủ tịch Hồ Chí Minh; 69 năm Chiến thắng Điện Biên Phủ; '
+    'Kỳ họp thứ 13 HĐND tỉnh khóa XVIII, nhiệm kỳ 2021 - 2026; Cuộc họp Bộ Chính trị cho ý kiến về Báo cáo tổng kết '
+    '10 năm thực hiện Nghị quyết số 26 của Bộ Chính trị khóa XI về phương hướng, nhiệm vụ phát triển tỉnh Nghệ An '
+    'đến năm 2020, ban hành Nghị quyết mới về xây dựng và phát triển tỉnh Nghệ An đến năm 2030, tầm nhìn đến năm '
+    '2045...<br />\r\n&nbsp;\r\n'
+    '<div class="image-center">\r\n<figure class="image"><img alt="2" height="300" src="/uploads/news/2023/06/2_1.jpg" '
+    'width="500" />\r\n<figcaption><em>Đồng chí Trần Minh Ngọc - Giám đốc Đài PTTH Nghệ An, Chủ tịch Hội nhà báo tỉnh '
+    'phát biểu tại Hội nghị.</em></figcaption>\r\n</figure>\r\n</div>\r\n'
+    'Về định hướng tuyên truyền trong tháng 6, Ban Tuyên giáo Tỉnh ủy đề nghị các cơ quan báo chí đẩy mạnh tuyên '
+    'truyền 9 nội dung trọng tâm. Trong đó tập trung tuyên truyền Kỳ họp thứ 5, Quốc hội khóa XV; Chương trình hành '
+    'động thực hiện Nghị quyết Đại hội Đảng bộ tỉnh lần thứ XIX và Nghị quyết Đại hội toàn quốc lần thứ XIII của '
+    'Đảng...; Tiếp tục tuyên truyền các phong trào, mô hình, điển hình trong Học tập và làm theo tư tưởng, đạo đức, '
+    'phong cách Hồ Chí Minh; Các hoạt động dân sinh và tích cực hưởng ứng các giải báo chí năm 2023.<br />\r\n&nbsp;\r\n'
+    '<div class="image-center">\r\n<figure class="image"><img alt="3" height="300" src="/uploads/news/2023/06/3.jpg" '
+    'width="500" />\r\n<figcaption><em>Đồng chí Phạm Ngọc Cảnh - Phó Trưởng Ban Tuyên giáo Tỉnh uỷ phát biểu tại Hội '
+    'nghị.</em></figcaption>\r\n</figure>\r\n</div>\r\n<br />\r\n'
+    'Tại hội nghị, Ban Chỉ đạo phong trào thi đua “Dân vận khéo” cấp tỉnh đã thông tin về Kế hoạch tổ chức cuộc thi '
+    'báo chí viết về mô hình, điển hình “Dân vận khéo&quot; tiêu biểu tỉnh Nghệ An năm 2023.<br />\r\n&nbsp;\r\n'
+    '<div class="image-center">\r\n<figure class="image"><img alt="4" height="300" src="/uploads/news/2023/06/4.jpg" '
+    'width="500" />\r\n<figcaption><em>Toàn cảnh Hội nghị.</em></figcaption>\r\n</figure>\r\n</div>\r\n'
+    'Lãnh đạo Sở Giáo dục và Đào tạo cũng thông tin về kỳ thi tuyển sinh vào lớp 10, thi tốt nghiệp THPT Quốc gia '
+    'năm 2023.</div>\r\n        </div>\r\n                ')
+_NGHEAN_CREDITS = (
+    '<div class="margin-bottom-lg">\r\n                        <p class="h5 text-right">\r\n                '
+    '<strong>Tác giả: </strong>Lê Hằng - Cảnh Toàn\r\n            </p>\r\n                        '
+    '<p class="h5 text-right">\r\n                <strong>Nguồn tin: </strong><a title="https://truyenhinhnghean.vn" '
+    'rel="nofollow" href="https://truyenhinhnghean.vn/bao-chi-va-cuoc-song/202306/hoi-nghi-giao-ban-bao-chi-thang-6-'
+    'nam-2023-4bb5d29/" target="_blank">Đài phát thanh và truyền hình Nghệ An</a>\r\n            </p>\r\n        </div>')
+
+
+def test_nukeviet_real_bare_line_body_and_linked_source():
+    path = FIXTURES / "nukeviet" / "nhontrach_with_source.json"
+    html = page_of(path).read_text(encoding="utf-8")
+    start, credits = html.index('<div id="news-bodyhtml"'), html.index('<div class="margin-bottom-lg">')
+    end = html.index("</div>", html.index("</div>", credits) + 1) + len("</div>")
+    page = html[:start] + _NGHEAN_BODY + _NGHEAN_CREDITS + html[end:]
+    got = PROFILES["nukeviet"].extract_html(page, json.loads(path.read_text(encoding="utf-8"))["url"]).to_json()
+    assert got["author"] == "Lê Hằng - Cảnh Toàn"
+    assert got["source"] == "Đài phát thanh và truyền hình Nghệ An"
+    paragraphs = got["body_text"].split("\n\n")
+    assert [p[:40] for p in paragraphs] == [
+        "Trong tháng 5, những vấn đề, sự kiện nổi",
+        "Về định hướng tuyên truyền trong tháng 6",
+        "Tại hội nghị, Ban Chỉ đạo phong trào thi",
+        "Lãnh đạo Sở Giáo dục và Đào tạo cũng thô",
+    ]
+    assert paragraphs[2].endswith("điển hình “Dân vận khéo\" tiêu biểu tỉnh Nghệ An năm 2023.")
+    assert "Toàn cảnh Hội nghị." not in got["body_text"] and "Lê Hằng" not in got["body_text"]
+    assert [i["caption"] for i in got["images"]][-4:] == [
+        "Đồng chí Nguyễn Bá Hảo - Phó Giám đốc Sở TT&TT phát biểu tại Hội nghị.",
+        "Đồng chí Trần Minh Ngọc - Giám đốc Đài PTTH Nghệ An, Chủ tịch Hội nhà báo tỉnh phát biểu tại Hội nghị.",
+        "Đồng chí Phạm Ngọc Cảnh - Phó Trưởng Ban Tuyên giáo Tỉnh uỷ phát biểu tại Hội nghị.",
+        "Toàn cảnh Hội nghị.",
+    ]

@@ -1,7 +1,7 @@
 """NukeViet news module (VINADES; provincial departments, districts, schools).
 
-Article URL: /vi/news/<cat-alias>/<alias>-<id>.html; listing /vi/news/<cat>/, next pages
-/vi/news/<cat>/page-N/. Markup from nukeviet's themes/default/modules/news/detail.tpl
+Article URL: /vi/news/<cat-alias>/<alias>-<id>.html (older and home-module forms: see article_path);
+listing /vi/news/<cat>/, next pages /vi/news/<cat>/page-N/. Markup from nukeviet's themes/default/modules/news/detail.tpl
 (docs/portal-families.md §NukeViet): publish time "Thứ sáu - 10/05/2024 16:21" in span.h5 (the <meta>
 times carry seconds but in NukeViet's own broken format "2024-05-10+0716:21:00"), the lead
 image in figure.article outside the body #news-bodyhtml, files behind "?download=1&id=N"
@@ -10,19 +10,74 @@ links named in <strong>, "Tác giả:" / "Nguồn tin:" lines in p.h5.text-right
 import re
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
 
 from vntext.dates import ParsedDate, parse_iso
-from crawler.profiles.base import Profile, _compiled, file_type_of
+from crawler.profiles.base import _BLOCKS, Profile, _compiled, file_type_of
 from vntext.textnorm import clean_text
 
 # "2024-05-10+0716:21:00": PHP's date('Y-m-dTH:i:s') where T printed the zone offset.
 _NUKEVIET_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})([+-]\d{2})(\d{2}:\d{2}:\d{2})")
+# Text-level tags: their text runs on in the line around them. Any other element (div, figure, table…)
+# or a <br> ends the line.
+_INLINE = frozenset({"a", "abbr", "b", "big", "cite", "code", "em", "font", "i", "img", "mark", "q", "s", "small",
+                     "span", "strike", "strong", "sub", "sup", "u"})
+
+
+def _reading_order(body: etree._Element) -> list[str]:
+    """The body's paragraphs in reading order: each block element (p, h2, li…) is one, and so is each line
+    of text lying outside any block, ended by <br> or by a non-inline element.
+
+    CKEditor in NukeViet leaves such lines: a real Nghệ An article (tests/test_profiles.py) is bare text in one
+    <div>, its paragraphs split by "<br />&nbsp;" and figures, with no <p> at all; reading blocks only gave
+    an empty body."""
+    out: list[str] = []
+    line: list[str] = []
+
+    def flush() -> None:
+        if text := clean_text("".join(line)):
+            out.append(text)
+        line.clear()
+
+    def walk(node: etree._Element) -> None:
+        for child in node:
+            if not isinstance(child.tag, str):
+                pass  # comments and processing instructions
+            elif child.tag in _BLOCKS:
+                flush()
+                if text := clean_text("".join(child.itertext())):
+                    out.append(text)
+            elif child.tag == "br":
+                flush()
+            elif child.tag in _INLINE:
+                line.append(child.text or "")
+                walk(child)
+            else:
+                flush()
+                line.append(child.text or "")
+                walk(child)
+                flush()
+            line.append(child.tail or "")
+
+    line.append(body.text or "")
+    walk(body)
+    flush()
+    return out
 
 
 class NukeViet(Profile):
     name = "nukeviet"
-    article_path = re.compile(r"^/(?:[a-z]{2}/)?news/[^/]+/[^/]*?-?(?P<id>\d+)\.html$")
+    # One path, three real forms (docs/portal-families.md §NukeViet, tests/test_profiles.py):
+    #   NukeViet 4    /vi/news/<cat>/<alias>-<id>.html    (/en/news/<Cat-Alias>/… on dongnai.gov.vn)
+    #   news as home  /<cat>/<Alias>-<id>.html            (nongthonmoi.hatinh.gov.vn, v4.4: no /vi, no /news)
+    #   NukeViet 3    /index.php/vi/news/<Cat>/<Alias>-<id>/  (nongthonmoihatinh.vn: trailing slash, no .html)
+    # Module functions (savefile, print, sendmail, rss…) repeat an article's path under their own
+    # segment and listings end in page-N: neither is an article.
+    article_path = re.compile(
+        r"^(?:(?:/index\.php)?(?:/[a-z]{2})?/news(?=/))?"
+        r"/(?!(?:savefile|print|sendmail|rss|rating|tag|topic|groups|search|author|content|viewcat|detail)/)"
+        r"[^/]+/(?!page-\d+[./])[^/]*?-?(?P<id>\d+)(?:\.html|/)$")
     listing_links = ".news_column .panel-body h2 a::attr(href), .news_column .panel-body h3 a::attr(href)"
     next_page = "ul.pagination a[rel=next]::attr(href)"
     listing_category = ("ul.temp-breadcrumbs li:last-child span[itemprop=name]",)
@@ -44,6 +99,9 @@ class NukeViet(Profile):
                 if parsed := parse_iso(f"{match[1]}T{match[3]}{match[2]}:00"):
                     return parsed
         return super().extract_date(sel, jsonld_key, iso_selectors, text_selectors)
+
+    def paragraphs(self, body: etree._Element) -> list[str]:
+        return _reading_order(body)
 
     def extract_attachments(self, sel: Selector, url: str) -> list[dict]:
         found = {}

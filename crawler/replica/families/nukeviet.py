@@ -50,8 +50,11 @@ class Overrides(Family):
         home = images[0] if images else None
         body = [("img", self.media_url(portal, article, b[1]), b[2]) if b[0] == "img" else b
                 for b in article.blocks[1:] if b is not home]
+        every, rest = self.spec.get("bare_body", (0, 0))
         return super().article_context(portal, article) | {
             "blocks": body, "homeimg": (self.media_url(portal, article, home[1]), home[2]) if home else None,
+            "bare": bool(every) and int(article.external_id) % every == rest,
+            "source_link": self.spec.get("source_links", {}).get(article.source, ""),
         }
 
     def data(self, replica, portal, kind, arg):
