@@ -124,3 +124,62 @@ def test_year_only_folder_is_an_article():
            "Tham-vong-cua-Navarre-trong-ban-ke-hoach-mang-ten-niqdbvc3sab5.aspx")
     assert TANDAN.article_id(url) == "tham-vong-cua-navarre-trong-ban-ke-hoach-mang-ten-niqdbvc3sab5"
     assert TANDAN.article_id("https://dienbien.gov.vn/portal/Pages/Hoat-dong-lanh-dao-UBND-tinh.aspx") is None
+
+
+def test_sharepoint_pager_next_page_is_the_link_after_the_current_page():
+    # SharePoint's pager as a real MPI crawler reads it ("span.CurrentPage+a"); the markup around it is inferred.
+    from parsel import Selector
+
+    html = ('<div class="tandan-div-list-news"><p class="channel-news-title"><a href="/portal/pages/2023-01-30/'
+            'Ung-dung-Cong-nghe-thong-tin-chuyen-doi-so-trong-v-468686.aspx">x</a></p></div>'
+            '<div class="tandan-div-paging"><a href="/portal/Pages/Tin-tuc.aspx?PageIndex=1">1</a> '
+            '<span class="CurrentPage">2</span> <a href="/portal/Pages/Tin-tuc.aspx?PageIndex=3">3</a></div>')
+    links, next_pages = TANDAN.parse_listing(Selector(text=html), "https://xasonlinh.hatinh.gov.vn/portal/Pages/Tin-tuc.aspx")
+    assert links == ["https://xasonlinh.hatinh.gov.vn/portal/pages/2023-01-30/"
+                     "Ung-dung-Cong-nghe-thong-tin-chuyen-doi-so-trong-v-468686.aspx"]
+    assert next_pages == ["https://xasonlinh.hatinh.gov.vn/portal/Pages/Tin-tuc.aspx?PageIndex=3"]
+
+
+# ---- the replica portal serving these variants (xasonlinh, layout "p-main") -------------------------------
+def _get(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode("utf-8")
+
+
+def test_replica_xasonlinh_serves_the_real_variants_and_the_profile_reads_them(replica):
+    import re
+    from urllib.parse import urlsplit
+
+    from parsel import Selector
+    from vntext.textnorm import clean_text
+
+    key = "xasonlinh"
+    visible = replica.visible(key)
+    assert len(visible) >= 20
+    for article in visible:
+        truth = replica.truth(key, article)
+        p = article.published
+        path = urlsplit(truth["url"]).path
+        assert path.startswith(f"/portal/pages/{p.year}-{p.month:02d}-{p.day:02d}/")  # lower case, padded
+        html = _get(truth["url"])
+        assert '<p class="tandan-p-article-main"> <div id="ctl00_PlaceHolderMain_ctl03__ControlWrapper_RichHtmlField"' in html
+        assert not Selector(text=html).css(".tandan-p-article-main .ms-rtestate-field")  # the variant bites
+        record = TANDAN.extract_html(html, truth["url"])
+        assert record.title == truth["title"] and record.views == truth["views"]
+        assert record.paragraphs == [t for t in map(clean_text, truth["paragraphs"]) if t], article.external_id
+        assert record.published.day == p.date() and not record.published.has_time
+        assert (record.author or None) == truth["author"]
+        assert sorted((a["file_name"], a["url"]) for a in record.attachments) == sorted(truth["attachments"])
+        assert not re.search(r"\b\d{1,2}:\d{2}\b", html)  # date only
+    # listings: SharePoint's pager only, followed to the end, every article once and in order
+    for category in replica.portals[key].categories:
+        url, found = replica.listing_url(key, category), []
+        while url:
+            html = _get(url)
+            assert "tandan-a-next" not in html
+            links, next_pages = TANDAN.parse_listing(Selector(text=html), url)
+            found += links
+            url = next_pages[0] if next_pages else None
+        assert found == [replica.url_of(key, a) for a in replica.listed(key, category)]

@@ -25,7 +25,8 @@ class TanDanPortal(Profile):
     name = "tandan"
     article_path = re.compile(r"^/portal/pages/\d{4}(?:-\d{1,2}-\d{1,2})?/(?P<id>[^/]+)\.aspx$", re.I)
     listing_links = ".tandan-div-list-news .channel-news-title a::attr(href)"
-    next_page = ".tandan-div-paging a.tandan-a-next::attr(href)"
+    # "Tiếp" link, or SharePoint's pager: the link after <span class="CurrentPage"> (a real MPI crawler's selector).
+    next_page = ".tandan-div-paging a.tandan-a-next::attr(href), span.CurrentPage + a::attr(href)"
     listing_category = ("h2.tandan-title-category",)
     title = (".tandan-p-article-news-title", "meta[property='og:title']::attr(content)")
     summary = (".tandan-p-article-news-summary", "meta[name=description]::attr(content)")
