@@ -183,3 +183,16 @@ def test_replica_xasonlinh_serves_the_real_variants_and_the_profile_reads_them(r
             found += links
             url = next_pages[0] if next_pages else None
         assert found == [replica.url_of(key, a) for a in replica.listed(key, category)]
+
+
+def test_view_layout_class_names_of_a_second_dien_bien_crawler():
+    # A Điện Biên crawler reads .tandan-title-view / .tandan-date-view / .tandan-content-view (its selectors
+    # are real; this markup around them is inferred).
+    html = ('<html><head><title>Tin - CỔNG THÔNG TIN ĐIỆN TỬ TỈNH ĐIỆN BIÊN</title></head><body>'
+            '<h1 class="tandan-title-view">Điện Biên tổng kết năm 2024</h1>'
+            '<div class="tandan-date-view">Đăng ngày 17 - 05 - 2024</div>'
+            '<div class="tandan-content-view"><p>Đoạn một.</p><p>Đoạn hai.</p></div></body></html>')
+    article = TANDAN.extract_html(html, "https://www.dienbien.gov.vn/portal/Pages/2024-5-17/Dien-Bien-tong-ketabc123.aspx")
+    assert article.title == "Điện Biên tổng kết năm 2024"
+    assert article.published.day == date(2024, 5, 17) and not article.published.has_time
+    assert article.paragraphs == ["Đoạn một.", "Đoạn hai."]

@@ -28,12 +28,14 @@ class TanDanPortal(Profile):
     # "Tiếp" link, or SharePoint's pager: the link after <span class="CurrentPage"> (a real MPI crawler's selector).
     next_page = ".tandan-div-paging a.tandan-a-next::attr(href), span.CurrentPage + a::attr(href)"
     listing_category = ("h2.tandan-title-category",)
-    title = (".tandan-p-article-news-title", "meta[property='og:title']::attr(content)")
+    # Second names (.tandan-*-view): another Điện Biên crawler's selectors, a later layout of the same
+    # portal (docs/portal-families.md §Tân Dân); tried after the verified ones.
+    title = (".tandan-p-article-news-title", ".tandan-title-view", "meta[property='og:title']::attr(content)")
     summary = (".tandan-p-article-news-summary", "meta[name=description]::attr(content)")
-    date_text = (".tandan-span-date-publish",)
+    date_text = (".tandan-span-date-publish", ".tandan-date-view")
     views_text = (".tandan-span-view-count",)
     body = (".tandan-p-article-main .ms-rtestate-field", ".tandan-p-article-main + .ms-rtestate-field",
-            ".tandan-p-article-news-content")
+            ".tandan-p-article-news-content", ".tandan-content-view")
     body_noise = ("#ctl00_PlaceHolderMain_ctl08_label", ".tandan-div-attach", ".tandan-div-article-other")
     tags = (".td-tags a:not(.td-tags-title)",)
     attachment_scope = (".tandan-div-attach",)
