@@ -3,8 +3,8 @@
 Article URL: /portal/Pages/<YYYY-M-D>/<Title-Words><random>.aspx (`Pages`/`pages` and padded or
 unpadded dates both occur; paths are case-insensitive). The random suffix is not always
 separable from the cut title, so the portal's id is the whole file stem, lower-cased.
-A year alone also occurs as the folder (/portal/pages/2015/<Title-Words><random>.aspx, the
-Điện Biên Phủ victory museum site). Listings: /portal/Pages/<Category>.aspx?PageIndex=N. Dates are
+A year alone as the folder (/portal/pages/2015/…aspx) is cited for the Điện Biên Phủ victory
+museum site [I]: accepted too. Listings: /portal/Pages/<Category>.aspx?PageIndex=N. Dates are
 shown without a time ("Đăng ngày 17 - 05 - 2024"), kept as a calendar day; a page without that
 line falls back to the day of its URL folder. The category is not on the article page, so it
 comes from the listing. Verified classes: docs/portal-families.md §Tân Dân.
