@@ -73,6 +73,19 @@ def _build(groups: dict, tz=VN_TZ) -> ParsedDate | None:
     return ParsedDate(datetime.combine(day, clock, tz), has_time=True)
 
 
+def parse_url_date(url: str | None, pattern: str) -> ParsedDate | None:
+    """The calendar day named by groups y, m, d of ``pattern`` (case-insensitive) in a URL, no time.
+
+    For pages that print no date and keep it only in their address, e.g. a Tân Dân folder
+    ``/portal/Pages/2024-5-17/…aspx`` (unpadded) or ``/portal/pages/2023-01-30/…aspx`` (padded).
+    """
+    match = re.search(pattern, url or "", re.I)
+    if not match:
+        return None
+    groups = {key: match[key] for key in ("y", "m", "d")}
+    return _build(groups)
+
+
 def parse_iso(value: str | None) -> ParsedDate | None:
     """ISO 8601 from JSON-LD, <meta> or JSON APIs; a value without a zone is Vietnamese local time."""
     match = _ISO_RE.search(value or "")

@@ -85,6 +85,9 @@ class PortalSpec:
     theme: str = "hanoi"            # vocabulary: "hanoi", "province" (Tỉnh ủy, UBND tỉnh) or "police"
     rich: bool = True               # add the richer features: document citations, attachments, tags, credits,
                                     # second images. The three original portals keep False (pages as captured).
+    layout: str = ""                # a variant of the family's page layout this portal serves (its templates
+                                    # read portal.spec.layout; e.g. Tân Dân "p-main", docs/portal-families.md)
+    article_url: str = ""           # this portal's article URL format, when it differs from the family's
 
 
 def fill(template: str, rnd: random.Random, unit: str, when: datetime, topics: list[str] = TOPICS) -> str:

@@ -77,8 +77,9 @@ class Family:
 
     def article_path(self, portal, article: ReplicaArticle) -> str:
         p = article.published
-        return self.urls["article"].format(**self.values(portal, article.category), slug=article.slug,
-                                           id=article.external_id, year=p.year, month=p.month, day=p.day)
+        form = portal.spec.article_url or self.urls["article"]
+        return form.format(**self.values(portal, article.category), slug=article.slug,
+                           id=article.external_id, year=p.year, month=p.month, day=p.day)
 
     def page_url(self, portal, category: str, page: int) -> str:
         form = self.urls["listing"] if page == 1 else self.urls.get("listing_page", self.urls["listing"])
