@@ -20,6 +20,7 @@ from bench.accuracy import token_f1
 from crawler.extract import extract_page
 from crawler.profiles import PROFILES
 from vntext.dates import parse_vn_datetime
+from vntext.textnorm import clean_text
 from vntext.views import parse_views
 
 REAL = Path(__file__).parent / "fixtures" / "real" / "liferay"
@@ -122,3 +123,30 @@ def test_view_content_urls_are_articles():
     # the listing a view_content URL with a language suffix served (sotttt_en-hot-news-listing) is no article
     assert profile.article_id("https://sotttt.hanoi.gov.vn/web/sotttt-eng/hot-news/-/view_content/"
                               "3019611-exhibition-of-french-architecture-in-hanoi-at-the-book-street.html/en") is None
+
+
+# ---- the replica serves the real layout (portal "sotttt", crawler/replica/templates/liferay/so4t/) -----
+
+def test_replica_sotttt_serves_the_so4t_variants_and_the_profile_reads_them(replica):
+    import re
+    import urllib.request
+
+    from vntext.dates import VN_TZ
+
+    page = lambda url: urllib.request.urlopen(url).read().decode("utf-8")  # noqa: E731
+    for article in replica.visible("sotttt")[:12]:
+        url = replica.url_of("sotttt", article)
+        html = page(url)
+        line = lxml_html.fromstring(html).cssselect(".asset-full-content-title + .assetPublishDate")[0].text_content()
+        assert re.fullmatch(r"\s*Ngày đăng \d\d/\d\d/\d{4} \| \d{1,2}:\d\d [AP]M\s+\|\xa0View count: \d+\s*", line), line
+        got = extract_page(html, url, "liferay")
+        truth = replica.truth("sotttt", article)
+        assert got.extracted_by == "liferay"
+        assert got.published.value == truth["published"].astimezone(VN_TZ).replace(second=0, microsecond=0)
+        assert got.views == truth["views"] and got.author == (truth["author"] or "")
+        assert got.paragraphs == [clean_text(p) for p in truth["paragraphs"]]  # lead in p.sapo, bare last one
+    listing = replica.listing_url("sotttt", "pctn")
+    articles, next_pages = PROFILES["liferay"].parse_listing(Selector(text=page(listing)), listing)
+    assert len(articles) == 10 and next_pages == [replica.listing_url("sotttt", "pctn", 2)]
+    last = replica.listing_url("sotttt", "pctn", 2)
+    assert PROFILES["liferay"].parse_listing(Selector(text=page(last)), last)[1] == []  # the last page: no next

@@ -85,6 +85,8 @@ class PortalSpec:
     theme: str = "hanoi"            # vocabulary: "hanoi", "province" (Tỉnh ủy, UBND tỉnh) or "police"
     rich: bool = True               # add the richer features: document citations, attachments, tags, credits,
                                     # second images. The three original portals keep False (pages as captured).
+    layout: str = ""                # a template variant of the family, templates/<family>/<layout>/ (its pages,
+                                    # else the family's): Liferay "so4t", the real sotttt.hanoi.gov.vn theme
 
 
 def fill(template: str, rnd: random.Random, unit: str, when: datetime, topics: list[str] = TOPICS) -> str:
