@@ -119,7 +119,7 @@ def test_a_truncated_page_is_not_stored_and_is_fetched_again(db_url, replica):
 
 
 def test_every_family_crawled_end_to_end_matches_the_replica(tmp_path, replica):
-    """All the replica portals (five CMS families, DNN through its JSON API) against ground truth."""
+    """All the replica portals (five CMS families, Liferay and Tân Dân in two layouts, DNN through its JSON API) against ground truth."""
     from vntext.dates import VN_TZ
     from vntext.textnorm import clean_text
     from tests.conftest import sqlite_url

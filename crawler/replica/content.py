@@ -85,8 +85,9 @@ class PortalSpec:
     theme: str = "hanoi"            # vocabulary: "hanoi", "province" (Tỉnh ủy, UBND tỉnh) or "police"
     rich: bool = True               # add the richer features: document citations, attachments, tags, credits,
                                     # second images. The three original portals keep False (pages as captured).
-    layout: str = ""                # a variant of the family's page layout this portal serves (its templates
-                                    # read portal.spec.layout; e.g. Tân Dân "p-main", docs/portal-families.md)
+    layout: str = ""                # a variant of the family's page layout this portal serves: templates/<family>/<layout>/
+                                    # when that folder exists (Liferay "so4t", the real sotttt.hanoi.gov.vn theme), else
+                                    # the family's templates, which read portal.spec.layout (Tân Dân "p-main")
     article_url: str = ""           # this portal's article URL format, when it differs from the family's
 
 

@@ -50,7 +50,10 @@ def render(replica, portal, target: str) -> tuple[int, str, bytes]:
         context = listing_context(replica, portal, *route[1]) or {}
         if context:
             status, template = 200, "listing.html"
-    html = ENV.get_template(f"{family.name}/{template}").render(common_context(replica, portal, path) | context)
+    names = [f"{family.name}/{template}"]
+    if portal.spec.layout:  # a layout variant draws the pages it has, the family the others
+        names.insert(0, f"{family.name}/{portal.spec.layout}/{template}")
+    html = ENV.select_template(names).render(common_context(replica, portal, path) | context)
     return status, "text/html; charset=utf-8", html.encode("utf-8")
 
 
