@@ -85,6 +85,12 @@ class PortalSpec:
     theme: str = "hanoi"            # vocabulary: "hanoi", "province" (Tỉnh ủy, UBND tỉnh) or "police"
     rich: bool = True               # add the richer features: document citations, attachments, tags, credits,
                                     # second images. The three original portals keep False (pages as captured).
+    scope: str = ""                 # the group of portals it belongs with (its registry entry's `scope`);
+                                    # "" = its province folded ("Hà Nội" → "hanoi", "Ninh Thuận" → "ninhthuan")
+
+    def __post_init__(self):
+        if not self.scope:
+            object.__setattr__(self, "scope", slugify(self.province).replace("-", ""))
 
 
 def fill(template: str, rnd: random.Random, unit: str, when: datetime, topics: list[str] = TOPICS) -> str:
