@@ -139,26 +139,32 @@ def _published(moment: datetime | None, has_time: bool) -> str | None:
     return local.isoformat() if has_time else local.date().isoformat()
 
 
-def _mention_json(mention: DocumentMention, article: Article, key: str, name: str) -> dict:
-    return {"site": key, "portal_name": name, "article_id": article.id, "external_id": article.external_id,
-            "url": article.url, "title": article.title,
-            "published_at": _published(article.published_at, article.published_has_time),
-            "sentence": mention.sentence, "source": mention.source, "first_seen_at": local_iso(mention.first_seen_at),
-            "removed": article.removed_at is not None}
+_MENTION_COLUMNS = (DocumentMention.document_id, DocumentMention.sentence, DocumentMention.source,
+                    DocumentMention.first_seen_at, Article.id, Article.portal_id, Article.external_id, Article.url,
+                    Article.title, Article.published_at, Article.published_has_time, Article.removed_at,
+                    Portal.key, Portal.name)
+
+
+def _mention_json(row) -> dict:
+    return {"site": row.key, "portal_name": row.name, "article_id": row.id, "external_id": row.external_id,
+            "url": row.url, "title": row.title, "published_at": _published(row.published_at, row.published_has_time),
+            "sentence": row.sentence, "source": row.source, "first_seen_at": local_iso(row.first_seen_at),
+            "removed": row.removed_at is not None}
 
 
 def _mentions(session: Session, document_ids: list[int]) -> dict[int, list[tuple]]:
-    """Per document id: (citing order, mention object, the mention's time) of each citing article, oldest first."""
+    """Per document id: (citing order, mention object, when it was published — an undated article: when it
+    was first seen citing the document —, portal id) of each citing article, oldest first. Only the columns
+    shown are read (never bodies: a document cited by thousands of articles is read in one pass)."""
     found: dict[int, list[tuple]] = {i: [] for i in document_ids}
     for start in range(0, len(document_ids), 500):
         rows = session.execute(
-            select(DocumentMention, Article, Portal.key, Portal.name)
+            select(*_MENTION_COLUMNS)
             .join(Article, Article.id == DocumentMention.article_id).join(Portal, Portal.id == Article.portal_id)
             .where(DocumentMention.document_id.in_(document_ids[start:start + 500])))
-        for mention, article, key, name in rows:
-            at = article.published_at or mention.first_seen_at  # an undated article: when it was seen citing it
-            found[mention.document_id].append((citing_order(article.published_at, key, article.external_id),
-                                               _mention_json(mention, article, key, name), at, article.portal_id))
+        for row in rows:
+            found[row.document_id].append((citing_order(row.published_at, row.key, row.external_id),
+                                           _mention_json(row), row.published_at or row.first_seen_at, row.portal_id))
     for entries in found.values():
         entries.sort(key=lambda entry: entry[0])
     return found
