@@ -36,8 +36,8 @@ from db.search.query import QueryError
 from vntext.dates import VN_TZ
 from vntext.textnorm import clean_text
 
-__all__ = ["QueryError", "Since", "TrackerPage", "document_number", "document_numbers", "find_document", "document_type", "issuer_code",
-           "list_documents", "document_tracker", "portal_clocks", "archived_portal_keys"]
+__all__ = ["QueryError", "Since", "TrackerPage", "document_number", "document_numbers", "find_document",
+           "document_type", "issuer_code", "list_documents", "document_tracker", "portal_clocks", "archived_portal_keys"]
 
 # ASCII spellings people type for issuers with Đ (as alert rules accept them, monitor/rules/parse.py).
 _ISSUER_ALIASES = {"HDND": "HĐND", "DU": "ĐU", "DUK": "ĐUK", "BCSD": "BCSĐ"}
