@@ -32,6 +32,7 @@ class Site:
     listings: tuple[str, ...]
     verified: bool = False
     notes: str = ""
+    scope: str = ""  # the group it belongs with (a document's coverage): the entry's, else default_scope()
 
     @property
     def host(self) -> str:
@@ -45,6 +46,16 @@ class Site:
         return replace(self, base_url=base_url.rstrip("/"))
 
 
+def default_scope(base_url: str, key: str) -> str:
+    """A portal's scope when its entry names none: the province or city label of a `….<label>.gov.vn`
+    host ("caugiay.hanoi.gov.vn", "phuchoa.phuctho.hanoi.gov.vn" and "hanoi.gov.vn" → "hanoi";
+    "ninhphuoc.ninhthuan.gov.vn" → "ninhthuan"), else the portal's own key (a group of one)."""
+    labels = (urlsplit(base_url).hostname or "").lower().split(".")
+    if len(labels) >= 3 and labels[-2:] == ["gov", "vn"]:
+        return labels[-3]
+    return key
+
+
 def _parse_entry(source: str, key: str, entry: object) -> Site:
     def fail(field: str, problem: str) -> RegistryError:
         return RegistryError(f"{source}: site '{key}', field '{field}': {problem}")
@@ -53,7 +64,7 @@ def _parse_entry(source: str, key: str, entry: object) -> Site:
         raise fail("key", "use lower-case letters, digits, '-' or '_'")
     if not isinstance(entry, dict):
         raise fail("*", "expected a table of fields")
-    known = {"name", "base_url", "profile", "listings", "verified", "notes"}
+    known = {"name", "base_url", "profile", "listings", "verified", "notes", "scope"}
     for field in entry:
         if field not in known:
             raise fail(field, f"unknown field (known: {', '.join(sorted(known))})")
@@ -79,7 +90,10 @@ def _parse_entry(source: str, key: str, entry: object) -> Site:
     notes = entry.get("notes", "")
     if not isinstance(notes, str):
         raise fail("notes", "must be a string")
-    return Site(key, name.strip(), base_url.rstrip("/"), profile, tuple(listings), verified, notes)
+    scope = entry.get("scope", default_scope(base_url, key))
+    if not isinstance(scope, str) or not _KEY_RE.match(scope):
+        raise fail("scope", "must be a group name of lower-case letters, digits, '-' or '_' (e.g. \"hanoi\")")
+    return Site(key, name.strip(), base_url.rstrip("/"), profile, tuple(listings), verified, notes, scope)
 
 
 def parse_registry(text: str, source: str = "<registry>") -> dict[str, Site]:
@@ -103,6 +117,11 @@ def _load(path: str | None) -> dict[str, Site]:
 
 def load_sites() -> dict[str, Site]:
     return _load(os.environ.get("PORTALWATCH_SITES") or None)
+
+
+def scopes(sites: dict[str, Site] | None = None) -> dict[str, str]:
+    """Portal key → its scope, for every registered portal (coverage of a document, db/tracker.py)."""
+    return {key: site.scope for key, site in (load_sites() if sites is None else sites).items()}
 
 
 def get_site(key: str) -> Site:

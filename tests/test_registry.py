@@ -33,6 +33,8 @@ def test_a_portal_is_a_few_lines_of_data():
     (('listings = ["/tin-tuc-su-kien"]', 'listings = []'), "listings"),
     (('name = "Phường Demo"', 'name = "Phường Demo"\nbase = "x"'), "base"),
     (('name = "Phường Demo"\n', ''), "name"),
+    (('name = "Phường Demo"', 'name = "Phường Demo"\nscope = "Hà Nội"'), "scope"),
+    (('name = "Phường Demo"', 'name = "Phường Demo"\nscope = 1'), "scope"),
 ])
 def test_bad_entry_names_the_entry_and_field(change, field):
     text = GOOD.replace(*change)
@@ -45,3 +47,21 @@ def test_bad_entry_names_the_entry_and_field(change, field):
 def test_broken_toml_is_reported_with_its_file():
     with pytest.raises(RegistryError, match="my.toml: not valid TOML"):
         parse_registry("[sites.demo\nname=", "my.toml")
+
+
+@pytest.mark.parametrize("base_url, scope", [
+    ("https://demo.hanoi.gov.vn", "hanoi"), ("https://phuchoa.phuctho.hanoi.gov.vn", "hanoi"),
+    ("https://hanoi.gov.vn", "hanoi"), ("https://ninhphuoc.ninhthuan.gov.vn", "ninhthuan"),
+    ("https://example.com", "demo"), ("https://gov.vn", "demo"),
+])
+def test_a_portals_scope_defaults_to_its_province_or_city(base_url, scope):
+    site = parse_registry(GOOD.replace("https://demo.hanoi.gov.vn", base_url))["demo"]
+    assert site.scope == scope
+
+
+def test_a_scope_named_in_the_entry_wins():
+    site = parse_registry(GOOD.replace('profile = "hanoi"', 'profile = "hanoi"\nscope = "ha-noi-wards"'))["demo"]
+    assert site.scope == "ha-noi-wards"
+    sites = load_sites()
+    assert {sites[k].scope for k in ("bactuliem", "caugiay", "hoangliet", "congan")} == {"hanoi"}
+    assert sites["ninhphuoc"].scope == "ninhthuan" and sites["nhontrach"].scope == "dongnai"

@@ -481,5 +481,6 @@ def test_every_family_is_a_template_folder_with_a_spec_and_a_served_portal():
         assert {"family.toml", "base.html", "listing.html", "article.html", "404.html"} <= {
             f.name for f in templates.joinpath(name).iterdir()}, name
     assert {spec.family for spec in DEFAULT_PORTALS} == set(FAMILIES)
-    for spec in DEFAULT_PORTALS:  # each served portal is a registry entry of the same family
+    for spec in DEFAULT_PORTALS:  # each served portal is a registry entry of the same family and scope
         assert get_site(spec.key).profile == spec.family
+        assert get_site(spec.key).scope == spec.scope

@@ -89,6 +89,12 @@ class PortalSpec:
                                     # when that folder exists (Liferay "so4t", the real sotttt.hanoi.gov.vn theme), else
                                     # the family's templates, which read portal.spec.layout (Tân Dân "p-main")
     article_url: str = ""           # this portal's article URL format, when it differs from the family's
+    scope: str = ""                 # the group of portals it belongs with (its registry entry's `scope`);
+                                    # "" = its province folded ("Hà Nội" → "hanoi", "Ninh Thuận" → "ninhthuan")
+
+    def __post_init__(self):
+        if not self.scope:
+            object.__setattr__(self, "scope", slugify(self.province).replace("-", ""))
 
 
 def fill(template: str, rnd: random.Random, unit: str, when: datetime, topics: list[str] = TOPICS) -> str:

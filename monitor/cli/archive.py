@@ -171,13 +171,14 @@ def cmd_sites(args) -> int:
     sites = load_sites()
     if args.json:
         dump_json([{"key": s.key, "name": s.name, "base_url": s.base_url, "profile": s.profile,
-                    "listings": list(s.listings), "verified": s.verified, "notes": s.notes} for s in sites.values()])
+                    "listings": list(s.listings), "verified": s.verified, "notes": s.notes, "scope": s.scope}
+                   for s in sites.values()])
         return 0
     table = Table()
-    for column in ("key", "name", "profile", "base url", "verified"):
+    for column in ("key", "name", "profile", "base url", "scope", "verified"):
         table.add_column(column)
     for s in sites.values():
-        table.add_row(s.key, s.name, s.profile, s.base_url, "yes" if s.verified else "no")
+        table.add_row(s.key, s.name, s.profile, s.base_url, s.scope, "yes" if s.verified else "no")
     console.print(table)
     return 0
 

@@ -82,7 +82,8 @@ def cmd_demo(args) -> int:
     db = f"--db {shlex.quote(parse_url(url).render_as_string(hide_password=True))}"  # a password stays off screen
     sites = ",".join(o.site for o in run.outcomes)  # the registry's other portals were never crawled here
     console.print(f'Try: portalwatch search "Bắc Từ Liêm" --json {db} · portalwatch events --kind new_document {db} · '
-                  f'portalwatch alerts list {db} · portalwatch health --site {sites} {db}',
+                  f'portalwatch docs {FEATURED_DOCUMENT} {db} · portalwatch alerts list {db} · '
+                  f'portalwatch health --site {sites} {db}',
                   soft_wrap=True, highlight=False, markup=False)
     return report_failures(run.outcomes + run.later)
 

@@ -1,0 +1,183 @@
+"""`portalwatch docs`: the resolution tracker — which portals relayed an official document, when, and
+which portals of the same scope have not yet (db/tracker.py reads it; the scopes come from the registry)."""
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import datetime
+
+from rich.markup import escape
+from rich.table import Table
+
+from crawler.registry import scopes as registry_scopes
+from db.engine import session_factory
+from monitor.cli.common import CliError, at_least_one, console, db_option, dump_json, open_archive
+
+LIST_CSV = ("canonical", "type", "type_name", "issuer", "issued_on", "first_seen_at", "first_mentioned_at",
+            "mention_count", "portals")
+MENTION_CSV = ("status", "canonical", "site", "portal_name", "article_id", "url", "title", "published_at",
+               "sentence", "source", "first_seen_at", "removed")
+
+
+def add_docs(sub) -> None:
+    p = sub.add_parser("docs", parents=[db_option()],
+                       help="the resolution tracker: official documents, the articles and portals that relay them")
+    p.add_argument("number", nargs="?", metavar="NUMBER",
+                   help="one document (23-NQ/TU, typed loosely: 23-nq/tu, \"Nghị quyết số 23-NQ/TU\"): its timeline "
+                        "and coverage; without it, the list of documents")
+    p.add_argument("--type", dest="doc_type", metavar="TYPE", help="list only documents of this type (NQ, CT, CTr, QĐ, KH …)")
+    p.add_argument("--issuer", metavar="ISSUER", help="list only documents of this issuer (TU, HĐND, UBND …; "
+                                                      "UBND also matches NQ-UBND)")
+    p.add_argument("--since", metavar="2d|ISO", help="list only documents first mentioned since (a duration back on the "
+                                                     "first mentioning portal's clock, or a date/time)")
+    p.add_argument("--scope", metavar="SCOPE[,SCOPE]", help="with NUMBER: read coverage in these scopes (see `portalwatch "
+                                                          "sites`) instead of those of the portals that mention it")
+    p.add_argument("--limit", type=at_least_one, default=50, help="documents per page (default 50)")
+    p.add_argument("--page", type=at_least_one, default=1, help="page number, from 1")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print document objects (with mentions; NUMBER: and coverage)")
+    out.add_argument("--csv", action="store_true", help="print CSV: a row per document; NUMBER: a row per mention "
+                                                        "(status relayed) and per portal not yet relaying (not_yet)")
+    p.set_defaults(func=cmd_docs)
+
+
+def _since(value: str | None):
+    from db.tracker import Since
+    from monitor.config import parse_duration
+    from vntext.dates import VN_TZ
+
+    if not value:
+        return None
+    try:
+        return Since(back=parse_duration(value))
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"--since takes a duration (2d, 6h) or an ISO date/time, not {value!r}") from None
+    return Since(at=moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ))
+
+
+def cmd_docs(args) -> int:
+    from db.tracker import QueryError, document_numbers, document_type, issuer_code
+
+    try:
+        if args.number is not None:
+            if args.doc_type or args.issuer or args.since:
+                raise CliError("--type, --issuer and --since filter the list of documents: leave them out with NUMBER")
+            document_numbers(args.number)  # not a number at all: bad input, before the archive is opened
+            return _one_document(args)
+        if args.scope:
+            raise CliError("--scope reads the coverage of one document: give its NUMBER")
+        filters = {"doc_type": document_type(args.doc_type) if args.doc_type else None,
+                   "issuer": issuer_code(args.issuer) if args.issuer else None, "since": _since(args.since)}
+    except QueryError as exc:
+        raise CliError(str(exc)) from exc
+    return _documents(args, filters)
+
+
+# ---- the list -----------------------------------------------------------------------------------------------
+def _documents(args, filters: dict) -> int:
+    from db.tracker import list_documents
+
+    with session_factory(open_archive(args))() as session:
+        page = list_documents(session, **filters, limit=args.limit, offset=(args.page - 1) * args.limit)
+    if args.json:
+        dump_json(page.documents)
+    elif args.csv:
+        writer = _csv_writer(LIST_CSV)
+        for doc in page.documents:
+            writer.writerow({**{k: doc[k] for k in LIST_CSV}, "portals": " ".join(doc["portals"])})
+    elif not page.documents:
+        console.print("no document matches" if args.page == 1 else f"no document on page {args.page}")
+    else:
+        _print_list(page, args)
+    return 0
+
+
+def _print_list(page, args) -> None:
+    first = (args.page - 1) * args.limit
+    console.print(f"{page.total} document{'s' if page.total != 1 else ''}, {first + 1}–{first + len(page.documents)}, "
+                  "most recently first mentioned first (times in Vietnam):", highlight=False)
+    table = Table()
+    for column in ("number", "type", "issuer", "issued", "first mention", "articles", "portals"):
+        table.add_column(column, overflow="fold")
+    for doc in page.documents:
+        table.add_row(escape(doc["canonical"]), doc["type_name"] or doc["type"] or "", doc["issuer"] or "",
+                      doc["issued_on"] or "", _short(doc["first_mentioned_at"]), str(doc["mention_count"]),
+                      ", ".join(doc["portals"]))
+    console.print(table)
+
+
+# ---- one document -------------------------------------------------------------------------------------------
+def _one_document(args) -> int:
+    from db.tracker import document_tracker, find_document
+
+    known = registry_scopes()
+    wanted = [s.strip() for s in args.scope.split(",") if s.strip()] if args.scope else None
+    with session_factory(open_archive(args))() as session:
+        if wanted:
+            from db.tracker import archived_portal_keys
+
+            groups = set(known.values()) | set(archived_portal_keys(session))
+            unknown = [s for s in wanted if s not in groups]
+            if unknown:
+                raise CliError(f"unknown scope {unknown[0]!r} (known: {', '.join(sorted(set(known.values())))})")
+        canonical, found = find_document(session, args.number)
+        doc = document_tracker(session, canonical, known, scope=wanted) if found else None
+    if doc is None:
+        raise CliError(f"no article in the archive mentions {canonical}", code=1)
+    if args.json:
+        dump_json(doc)
+    elif args.csv:
+        writer = _csv_writer(MENTION_CSV)
+        for mention in doc["mentions"]:
+            writer.writerow({"status": "relayed", "canonical": canonical, **mention})
+        for portal in doc["coverage"]["not_yet"]:
+            writer.writerow({"status": "not_yet", "canonical": canonical, "site": portal["site"],
+                             "portal_name": portal["name"]})
+    else:
+        _print_document(doc)
+    return 0
+
+
+def _print_document(doc: dict) -> None:
+    coverage = doc["coverage"]
+    kind = " ".join(filter(None, [doc["type_name"], f"of {doc['issuer']}" if doc["issuer"] else None,
+                                  f"issued {doc['issued_on']}" if doc["issued_on"] else None]))
+    console.print(f"[bold]{escape(doc['canonical'])}[/bold] {escape(kind)}", highlight=False)
+    console.print(f"first mentioned {_short(doc['first_mentioned_at'])}, {coverage['days_since_first_mention']} day(s) "
+                  f"ago on that portal's clock; first seen {_short(doc['first_seen_at'])}; {doc['mention_count']} "
+                  f"article(s) on {len(doc['portals'])} portal(s), oldest first (times in Vietnam):", highlight=False)
+    table = Table()
+    for column in ("published", "portal", "id", "article", "sentence"):
+        table.add_column(column, overflow="fold")
+    for m in doc["mentions"]:
+        sentence = m["sentence"] if len(m["sentence"]) <= 200 else m["sentence"][:199] + "…"
+        table.add_row(_short(m["published_at"]) or "undated", m["site"], str(m["article_id"]),
+                      escape(m["title"]) + (" [red](removed)[/red]" if m["removed"] else ""),
+                      escape(sentence) + (" [dim](attachment)[/dim]" if m["source"] == "attachment" else ""))
+    console.print(table)
+    members = len(coverage["relayed"]) + len(coverage["not_yet"])
+    console.print(f"coverage in {', '.join(coverage['scopes']) or 'no scope'}: {len(coverage['relayed'])} of {members} watched "
+                  f"portal(s) relayed it", highlight=False)
+    for r in coverage["relayed"]:
+        console.print(f"  relayed  {r['site']:<12} {escape(r['name'])} — first {_short(r['first_published_at'])}, "
+                      f"{r['mentions']} article(s)", highlight=False)
+    for p in coverage["not_yet"]:
+        console.print(f"  [yellow]not yet[/yellow]  {p['site']:<12} {escape(p['name'])} (last crawled "
+                      f"{_short(p['last_crawled_at']) or 'never'})", highlight=False)
+    if coverage["unwatched"]:
+        console.print(f"  not watched by this archive: {', '.join(coverage['unwatched'])}", highlight=False)
+
+
+def _short(iso: str | None) -> str:
+    """A local ISO time as people read it in a table: 2024-05-10 16:21 (a date alone stays one)."""
+    return iso[:16].replace("T", " ") if iso else ""
+
+
+def _csv_writer(fields: tuple[str, ...]) -> csv.DictWriter:
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    return writer

@@ -1,0 +1,157 @@
+"""The resolution tracker's query layer (db/tracker.py): documents with every mentioning article oldest
+first, their coverage in a scope, filters, and numbers typed loosely. Archives written through the real
+writer; expected values are the articles the tests write."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from db.clock import STAT
+from db.engine import session_factory
+from db.store import ArchiveWriter
+from db.tracker import QueryError, Since, document_numbers, document_tracker, find_document, issuer_code, \
+    list_documents
+
+T0 = datetime(2025, 10, 15, 1, 0, tzinfo=timezone.utc)  # 08:00 in Vietnam
+H = timedelta(hours=1)
+DAY = timedelta(days=1)
+REFS = {
+    "23-NQ/TU": {"system": "party", "type": "NQ", "type_name": "Nghị quyết", "number": "23", "issuer": "TU",
+                 "issued_on": "2023-11-16"},
+    "15/2023/NQ-HĐND": {"system": "state", "type": "NQ", "type_name": "Nghị quyết", "number": "15", "year": 2023,
+                        "issuer": "HĐND"},
+    "123/QĐ-UBND": {"system": "state", "type": "QĐ", "type_name": "Quyết định", "number": "123", "issuer": "UBND"},
+    "30-CT/TU": {"system": "party", "type": "CT", "type_name": "Chỉ thị", "number": "30", "issuer": "TU"},
+}
+# Portal key → scope, as the registry gives it: two wards and the city police of one city, one ward elsewhere.
+SCOPES = {"wa": "city", "wb": "city", "police": "city", "far": "province", "unarchived": "city"}
+
+
+def article(external_id, published_at, fetched_at, *canonicals, has_time=True, source="text"):
+    return {"external_id": external_id, "url": f"https://example.vn/bai-{external_id}", "title": f"Bài {external_id}",
+            "published_at": published_at, "published_has_time": has_time, "fetched_at": fetched_at,
+            "references": [REFS[c] | {"canonical": c, "sentence": f"Quán triệt {c} tại bài {external_id}.",
+                                      "source": source} for c in canonicals]}
+
+
+@pytest.fixture
+def archive(db_url):
+    """Four portals; 23-NQ/TU cited by wa (twice, one undated), far and wb, never by police."""
+    writer = ArchiveWriter(db_url)
+    ids = {key: writer.ensure_portal(key, f"Cổng {key}", f"https://{key}.example.vn", "hanoi")
+           for key in ("wa", "wb", "police", "far")}
+    writer.write_articles(ids["wb"], [article("b1", T0 - 2 * DAY, T0, "23-NQ/TU", "123/QĐ-UBND")])
+    writer.write_articles(ids["wa"], [article("a2", None, T0 + H, "23-NQ/TU"),
+                                      article("a1", T0 - 3 * DAY, T0 + H, "23-NQ/TU", "15/2023/NQ-HĐND")])
+    writer.write_articles(ids["far"], [article("f1", T0 - 5 * DAY, T0 + 2 * H, "23-NQ/TU", has_time=False)])
+    writer.write_articles(ids["police"], [article("p1", T0 - DAY, T0 + 3 * H, "30-CT/TU", source="attachment")])
+    return writer, ids
+
+
+def tracker(db_url, number="23-NQ/TU", **kwargs):
+    with session_factory(db_url)() as session:
+        return document_tracker(session, number, SCOPES, now=T0 + 4 * H, **kwargs)
+
+
+def test_a_document_lists_every_mentioning_article_oldest_first(db_url, archive):
+    doc = tracker(db_url)
+    assert (doc["canonical"], doc["type"], doc["issuer"], doc["issued_on"]) == ("23-NQ/TU", "NQ", "TU", "2023-11-16")
+    # far's date-only article, wa's, wb's; wa's undated article last.
+    assert [(m["site"], m["external_id"]) for m in doc["mentions"]] == [("far", "f1"), ("wa", "a1"), ("wb", "b1"),
+                                                                        ("wa", "a2")]
+    assert [m["published_at"] for m in doc["mentions"]] == [
+        "2025-10-10", "2025-10-12T08:00:00+07:00", "2025-10-13T08:00:00+07:00", None]
+    assert doc["portals"] == ["far", "wa", "wb"] and doc["mention_count"] == 4
+    assert doc["first_mentioned_at"] == "2025-10-10"
+    assert doc["first_seen_at"] == "2025-10-15T10:00:00+07:00"  # the first article's first sighting (far, T0 + 2 h)
+    first = doc["mentions"][0]
+    assert first["sentence"] == "Quán triệt 23-NQ/TU tại bài f1." and first["source"] == "text"
+    assert first["url"] == "https://example.vn/bai-f1" and first["title"] == "Bài f1" and first["removed"] is False
+    assert first["first_seen_at"] == "2025-10-15T10:00:00+07:00" and first["portal_name"] == "Cổng far"
+
+
+def test_coverage_names_the_portals_of_the_scopes_that_have_not_relayed_it(db_url, archive):
+    coverage = tracker(db_url)["coverage"]
+    assert coverage["scopes"] == ["city", "province"]
+    assert [(r["site"], r["mentions"], r["first_published_at"]) for r in coverage["relayed"]] == [
+        ("far", 1, "2025-10-10"), ("wa", 2, "2025-10-12T08:00:00+07:00"), ("wb", 1, "2025-10-13T08:00:00+07:00")]
+    assert [p["site"] for p in coverage["not_yet"]] == ["police"]
+    assert coverage["not_yet"][0]["last_crawled_at"] is None  # never crawled: written directly
+    assert coverage["unwatched"] == ["unarchived"]  # registered in the scope, not in this archive
+    # the first mention (10 Oct, a date alone: midnight in Vietnam) to T0 + 4 h (15 Oct, 12:00)
+    assert coverage["days_since_first_mention"] == 5
+    assert coverage["observed_now"] == "2025-10-15T12:00:00+07:00"
+
+
+def test_coverage_in_named_scopes_and_on_the_first_portals_clock(db_url, archive):
+    writer, ids = archive
+    assert [p["site"] for p in tracker(db_url, scope=["city"])["coverage"]["not_yet"]] == ["police"]
+    only_far = tracker(db_url, scope=["province"])["coverage"]
+    assert [r["site"] for r in only_far["relayed"]] == ["far"] and only_far["not_yet"] == []
+    # A portal crawled on a replica clock 30 days ahead: its first mention is 35 days old on its clock.
+    run = writer.start_run(ids["far"])
+    writer.update_run(run, status="finished", finished_at=T0, stats={STAT: (30 * DAY).total_seconds()})
+    coverage = tracker(db_url)["coverage"]
+    assert coverage["days_since_first_mention"] == 35
+    # 30-CT/TU: only the police cited it (in an attachment), the wards of its scope have not.
+    other = tracker(db_url, "30-CT/TU")
+    assert other["mentions"][0]["source"] == "attachment"
+    assert [p["site"] for p in other["coverage"]["not_yet"]] == ["wa", "wb"]
+    assert tracker(db_url, "99-NQ/TU") is None
+
+
+def test_the_list_filters_by_type_issuer_and_first_mention(db_url, archive):
+    def listed(**kwargs):
+        with session_factory(db_url)() as session:
+            page = list_documents(session, now=T0 + 4 * H, **kwargs)
+        return page.total, [d["canonical"] for d in page.documents]
+
+    # Most recently first mentioned first: 30-CT/TU (14 Oct), 123/QĐ-UBND (13th), 15/2023/NQ-HĐND (12th), 23-NQ/TU (10th)
+    assert listed() == (4, ["30-CT/TU", "123/QĐ-UBND", "15/2023/NQ-HĐND", "23-NQ/TU"])
+    assert listed(limit=2, offset=2) == (4, ["15/2023/NQ-HĐND", "23-NQ/TU"])
+    assert listed(doc_type="NQ") == (2, ["15/2023/NQ-HĐND", "23-NQ/TU"])
+    assert listed(issuer="TU") == (2, ["30-CT/TU", "23-NQ/TU"])
+    assert listed(doc_type="NQ", issuer="HĐND") == (1, ["15/2023/NQ-HĐND"])
+    assert listed(since=Since(at=T0 - 2 * DAY)) == (2, ["30-CT/TU", "123/QĐ-UBND"])
+    assert listed(since=Since(back=2 * DAY + 5 * H)) == (2, ["30-CT/TU", "123/QĐ-UBND"])
+    with session_factory(db_url)() as session:
+        [doc] = [d for d in list_documents(session).documents if d["canonical"] == "23-NQ/TU"]
+    assert [m["external_id"] for m in doc["mentions"]] == ["f1", "a1", "b1", "a2"]
+
+
+def test_since_a_duration_is_read_on_each_first_portals_clock(db_url, archive):
+    writer, ids = archive
+    # wb's clock runs 10 days behind the system's: its documents' first mentions are recent on it.
+    run = writer.start_run(ids["wb"])
+    writer.update_run(run, status="finished", finished_at=T0, stats={STAT: (-10 * DAY).total_seconds()})
+    with session_factory(db_url)() as session:
+        page = list_documents(session, since=Since(back=2 * DAY + 5 * H), now=T0 + 4 * H + 10 * DAY)
+    assert [d["canonical"] for d in page.documents] == ["123/QĐ-UBND"]
+
+
+@pytest.mark.parametrize("typed, canonical", [
+    ("23-NQ/TU", "23-NQ/TU"), ("23-nq/tu", "23-NQ/TU"), ("23 NQ/TU", "23-NQ/TU"), ("Nghị quyết số 23-NQ/TU", "23-NQ/TU"),
+    ("nghị quyết số 23 nq/tu", "23-NQ/TU"), ("123 QĐ-UBND", "123/QĐ-UBND"), ("123/QĐ UBND", "123/QĐ-UBND"),
+    ("15/2023/nq-hđnd", "15/2023/NQ-HĐND"), ("NQ TW8 khóa XIII", "NQ TW8 khóa XIII"),
+])
+def test_numbers_typed_loosely(typed, canonical):
+    assert document_numbers(typed)[0] == canonical
+
+
+@pytest.mark.parametrize("typed", ["khuyến học", "23", "", "NQ/TU"])
+def test_what_is_no_number_is_bad_input(typed):
+    with pytest.raises(QueryError, match="not a document number"):
+        document_numbers(typed)
+
+
+def test_d_typed_for_đ_finds_the_archived_number(db_url, archive):
+    with session_factory(db_url)() as session:
+        assert find_document(session, "123/qd-ubnd") == ("123/QĐ-UBND", True)
+        assert find_document(session, "15/2023/NQ-HDND") == ("15/2023/NQ-HĐND", True)
+        assert find_document(session, "23 nq/tu") == ("23-NQ/TU", True)
+        assert find_document(session, "99-NQ/TU") == ("99-NQ/TU", False)
+
+
+def test_issuer_codes():
+    assert [issuer_code(v) for v in ("tu", "HDND", "ubnd", "ĐU", "du")] == ["TU", "HĐND", "UBND", "ĐU", "ĐU"]
+    with pytest.raises(QueryError):
+        issuer_code("Thành ủy")
