@@ -85,6 +85,8 @@ class PortalSpec:
     theme: str = "hanoi"            # vocabulary: "hanoi", "province" (Tỉnh ủy, UBND tỉnh) or "police"
     rich: bool = True               # add the richer features: document citations, attachments, tags, credits,
                                     # second images. The three original portals keep False (pages as captured).
+    layout: str = ""                # a family's page layout variant ("" = the family's first template);
+                                    # hanoi "vgp": the vendor's markup as real pages show it (issue 12)
 
 
 def fill(template: str, rnd: random.Random, unit: str, when: datetime, topics: list[str] = TOPICS) -> str:
