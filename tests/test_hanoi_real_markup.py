@@ -183,3 +183,20 @@ def test_hanoi_gov_vn_news_item():
                 '8 giờ trước</span></div></div>')
     links, _ = PROFILES["hanoi"].parse_listing(Selector(text=fragment), "https://hanoi.gov.vn/chi-dao-cua-ubnd-thanh-pho-ha-noi")
     assert links == ["https://hanoi.gov.vn/chi-dao-cua-ubnd-thanh-pho-ha-noi/ban-hanh-quy-dinh-4260710091642503.htm"]
+
+
+def test_real_vendor_2023_page_same_layout_entities_and_padded_tags():
+    # article-111231116101259413.bin (published November 16, 2023): the layout is the 2026 one; the title
+    # carries an HTML entity and a tag link text a leading space.
+    main = (MAIN.replace("Viet Nam, Russia hold second consultation session on maritime issues</h1>",
+                         "Defense minister attends ASEAN-U.S. Defense Ministers&#x2019; Informal Meeting, meets U.S. "
+                         "counterpart in Indonesia</h1>")
+            .replace("May 24, 2026 3:38 PM GMT+7", "November 16, 2023 9:17 PM GMT+7")
+            .replace('<a href="/phan-van-giang.html" title="Phan Van Giang">Phan Van Giang</a>',
+                     '<a href="/minister-of-national-defense.html" title=" Minister of National Defense"> Minister of '
+                     'National Defense</a>'))
+    got = extract(page(head="", main=main))
+    assert got.title == ("Defense minister attends ASEAN-U.S. Defense Ministers’ Informal Meeting, meets U.S. "
+                         "counterpart in Indonesia")
+    assert got.published.value == datetime(2023, 11, 16, 21, 17, tzinfo=ICT)
+    assert got.tags == ["Minister of National Defense", "defense", "Russia"]
