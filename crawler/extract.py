@@ -40,6 +40,29 @@ def extract_page(page: str | Selector, url: str, profile: Profile | str | None =
     return article
 
 
+def read_listing(response, profile: Profile) -> tuple[list[str], list[str]]:
+    """Article and next-page URLs of a listing response already read in its charset
+    (crawler.charset.read_as_encoded), as the spider reads them; bench/accuracy.py scores saved
+    real pages through this same call."""
+    return profile.parse_listing(response.selector, response.url)
+
+
+def read_article(response, url: str, profile: Profile, *, listing_category: str = "") -> ArticleRecord:
+    """The article of a response already read in its charset, as the spider stores it: `url` is the
+    article's public URL (response.url is where it was fetched: an API for DNN)."""
+    return extract_page(response.selector, url, profile, listing_category=listing_category)
+
+
+def unstorable(response, article: ArticleRecord) -> list[str]:
+    """Why the spider does not store `article`, read from `response` (empty: it stores it)."""
+    problems = article.problems()
+    is_html = response.selector.type == "html"  # the test extract_page falls back by (JSON API pages are not)
+    if is_html and b"</html>" not in response.body[-4096:].lower():
+        # A page cut off in transit would store a truncated body as if it were the article.
+        problems.append("page is incomplete (no closing </html>)")
+    return problems
+
+
 def choose_profile(selector: Selector, url: str) -> Profile:
     """The profile whose article URL shape matches; else the one reading most; else the fallback."""
     for profile in PROFILES.values():

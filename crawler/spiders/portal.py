@@ -14,7 +14,7 @@ from w3lib.url import canonicalize_url
 
 from crawler.charset import read_as_encoded
 from crawler.checkstate import article_checked, known_articles, listing_failed, listing_seen
-from crawler.extract import extract_page
+from crawler.extract import read_article, read_listing, unstorable
 from crawler.profiles import PROFILES
 from crawler.profiles.fallback import FALLBACK
 from crawler.registry import get_site
@@ -87,7 +87,7 @@ class PortalSpider(scrapy.Spider):
         if response is None:
             return
         self.crawler.stats.inc_value("portalwatch/listing_pages")
-        articles, next_pages = self.profile.parse_listing(response.selector, response.url)
+        articles, next_pages = read_listing(response, self.profile)
         category = self.profile.category_of_listing(response.selector) or category  # API pages carry none
         if not articles and not next_pages:
             self.crawler.stats.inc_value("portalwatch/empty_listings")
@@ -147,16 +147,11 @@ class PortalSpider(scrapy.Spider):
             article_checked, external_id=external_id, status=response.status,
             etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
             last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1") or None)
-        article = extract_page(response.selector, url, self.profile, listing_category=listing_category)
-        is_html = response.selector.type == "html"  # the test extract_page falls back by (JSON API pages are not)
+        article = read_article(response, url, self.profile, listing_category=listing_category)
         if article.extracted_by == FALLBACK.name:
             self.crawler.stats.inc_value("portalwatch/fallback_used")
             self.logger.info("profile %s found no article on %s; used the generic fallback", self.profile.name, url)
-        problems = article.problems()
-        if is_html and b"</html>" not in response.body[-4096:].lower():
-            # A page cut off in transit would store a truncated body as if it were the article.
-            problems.append("page is incomplete (no closing </html>)")
-        if problems:
+        if problems := unstorable(response, article):
             self.crawler.stats.inc_value("portalwatch/extract_failed")
             self.logger.warning("cannot extract an article from %s: %s", response.url, ", ".join(problems))
             return
