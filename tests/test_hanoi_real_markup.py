@@ -2,9 +2,10 @@
 
 Source: en.baochinhphu.vn pages captured byte-exact on 2026-10-06 by github:VSSpowerlifting/China-Mil-Watch
 (tests/fixtures/vn_vgp/, commit bfc899e603f300f47f6da186009963ef0a9ea3da; the article is
-article-111260523144123151.bin, the listing listing.bin). The whole pages could not be brought onto this
-machine (the fetchable snapshot of that repository predates the capture), so these tests hold the real
-elements, unchanged, inside a minimal page; docs/portal-families.md §Hanoi platform lists what they show.
+article-111260523144123151.bin, the listing listing.bin). These tests hold the real elements, unchanged,
+inside a minimal page; docs/portal-families.md §Hanoi platform lists what they show. The whole pages (seven
+articles and the listing, bytes checked against the capture's sha256) are in tests/fixtures/real/hanoi/ and
+scored by bench/accuracy.py.
 Expected values are what a reader sees on the page, written by hand.
 """
 from datetime import datetime, timedelta, timezone
@@ -200,3 +201,60 @@ def test_real_vendor_2023_page_same_layout_entities_and_padded_tags():
                          "counterpart in Indonesia")
     assert got.published.value == datetime(2023, 11, 16, 21, 17, tzinfo=ICT)
     assert got.tags == ["Minister of National Defense", "defense", "Russia"]
+
+
+def test_real_vendor_untagged_policies_page_soft_hyphen_title_and_headings():
+    # untagged-strategy-summary-111260804150254797.bin (published August 04, 2026; category Policies): the h1
+    # starts with an invisible soft hyphen (&#xAD;), the day is zero-padded, the body carries h4/h3 headings
+    # and an italic lead-in, and the page has no tags block at all. Elements copied verbatim, body shortened.
+    main = """
+                <div class="detail-mcontent">
+                    
+    <div class="detail-breadcrumb">
+        <ul>
+            <li>
+                <a href="/policies.htm" title="Policies" data-role="cate-name">
+                    Policies
+                </a>
+            </li>
+        </ul>
+    </div>
+
+                    
+                    <h1 class="detail-title" data-role="title">&#xAD; Major contents of Viet Nam&#x27;s National Security Strategy</h1>
+                    <h2 class="detail-sapo" data-role="sapo">
+                        VGP – The 14th Central Committee of the Communist Party of Viet Nam has adopted Resolution No. 22-NQ/TW on national security strategy.  
+                    </h2>
+                    <div class="detail-info">
+                        <div class="detail-author-top">
+                            <p class="detail-author-top-content">
+                                <a href="javascript:;" rel="nofollow" title="Huong Giang" class="detail-author-top-name">Huong Giang</a>
+                            </p>
+                        </div>
+                        <div class="detail-time">
+                            <div data-role="publishdate">
+                                August 04, 2026 3:02 PM GMT+7
+
+                            </div>
+                        </div>
+                    </div>
+                    <div class="detail-content afcbc-body clearfix" data-role="content">
+                        <p><i>Below are major contents of the National Security Strategy:</i></p><h4><b>GUIDING VIEWPOINTS AND OBJECTIVES</b></h4><p>1. Guiding viewpoints</p><h3><b>III. TASKS AND SOLUTIONS</b></h3><p>2. Firmly protect regime security and institutional security; prevent passivity and surprises under any circumstances</p><!--Tue Aug 04 2026 15:02:47 GMT+0700 (Giờ Đông Dương) --  -- Tue Aug 04 2026 15:02:47 GMT+0700 (Giờ Đông Dương)--><br />
+                    </div>
+                </div>
+"""
+    got = extract(page(head="", main=main))
+    assert got.title == "Major contents of Viet Nam's National Security Strategy"   # soft hyphen and space gone
+    assert got.summary == ("VGP – The 14th Central Committee of the Communist Party of Viet Nam has adopted "
+                           "Resolution No. 22-NQ/TW on national security strategy.")
+    assert got.published.value == datetime(2026, 8, 4, 15, 2, tzinfo=ICT)
+    assert got.author == "Huong Giang" and got.category == "Policies"
+    assert got.tags == []
+    assert got.paragraphs == [
+        "Below are major contents of the National Security Strategy:",
+        "GUIDING VIEWPOINTS AND OBJECTIVES",
+        "1. Guiding viewpoints",
+        "III. TASKS AND SOLUTIONS",
+        "2. Firmly protect regime security and institutional security; prevent passivity and surprises under any "
+        "circumstances",
+    ]
