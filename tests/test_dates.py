@@ -100,3 +100,42 @@ def test_nukeviet_publish_lines(text, expected):
     parsed = parse_vn_datetime(text)
     assert parsed is not None and parsed.has_time
     assert parsed.value == expected
+
+
+# issue 12: the visible header of the Hanoi platform's vendor, as real en.baochinhphu.vn pages print it
+# (captured 2026-10-06, github:VSSpowerlifting/China-Mil-Watch tests/fixtures/vn_vgp/): the month is a word
+# and the page names its zone. The whitespace is the page's own (the stamp sits alone in its <div>).
+@pytest.mark.parametrize("text, expected", [
+    ("\n                                May 24, 2026 3:38 PM GMT+7\n\n                            ",
+     datetime(2026, 5, 24, 15, 38, tzinfo=ICT)),
+    ("September 09, 2026 9:33 AM GMT+7", datetime(2026, 9, 9, 9, 33, tzinfo=ICT)),
+    ("May 24, 2026 12:05 AM GMT+7", datetime(2026, 5, 24, 0, 5, tzinfo=ICT)),
+    ("May 24, 2026 12:05 AM GMT+5:30", datetime(2026, 5, 23, 18, 35, tzinfo=timezone.utc)),
+    ("Dec 25, 2025 3:50 PM", datetime(2025, 12, 25, 15, 50, tzinfo=ICT)),
+])
+def test_english_month_names(text, expected):
+    parsed = parse_vn_datetime(text)
+    assert parsed is not None and parsed.has_time
+    assert parsed.value == expected
+
+
+def test_english_month_names_need_a_whole_word_and_a_valid_day():
+    assert parse_vn_datetime("Dec 25, 2025").has_time is False
+    assert parse_vn_datetime("Mayor 24, 2026") is None
+    assert parse_vn_datetime("February 30, 2026 9:33 AM") is None
+    # a day-first numeric date on the same line still wins: English is the last resort
+    assert parse_vn_datetime("May 24, 2026 / 25/05/2026 08:00").value == datetime(2026, 5, 25, 8, 0, tzinfo=ICT)
+
+
+def test_the_vendor_listing_title_is_month_first_and_not_for_us():
+    # The real en.baochinhphu.vn listing item shows "02/06/2026 15:53" (day-first) and carries
+    # title="6/2/2026 3:53:00 PM" (month-first, .NET invariant culture). Only the text reads right.
+    assert parse_vn_datetime("02/06/2026 15:53").value == datetime(2026, 6, 2, 15, 53, tzinfo=ICT)
+    assert parse_vn_datetime("6/2/2026 3:53:00 PM").value != datetime(2026, 6, 2, 15, 53, tzinfo=ICT)
+
+
+# issue 12: a real hanoi.gov.vn article line (its visible text, stored in the search index's page copy of
+# https://hanoi.gov.vn/tin-tuc-su-kien-noi-bat/…-4260123202449546.htm): byline, then time first.
+def test_hanoi_gov_vn_byline_and_time_first():
+    parsed = parse_vn_datetime("Thanh Long 22:07 23/01/2026")
+    assert parsed.value == datetime(2026, 1, 23, 22, 7, tzinfo=ICT) and parsed.has_time

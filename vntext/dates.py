@@ -3,14 +3,16 @@
 Formats seen on real portals (docs/text-formats.md §Dates and times): ``Ngày đăng 10/05/2024 | 16:21``,
 ``Đăng ngày 17 - 05 - 2024``, ``Thứ sáu - 10/05/2024 16:21``, ``03:10 16/01/2026`` (time first),
 ``2026-01-19T08:50:00`` (ISO, no zone = local time), ``ngày 02 tháng 06 năm 2006``, and 12-hour
-clocks ``18/03/2019 | 04:01 PM`` (real Hanoi Liferay pages, issue 12) or ``09:15 SA`` / ``09:15 CH``.
-Dates are never read month-first.
+clocks ``18/03/2019 | 04:01 PM`` (real Hanoi Liferay pages, issue 12) or ``09:15 SA`` / ``09:15 CH``,
+and the English header of the Hanoi platform's vendor (en.baochinhphu.vn, issue 12):
+``May 24, 2026 3:38 PM GMT+7``, month named, with its zone.
+Numeric dates are never read month-first.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from vntext.textnorm import clean_text
@@ -31,6 +33,18 @@ _TIME_FIRST_RE = re.compile(
 )
 _LONG_RE = re.compile(
     r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.I
+)
+_MONTHS = {name: number for number, names in enumerate((
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+    ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"), ("october", "oct"),
+    ("november", "nov"), ("december", "dec")), start=1) for name in names}
+# "May 24, 2026 3:38 PM GMT+7": the month is a word, so the order is never in doubt. The GMT offset, when
+# present, is the page's own zone (the same page's article:published_time says +07:00).
+_ENGLISH_RE = re.compile(
+    r"(?<![A-Za-z])(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})(?!\d)"
+    r"(?:\s*,?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?" + _MERIDIEM +
+    r"(?:\s*(?:GMT|UTC)\s*(?P<off>[+-]\d{1,2})(?::?(?P<offm>\d{2}))?)?)?",
+    re.I,
 )
 _ISO_RE = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
@@ -112,4 +126,14 @@ def parse_vn_datetime(value: str | None) -> ParsedDate | None:
             parsed = _build(match.groupdict())
             if parsed:
                 return parsed
+    for match in _ENGLISH_RE.finditer(text):
+        groups = match.groupdict() | {"m": _MONTHS[match["mon"].lower()]}
+        tz = VN_TZ
+        if groups["off"]:
+            sign = -1 if groups["off"][0] == "-" else 1
+            minutes = int(groups["off"][1:]) * 60 + int(groups["offm"] or 0)
+            tz = timezone(sign * timedelta(minutes=minutes))
+        parsed = _build(groups, tz)
+        if parsed:
+            return parsed
     return None

@@ -87,7 +87,8 @@ class PortalSpec:
                                     # second images. The three original portals keep False (pages as captured).
     layout: str = ""                # a variant of the family's page layout this portal serves: templates/<family>/<layout>/
                                     # when that folder exists (Liferay "so4t", the real sotttt.hanoi.gov.vn theme), else
-                                    # the family's templates, which read portal.spec.layout (Tân Dân "p-main")
+                                    # the family's templates, which read portal.spec.layout (Tân Dân "p-main";
+                                    # hanoi "vgp", the vendor markup real en.baochinhphu.vn pages show)
     article_url: str = ""           # this portal's article URL format, when it differs from the family's
     scope: str = ""                 # the group of portals it belongs with (its registry entry's `scope`);
                                     # "" = its province folded ("Hà Nội" → "hanoi", "Ninh Thuận" → "ninhthuan")
