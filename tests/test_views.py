@@ -37,3 +37,31 @@ def test_views_absent():
 @pytest.mark.parametrize("text, expected", [("1.503", 1503), ("503", 503), ("12 345", 12345), ("1.5", None), ("abc", None)])
 def test_bare_counts(text, expected):
     assert parse_count(text) == expected
+
+
+# Counters written with words or in the other order. Before this, "Lượt xem: 1,2 nghìn" and "Lượt xem: 1.2K"
+# read as 1 (the digits before the comma), and "503 lượt xem" as no count.
+@pytest.mark.parametrize("text, expected", [
+    ("Lượt xem: 1,2 nghìn", 1200),
+    ("Lượt xem: 1.2K", 1200),
+    ("Views: 3,5k", 3500),
+    ("Lượt xem: 2 triệu", 2_000_000),
+    ("Lượt xem: 15 ngàn", 15_000),
+    ("503 lượt xem", 503),
+    ("Ngày đăng 10/05/2024 | 16:21 | 1.503 lượt xem", 1503),
+    ("1,2K lượt xem", 1200),
+    ("536 views", 536),
+    ("1 view", 1),
+    ("Lượt xem: 5 mới", 5),  # "m" is a magnitude only as a whole word
+])
+def test_counters_with_words_and_count_first(text, expected):
+    assert parse_views(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Lượt xem: 1,2",          # a fraction without its magnitude word is not a count
+    "Reviews 12",
+    "12 reviews",
+])
+def test_counts_that_cannot_be_read_whole_are_none(text):
+    assert parse_views(text) is None

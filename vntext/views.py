@@ -2,7 +2,8 @@
 
 Real Hanoi Liferay pages (2019–2022, issue 12) print English labels: "… | 04:01 PM  |  View count: 536".
 
-vi-VN groups thousands with "." ("1.503" is 1503); some portals use "," or a space.
+vi-VN groups thousands with "." ("1.503" is 1503); some portals use "," or a space. Short forms
+with a magnitude word ("1,2 nghìn", "1.2K") are the page's own rounding and read as such (1200).
 The site-wide visitor counter in footers ("Lượt truy cập") is not an article's views.
 """
 from __future__ import annotations
@@ -11,10 +12,24 @@ import re
 
 from vntext.textnorm import clean_text
 
-_VIEWS_RE = re.compile(
-    r"(?:Lượt\s*xem|Số\s*lượt\s*xem|Lượt\s*đọc|\bView\s*count|\bViews)\s*[:：]?\s*(?P<n>\d{1,3}(?:[.,\s]\d{3})+(?!\d)|\d+)",
-    re.I,
+_LABEL = r"(?:Lượt\s*xem|Số\s*lượt\s*xem|Lượt\s*đọc|\bView\s*count|\bViews)"
+# A count: grouped thousands ("1.503", "12 345") or plain digits; or a short form with a magnitude word
+# ("1,2 nghìn", "1.2K", "2 triệu"), which the page itself rounds. The trailing lookaheads keep "1,2" (no
+# word) and "1.2K" from being read as 1: a count that cannot be read whole is no count.
+_NUMBER = (
+    r"(?:(?P<short>\d+(?:[.,]\d+)?)\s*(?P<unit>nghìn|ngàn|k|triệu|tr|m)\b\.?"
+    r"|(?P<n>\d{1,3}(?:[.,\s]\d{3})+(?![\d.,])|\d+(?![\d.,]\d)))"
 )
+_VIEWS_RE = re.compile(rf"{_LABEL}\s*[:：]?\s*{_NUMBER}", re.I)
+# The count before its label, "503 lượt xem" / "1,2K lượt xem" / "536 views" (the other common order).
+_VIEWS_AFTER_RE = re.compile(rf"(?<![\w.,]){_NUMBER}\s*(?:lượt\s*xem|lượt\s*đọc|views?\b)", re.I)
+_UNITS = {"nghìn": 1_000, "ngàn": 1_000, "k": 1_000, "triệu": 1_000_000, "tr": 1_000_000, "m": 1_000_000}
+
+
+def _count(match: re.Match) -> int:
+    if match["n"] is not None:
+        return int(re.sub(r"[.,\s]", "", match["n"]))
+    return round(float(match["short"].replace(",", ".")) * _UNITS[match["unit"].lower()])
 
 
 def parse_count(value: str | None) -> int | None:
@@ -26,6 +41,8 @@ def parse_count(value: str | None) -> int | None:
 
 
 def parse_views(value: str | None) -> int | None:
-    """The article view count in a meta line such as "Ngày đăng 10/05/2024 | 16:21 | Lượt xem: 503"."""
-    match = _VIEWS_RE.search(clean_text(value))
-    return int(re.sub(r"[.,\s]", "", match["n"])) if match else None
+    """The article view count in a meta line such as "Ngày đăng 10/05/2024 | 16:21 | Lượt xem: 503"
+    (label first), "503 lượt xem" (count first), or a short form "Lượt xem: 1,2 nghìn" (→ 1200)."""
+    text = clean_text(value)
+    match = _VIEWS_RE.search(text) or _VIEWS_AFTER_RE.search(text)
+    return _count(match) if match else None
