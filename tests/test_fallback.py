@@ -136,3 +136,21 @@ def test_identity_from_url():
     assert fb.article_id("https://x.gov.vn/") is None
     assert fb.canonical_url("https://x.gov.vn/news.php?id=12&redirect=%2F#top") == "https://x.gov.vn/news.php?id=12"
 
+
+
+_SIDEBAR_PAGE = '''<html><head><title>Hội nghị triển khai Nghị quyết</title></head><body>
+<div class="menu"><a href="/">Trang chủ</a></div>
+<article><h1>Hội nghị triển khai Nghị quyết</h1><p class="date">Cập nhật 10/05/2024</p>
+<p>Sáng nay, Ủy ban nhân dân huyện tổ chức hội nghị triển khai Nghị quyết số 23-NQ/TU của Tỉnh ủy về phát triển kinh tế xã hội trên địa bàn.</p>
+<p>Hội nghị đã nghe báo cáo và thảo luận các giải pháp thực hiện trong thời gian tới, với sự tham gia của đại biểu các xã.</p>
+<p>Các đại biểu thống nhất cao với các nội dung được đề ra trong kế hoạch và cam kết thực hiện.</p></article>
+<aside><h3>Tin xem nhiều</h3><ul><li><a href="/a-1.html">Bài khác</a> 12.345 lượt xem</li></ul></aside>
+<footer>Đang online: 25</footer></body></html>'''
+
+
+def test_sidebar_count_is_not_the_articles_views():
+    # review 12: the count-first form over the whole page's text read the sidebar's 12.345 as this article's
+    assert FALLBACK.extract_html(_SIDEBAR_PAGE, UNKNOWN_URL).views is None
+    # and "Cập nhật 10/05/2024 lượt xem" (an empty counter after a date) read 2024
+    page = _SIDEBAR_PAGE.replace("12.345 lượt xem", "").replace("Cập nhật 10/05/2024", "Cập nhật 10/05/2024 lượt xem")
+    assert FALLBACK.extract_html(page, UNKNOWN_URL).views is None

@@ -65,3 +65,33 @@ def test_counters_with_words_and_count_first(text, expected):
 ])
 def test_counts_that_cannot_be_read_whole_are_none(text):
     assert parse_views(text) is None
+
+
+# Review 12: the count-first form read the tail of a date or time, a site's page views, and "m" as a million.
+@pytest.mark.parametrize("text", [
+    "Ngày đăng 10/05/2024 16:21 Lượt xem:",   # read 21 (the minutes)
+    "Cập nhật 10/05/2024 lượt xem",            # read 2024 (the year)
+    "Tổng 1.234.567 lượt xem trang",           # a site's page views, not the article's
+])
+def test_count_first_must_be_its_own_phrase(text):
+    assert parse_views(text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Lượt xem: 5 m", 5),            # read 5000000: no bare "m" unit
+    ("Lượt xem: 5 trang", 5),        # "tr" only as a whole word
+    ("Lượt xem: 5 tr", 5_000_000),
+    ("Lượt xem: 3 triệu", 3_000_000),
+    ("Lượt xem: 7k", 7_000),
+    ("Lượt xem: 7K.", 7_000),
+    ("503 lượt xem | 2 bình luận", 503),
+])
+def test_magnitude_words(text, expected):
+    assert parse_views(text) == expected
+
+
+def test_label_first_only_for_whole_page_text():
+    sidebar = "Cập nhật 10/05/2024 Hội nghị ... Tin xem nhiều Bài khác 12.345 lượt xem | Đang online: 25"
+    assert parse_views(sidebar) == 12345  # a profile's own views element may hold the count first
+    assert parse_views(sidebar, count_first=False) is None
+    assert parse_views("Tin xem nhiều 12.345 lượt xem Lượt xem: 87", count_first=False) == 87

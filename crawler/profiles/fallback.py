@@ -21,7 +21,8 @@ What it does, field by field:
   only "10/05/2024" gives ``published_at == "2024-05-10"``. (A genuine 00:00:00 local time with no
   zone is therefore read as date-only: an accepted ambiguity.)
 * views: vntext.views.parse_views over the page's visible text, i.e. the first "Lượt xem: N" /
-  "Số lượt xem" / "Lượt đọc" (never the site-wide "Lượt truy cập" footer counter).
+  "Số lượt xem" / "Lượt đọc" (never the site-wide "Lượt truy cập" footer counter); label-first
+  only (count_first=False): a "12.345 lượt xem" in a sidebar's most-read list is not this article's.
 * url / external_id: unknown portals may carry the article id in the query string
   (``news.php?id=12``), so the canonical URL keeps the query minus tracking/navigation
   parameters (utm_*, fbclid, gclid, redirect, inheritRedirect) and drops the fragment. The
@@ -146,7 +147,8 @@ class GenericFallback(Profile):
         tree = load_html(html)  # trafilatura's loader never downloads (htmldate's would, on a URL string)
         if tree is None:
             return
-        article.views = parse_views(" ".join(tree.xpath(_VISIBLE_TEXT)))
+        # label-first only: a count before "lượt xem" anywhere on the page is often a sidebar's (review 12)
+        article.views = parse_views(" ".join(tree.xpath(_VISIBLE_TEXT)), count_first=False)
         doc = trafilatura.bare_extraction(
             tree,
             url=url or None,
