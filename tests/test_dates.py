@@ -139,3 +139,30 @@ def test_the_vendor_listing_title_is_month_first_and_not_for_us():
 def test_hanoi_gov_vn_byline_and_time_first():
     parsed = parse_vn_datetime("Thanh Long 22:07 23/01/2026")
     assert parsed.value == datetime(2026, 1, 23, 22, 7, tzinfo=ICT) and parsed.has_time
+
+
+# Review 12: an impossible zone raised ValueError (out of extract_page); a month word in a Vietnamese sentence
+# read as a date; year 1 got the zone's local mean time (+07:06:30).
+@pytest.mark.parametrize("text", [
+    "May 24, 2026 3:38 PM GMT+24",            # no such zone: the stamp is not trusted (None, no guess)
+    "May 24, 2026 3:38 PM GMT+7:75",
+    "Tổng Công ty May 10, 2000 công nhân",    # "Công ty May" is a garment company, not a month
+    "Jun 30, 0001",
+    "Jun 30, 1989",
+    "March 5, 2101 9:00 AM",
+])
+def test_english_stamps_that_are_not_dates(text):
+    assert parse_vn_datetime(text) is None
+
+
+def test_english_zone_limits_and_labels():
+    assert parse_vn_datetime("May 24, 2026 3:38 PM GMT+14").value == datetime(2026, 5, 24, 1, 38, tzinfo=timezone.utc)
+    assert parse_vn_datetime("May 24, 2026 3:38 PM GMT-12").value == datetime(2026, 5, 25, 3, 38, tzinfo=timezone.utc)
+    assert parse_vn_datetime("Posted: Dec 25, 2025.").value == datetime(2025, 12, 25, tzinfo=ICT)
+    # with a time of day right after it, a stamp is a stamp wherever it sits
+    assert parse_vn_datetime("Cập nhật May 24, 2026 3:38 PM").value == datetime(2026, 5, 24, 15, 38, tzinfo=ICT)
+
+
+@pytest.mark.parametrize("value", ["2024-05-10T10:00:00+25:00", "2024-05-10T10:00:00+07:60"])
+def test_iso_with_impossible_zone_is_none(value):
+    assert parse_iso(value) is None  # raised ValueError from datetime.fromisoformat before

@@ -257,3 +257,21 @@ def test_nukeviet_real_bare_line_body_and_linked_source():
         "Đồng chí Phạm Ngọc Cảnh - Phó Trưởng Ban Tuyên giáo Tỉnh uỷ phát biểu tại Hội nghị.",
         "Toàn cảnh Hội nghị.",
     ]
+
+
+_HANOI_GMT24 = '''<html><body><h1 class="detail-title">Tiêu đề bài</h1><div class="detail-time"><div data-role="publishdate">May 24, 2026 3:38 PM GMT+24</div></div>
+<div class="detail-content" data-role="content"><p>Nội dung bài viết đủ dài để lưu, với nhiều chữ hơn nữa để vượt ngưỡng tối thiểu của trình đọc.</p></div></body></html>'''
+
+
+def test_a_date_that_cannot_be_read_never_stops_extraction(monkeypatch):
+    from crawler.extract import extract_page
+
+    # review 12: "GMT+24" raised ValueError out of extract_page
+    article = extract_page(_HANOI_GMT24, "https://hoangliet.hanoi.gov.vn/tin-tuc/bai-viet-12345678.htm", "hanoi")
+    assert article.published is None and article.title == "Tiêu đề bài"
+
+    def broken(*args):
+        raise ValueError("a profile's own date code failed")
+    monkeypatch.setattr(type(PROFILES["hanoi"]), "extract_date", broken)
+    article = extract_page(_HANOI_GMT24, "https://hoangliet.hanoi.gov.vn/tin-tuc/bai-viet-12345678.htm", "hanoi")
+    assert article.published is None and article.updated is None and article.title == "Tiêu đề bài"

@@ -7,6 +7,10 @@ clocks ``18/03/2019 | 04:01 PM`` (real Hanoi Liferay pages, issue 12) or ``09:15
 and the English header of the Hanoi platform's vendor (en.baochinhphu.vn, issue 12):
 ``May 24, 2026 3:38 PM GMT+7``, month named, with its zone.
 Numeric dates are never read month-first.
+
+Never raises on page text. A zone offset beyond ±14 h (the widest in use, UTC+14) or with minutes
+past 59 is no zone at all, and a stamp that names one is not trusted: the match is skipped
+("May 24, 2026 3:38 PM GMT+24" gives None, not a guess in local time; review 12).
 """
 from __future__ import annotations
 
@@ -40,12 +44,19 @@ _MONTHS = {name: number for number, names in enumerate((
     ("november", "nov"), ("december", "dec")), start=1) for name in names}
 # "May 24, 2026 3:38 PM GMT+7": the month is a word, so the order is never in doubt. The GMT offset, when
 # present, is the page's own zone (the same page's article:published_time says +07:00).
+# A month word is also an English word ("Công ty May 10" is a garment company), so the form must be a
+# whole date stamp (review 12: "Tổng Công ty May 10, 2000 công nhân" read 2000-05-10): a year in
+# 1990–2100, and either a time of day right after it or nothing but punctuation (or a short English
+# label ending in ":") around it. All real en.baochinhphu.vn stamps carry a time (tests/test_dates.py).
 _ENGLISH_RE = re.compile(
     r"(?<![A-Za-z])(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})(?!\d)"
     r"(?:\s*,?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?" + _MERIDIEM +
     r"(?:\s*(?:GMT|UTC)\s*(?P<off>[+-]\d{1,2})(?::?(?P<offm>\d{2}))?)?)?",
     re.I,
 )
+_ENGLISH_YEARS = range(1990, 2101)
+# What may stand around an English stamp that has no time of day: punctuation, or a label like "Posted:".
+_ENGLISH_ALONE_RE = re.compile(r"[\W_]*(?:[A-Za-z]+(?:\s+[A-Za-z]+){0,2}\s*:)?[\W_]*")
 _ISO_RE = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
     r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
@@ -74,6 +85,14 @@ def _hour_24(groups: dict) -> int:
         return hour
     afternoon = marker[0] in "pc"  # PM / p.m. / CH (chiều)
     return hour % 12 + (12 if afternoon else 0)
+
+
+def _offset_zone(sign: str, hours: str, minutes: str | None) -> timezone | None:
+    """A fixed zone for "+7", "+05:30", "-0300"; None beyond ±14:00 or with minutes past 59."""
+    total = int(hours) * 60 + int(minutes or 0)
+    if int(minutes or 0) > 59 or total > 14 * 60:
+        return None
+    return timezone((-1 if sign == "-" else 1) * timedelta(minutes=total))
 
 
 def _build(groups: dict, tz=VN_TZ) -> ParsedDate | None:
@@ -107,12 +126,13 @@ def parse_iso(value: str | None) -> ParsedDate | None:
         return None
     groups = match.groupdict()
     tz = VN_TZ
-    if groups["tz"]:
-        offset = groups["tz"]
-        if offset == "Z":
-            offset = "+00:00"
-        tz_dt = datetime.fromisoformat(f"2000-01-01T00:00:00{offset}")
-        tz = tz_dt.tzinfo
+    if groups["tz"] == "Z":
+        tz = timezone.utc
+    elif groups["tz"]:  # "+07:00" / "+0700"; "+25:00" is no zone and the value is not trusted
+        offset = groups["tz"].replace(":", "")
+        tz = _offset_zone(offset[0], offset[1:3], offset[3:5])
+        if tz is None:
+            return None
     return _build(groups, tz)
 
 
@@ -128,11 +148,15 @@ def parse_vn_datetime(value: str | None) -> ParsedDate | None:
                 return parsed
     for match in _ENGLISH_RE.finditer(text):
         groups = match.groupdict() | {"m": _MONTHS[match["mon"].lower()]}
+        if int(groups["y"]) not in _ENGLISH_YEARS:
+            continue
+        if groups["H"] is None and not _ENGLISH_ALONE_RE.fullmatch(text[:match.start()] + " " + text[match.end():]):
+            continue  # a month word inside a sentence, not a stamp
         tz = VN_TZ
         if groups["off"]:
-            sign = -1 if groups["off"][0] == "-" else 1
-            minutes = int(groups["off"][1:]) * 60 + int(groups["offm"] or 0)
-            tz = timezone(sign * timedelta(minutes=minutes))
+            tz = _offset_zone(groups["off"][0], groups["off"][1:], groups["offm"])
+            if tz is None:
+                continue
         parsed = _build(groups, tz)
         if parsed:
             return parsed

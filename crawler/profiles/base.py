@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 from functools import lru_cache
 from typing import Iterable
@@ -26,6 +27,8 @@ from vntext.docfiles import references_from_filename
 from vntext.docrefs import find_references
 from vntext.textnorm import clean_text
 from vntext.views import parse_views
+
+log = logging.getLogger(__name__)
 
 # Removed from every body before reading its text: scripts, embeds, forms, share bars, related news.
 COMMON_BODY_NOISE = (
@@ -177,8 +180,8 @@ class Profile:
         article = ArticleRecord(url=url, external_id=self.article_id(url) or "", extracted_by=self.name)
         article.title = self.extract_title(sel)
         article.summary = first_text(sel, self.summary)
-        article.published = self.extract_date(sel, "datePublished", self.date_iso, self.date_text)
-        article.updated = self.extract_date(sel, "dateModified", self.updated_iso, self.updated_text)
+        article.published = self.safe_date(self.extract_date, sel, "datePublished", self.date_iso, self.date_text)
+        article.updated = self.safe_date(self.extract_date, sel, "dateModified", self.updated_iso, self.updated_text)
         if article.updated and article.published and article.updated.value == article.published.value:
             article.updated = None  # many CMSs fill "modified" with the publish time
         article.views = self.extract_views(sel)
@@ -198,6 +201,16 @@ class Profile:
 
     def extract_title(self, sel: Selector) -> str:
         return first_text(sel, self.title)
+
+    def safe_date(self, step, *args) -> ParsedDate | None:
+        """A date step that never stops extraction: a parse error leaves the date None (logged), as if
+        the page showed no date. The vntext parsers do not raise on page text; this guards a profile's
+        own date code (review 12: "GMT+24" raised ValueError out of extract_page)."""
+        try:
+            return step(*args)
+        except Exception as exc:
+            log.warning("%s: date parse failed: %r", self.name, exc)
+            return None
 
     def extract_date(self, sel: Selector, jsonld_key: str, iso_selectors, text_selectors) -> ParsedDate | None:
         """Machine-readable dates first (JSON-LD, <meta>), then the visible line."""

@@ -70,7 +70,7 @@ class DnnCmsView(Profile):
             return article
         article.title = clean_text(data.get("Name"))
         article.summary = clean_text(Selector(text=f"<p>{data.get('Description') or ''}</p>").xpath("string(.)").get())
-        article.published = parse_iso(data.get("PublishTime"))
+        article.published = self.safe_date(parse_iso, data.get("PublishTime"))
         article.category = clean_text(listing_category)
         article.tags = [t for t in (clean_text(k) for k in (data.get("MetaKeywords") or "").split(",")) if t]
         content = Selector(text=f"<div id='dnn-body'>{data.get('FullContent') or ''}</div>")
