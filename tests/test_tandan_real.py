@@ -196,3 +196,15 @@ def test_view_layout_class_names_of_a_second_dien_bien_crawler():
     assert article.title == "Điện Biên tổng kết năm 2024"
     assert article.published.day == date(2024, 5, 17) and not article.published.has_time
     assert article.paragraphs == ["Đoạn một.", "Đoạn hai."]
+
+
+def test_unreadable_date_line_is_not_replaced_by_the_url_folder():
+    # review 12: "Đăng ngày 17 - 05" (no year) could not be read and the folder's 2019-01-03 was taken, unflagged
+    html = page('<span class="tandan-span-date-publish">Đăng ngày 17 - 05</span>' + BODY_AS_COPIED)
+    url = "https://xasonlinh.hatinh.gov.vn/portal/pages/2019-1-3/Bai-viet-abc.aspx"
+    assert TANDAN.extract_html(html, url).published is None
+
+
+def test_empty_date_element_is_no_date_line():
+    html = page('<span class="tandan-span-date-publish"> </span>' + BODY_AS_COPIED)
+    assert TANDAN.extract_html(html, URL).published.day == date(2023, 2, 11)

@@ -6,8 +6,9 @@ separable from the cut title, so the portal's id is the whole file stem, lower-c
 A year alone as the folder (/portal/pages/2015/…aspx) is cited for the Điện Biên Phủ victory
 museum site [I]: accepted too. Listings: /portal/Pages/<Category>.aspx?PageIndex=N. Dates are
 shown without a time ("Đăng ngày 17 - 05 - 2024"), kept as a calendar day; a page without that
-line falls back to the day of its URL folder. The category is not on the article page, so it
-comes from the listing. Verified classes: docs/portal-families.md §Tân Dân.
+line falls back to the day of its URL folder (a line that is there but unreadable gives no date).
+The category is not on the article page, so it comes from the listing. Verified classes:
+docs/portal-families.md §Tân Dân.
 
 The body: real pages wrap the SharePoint rich-text field in a *paragraph*,
 <p class="tandan-p-article-main"><div … class="ms-rtestate-field">…</div></p>. An HTML parser
@@ -17,7 +18,7 @@ HTML copied from quangxuong.thanhhoa.gov.vn (issue 12, tests/test_tandan_real.py
 """
 import re
 
-from crawler.profiles.base import Profile
+from crawler.profiles.base import Profile, first_text
 from vntext.dates import ParsedDate, parse_url_date
 
 
@@ -42,7 +43,10 @@ class TanDanPortal(Profile):
 
     def extract(self, sel, url, *, listing_category=""):
         article = super().extract(sel, url, listing_category=listing_category)
-        if article.published is None:
+        # The folder day only when the page shows no date line at all. A line it shows but we cannot read
+        # ("Đăng ngày 17 - 05", no year) is evidence the folder may contradict: None, not the folder's day
+        # (review 12: that line gave 2019-01-03 from /pages/2019-1-3/, unflagged).
+        if article.published is None and not first_text(sel, self.date_text):
             article.published = url_date(url)
         return article
 
