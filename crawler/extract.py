@@ -64,9 +64,9 @@ def unstorable(response, article: ArticleRecord) -> list[str]:
 
 
 def choose_profile(selector: Selector, url: str) -> Profile:
-    """The profile whose article URL shape matches; else the one reading most; else the fallback."""
+    """The profile whose article URL shape matches (claims_url); else the one reading most; else the fallback."""
     for profile in PROFILES.values():
-        if profile.article_id(url):
+        if profile.claims_url(url):
             return profile
     if selector.type != "html":
         return FALLBACK

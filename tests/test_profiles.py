@@ -275,3 +275,38 @@ def test_a_date_that_cannot_be_read_never_stops_extraction(monkeypatch):
     monkeypatch.setattr(type(PROFILES["hanoi"]), "extract_date", broken)
     article = extract_page(_HANOI_GMT24, "https://hoangliet.hanoi.gov.vn/tin-tuc/bai-viet-12345678.htm", "hanoi")
     assert article.published is None and article.updated is None and article.title == "Tiêu đề bài"
+
+
+# review 12: with /news optional, choose_profile (pages of unregistered portals) claimed these common shapes as
+# NukeViet articles. The home-module form is read only for portals registered with the nukeviet profile.
+@pytest.mark.parametrize("url", [
+    "https://example.gov.vn/2024/05/",
+    "https://example.gov.vn/tin-tuc/bai-viet-123.html",
+    "https://example.gov.vn/gioi-thieu/lien-he-1.html",
+    "https://x.gov.vn/album/anh-su-kien-12/",
+    "https://x.gov.vn/video/clip-hoi-nghi-45.html",
+    "https://nongthonmoi.hatinh.gov.vn/thong-tin-khac/Nong-dan-nghin-ty-70001.html",
+])
+def test_choose_profile_does_not_claim_nukeviet_home_module_shapes(url):
+    from crawler.extract import choose_profile
+
+    assert not PROFILES["nukeviet"].claims_url(url)
+    assert choose_profile(Selector(text="<html><body><p>x</p></body></html>"), url).name != "nukeviet"
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.gov.vn/2024/05/bai-12.html",      # a date folder is no news category
+    "https://x.gov.vn/album/anh-su-kien-12.html",      # other NukeViet modules beside the categories
+    "https://x.gov.vn/video/clip-hoi-nghi-45.html",
+    "https://x.gov.vn/about/gioi-thieu-1.html",
+    "https://x.gov.vn/album/anh-su-kien-12/",          # the home-module form ends in .html
+])
+def test_registered_nukeviet_home_module_form_is_strict_too(url):
+    assert PROFILES["nukeviet"].article_id(url) is None
+
+
+def test_choose_profile_still_claims_the_news_module_form():
+    from crawler.extract import choose_profile
+
+    url = "https://seee.hust.edu.vn/vi/news/dao-tao/thong-bao-ve-le-tot-nghiep-02-2025-317646.html"
+    assert choose_profile(Selector(text="<html></html>"), url).name == "nukeviet"

@@ -146,6 +146,12 @@ class Profile:
         match = self.article_path.search(urlsplit(url).path)
         return match["id"] if match else None
 
+    def claims_url(self, url: str) -> bool:
+        """Whether the URL's shape alone names this family, for a page of an unregistered portal
+        (crawler.extract.choose_profile). A profile whose article_id also reads a shape common outside
+        its family (NukeViet's home-module form) answers here with its strict shape only."""
+        return self.article_id(url) is not None
+
     def canonical_url(self, url: str) -> str:
         parts = urlsplit(url)
         query = parts.query if self.keep_query else ""

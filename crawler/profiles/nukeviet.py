@@ -1,6 +1,7 @@
 """NukeViet news module (VINADES; provincial departments, districts, schools).
 
-Article URL: /vi/news/<cat-alias>/<alias>-<id>.html (older and home-module forms: see article_path);
+Article URL: /vi/news/<cat-alias>/<alias>-<id>.html (older and home-module forms: see article_path and
+home_article_path; the home-module form only for portals registered with this profile);
 listing /vi/news/<cat>/, next pages /vi/news/<cat>/page-N/. Markup from nukeviet's themes/default/modules/news/detail.tpl
 (docs/portal-families.md §NukeViet): publish time "Thứ sáu - 10/05/2024 16:21" in span.h5 (the <meta>
 times carry seconds but in NukeViet's own broken format "2024-05-10+0716:21:00"), the lead
@@ -8,7 +9,7 @@ image in figure.article outside the body #news-bodyhtml, files behind "?download
 links named in <strong>, "Tác giả:" / "Nguồn tin:" lines in p.h5.text-right.
 """
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -66,6 +67,13 @@ def _reading_order(body: etree._Element) -> list[str]:
     return out
 
 
+# Functions of the news module (their segment comes where a category would).
+_FUNCTIONS = r"(?:savefile|print|sendmail|rss|rating|tag|topic|groups|search|author|content|viewcat|detail)"
+# NukeViet's other modules: on a site whose home module is news, their paths sit beside the categories.
+_OTHER_MODULES = (r"(?:about|album|albums|photos|video|videos|contact|download|faq|laws|page|siteterms|statistics"
+                  r"|users|voting|weblinks|feeds|seek|banners|comment)")
+
+
 class NukeViet(Profile):
     name = "nukeviet"
     # One path, three real forms (docs/portal-families.md §NukeViet, tests/test_profiles.py):
@@ -74,10 +82,19 @@ class NukeViet(Profile):
     #   NukeViet 3    /index.php/vi/news/<Cat>/<Alias>-<id>/  (nongthonmoihatinh.vn: trailing slash, no .html)
     # Module functions (savefile, print, sendmail, rss…) repeat an article's path under their own
     # segment and listings end in page-N: neither is an article.
+    # article_path (with /news) is the URL shape that names NukeViet on any site: choose_profile
+    # (claims_url) uses only it. The home-module form, /<cat>/<alias>-<id>.html, is the shape of half the
+    # web (review 12: /2024/05/, /tin-tuc/bai-viet-123.html, /gioi-thieu/lien-he-1.html,
+    # /video/clip-hoi-nghi-45.html were claimed as NukeViet articles), so only a portal registered with this
+    # profile reads it (article_id): its spider already knows the portal is NukeViet. Even there, a
+    # numeric-only first segment (a date folder) and the other modules' names are no news category.
     article_path = re.compile(
-        r"^(?:(?:/index\.php)?(?:/[a-z]{2})?/news(?=/))?"
-        r"/(?!(?:savefile|print|sendmail|rss|rating|tag|topic|groups|search|author|content|viewcat|detail)/)"
+        r"^(?:/index\.php)?(?:/[a-z]{2})?/news"
+        r"/(?!" + _FUNCTIONS + r"/)"
         r"[^/]+/(?!page-\d+[./])[^/]*?-?(?P<id>\d+)(?:\.html|/)$")
+    home_article_path = re.compile(
+        r"^/(?!(?:" + _FUNCTIONS + "|" + _OTHER_MODULES + r")/|\d+/)"
+        r"[^/]+/(?!page-\d+[./])[^/]*?-?(?P<id>\d+)\.html$")
     listing_links = ".news_column .panel-body h2 a::attr(href), .news_column .panel-body h3 a::attr(href)"
     next_page = "ul.pagination a[rel=next]::attr(href)"
     listing_category = ("ul.temp-breadcrumbs li:last-child span[itemprop=name]",)
@@ -91,6 +108,17 @@ class NukeViet(Profile):
     category = ("ul.temp-breadcrumbs li:last-child span[itemprop=name]", "meta[property='article:section']::attr(content)")
     tags = ("//em[contains(@class,'fa-tags')]/following-sibling::a",)
     lead_images = (".news_column figure.article",)
+
+    def article_id(self, url: str) -> str | None:
+        """The id in either form: this profile is only asked by portals registered with it (and by
+        choose_profile through claims_url, which takes the /news form only)."""
+        if found := super().article_id(url):
+            return found
+        match = self.home_article_path.search(urlsplit(url).path)
+        return match["id"] if match else None
+
+    def claims_url(self, url: str) -> bool:
+        return bool(self.article_path.search(urlsplit(url).path))
 
     def extract_date(self, sel: Selector, jsonld_key, iso_selectors, text_selectors) -> ParsedDate | None:
         meta = "article:published_time" if jsonld_key == "datePublished" else "article:modified_time"
