@@ -43,8 +43,13 @@ shared machine are noise.
 
 Floors (bench/accuracy_floors.json) are per kind and family:
 ``{"replica": {family: {field: floor}}, "real": {family: {field: floor}}, "speedup_min": 5.0}``.
-The gate fails when any field of any family falls below its floor; a measured field with no floor
-yet is reported, not failed. Floors may only rise: ``--update-floors`` raises each floor to the
+The gate fails when any field of any family falls below its floor, and when a floored field is
+measured on no page any more (deleting a key from the expected JSONs must not disable its floor); a
+measured field with no floor yet is reported, not failed. Floors track reality: the test suite
+(tests/test_accuracy_gate.py) requires every floor to equal the measured score rounded down to 4
+decimals, so a floor edited below the measurement fails the suite, an improvement fails it until
+``--update-floors`` ratchets the floor, and a regression fails the gate; accepting a lower score takes a
+visible edit of the floors file in the same change. Floors may only rise: ``--update-floors`` raises each floor to the
 measured score (rounded down to 4 decimals), never lowers one, and creates floors for newly
 measured families and fields. ``speedup_min`` is a requirement, not a measurement, and is never
 changed by it. A floors file in the older form (one global ``"profile"`` block) is read as that
@@ -251,7 +256,12 @@ def check_floors(result: Mapping, floors: Mapping) -> list[str]:
             for name, floor in own.items():
                 value = scores.get(name)
                 if value is None:
-                    continue  # no page of this family and kind states the field
+                    # A floor whose field no page measures any more (its key deleted from the expected
+                    # JSONs, its pages removed) would otherwise be disabled silently.
+                    problems.append(f"{kind} {family} {name}: no page measures this field; its floor "
+                                    f"{floor:.4f} cannot be checked (restore the pages or remove the floor "
+                                    "visibly in bench/accuracy_floors.json)")
+                    continue
                 if value + 1e-9 < floor:
                     problems.append(f"{kind} {family} {name} = {value:.4f} is below its floor {floor:.4f}")
     speed_floor = floors.get(SPEED_KEY)
