@@ -195,6 +195,21 @@ def mean_scores(pages: Iterable[Mapping[str, float]]) -> dict[str, float | None]
     return {name: (statistics.fmean(collected[name]) if name in collected else None) for name in FIELDS}
 
 
+# The expected key each scored field reads.
+EXPECTED_KEYS = {"title": "title", "published_at": "published_at", "views": "views", "author": "author",
+                 "body_f1": "body_text", "references_f1": "references", "listing_links_f1": "articles",
+                 "next_pages_f1": "next_pages"}
+
+
+def evidence(expected: Mapping) -> dict[str, bool]:
+    """Field → whether the page's expected value is non-empty, for every field the page is scored on.
+
+    An empty expected value (null, [], "") is matched by an extractor that finds nothing, so it
+    proves no extraction: the gate counts the pages that do state something (README of real/)."""
+    return {name: expected[EXPECTED_KEYS[name]] not in (None, "", [], {})
+            for name in score_page(expected, {})}
+
+
 # ---- floors (pure) ----------------------------------------------------------------------------
 def _round_down(value: float) -> float:
     return math.floor(value * 10_000 + 1e-9) / 10_000
@@ -470,10 +485,18 @@ class Bucket:
     articles: int = 0
     listings: int = 0
     notes: list[str] = field(default_factory=list)
+    stated: Counter = field(default_factory=Counter)  # field -> pages scored on it
+    proven: Counter = field(default_factory=Counter)  # field -> of those, pages with a non-empty expected value
+
+    def count(self, page: Page) -> None:
+        for name, non_empty in evidence(page.expected).items():
+            self.stated[name] += 1
+            self.proven[name] += non_empty
 
     def summary(self) -> dict:
         return {"pages": self.articles + self.listings, "articles": self.articles, "listings": self.listings,
-                "profile": self.profile.summary(), "fallback": self.fallback.summary(), "notes": self.notes}
+                "profile": self.profile.summary(), "fallback": self.fallback.summary(), "notes": self.notes,
+                "evidence": {name: [self.proven[name], self.stated[name]] for name in FIELDS if self.stated[name]}}
 
 
 def _json_extractor(profile) -> Callable[[str, str], Any]:
@@ -560,6 +583,7 @@ def evaluate(pages: list[Page] | None = None, profiles: Mapping | None = None, f
             continue
         evaluated.append(page.name)
         bucket = buckets[page.family, page.origin]
+        bucket.count(page)
         if page.kind == "listing":
             bucket.listings += 1
         else:
@@ -759,15 +783,21 @@ def _count(bucket: Mapping) -> str:
 
 
 def _family_table(family: str, kinds: Mapping, floors: Mapping) -> list[str]:
+    """The family's scores; a real score carries "(n/m)": n of the m pages scored on the field state a
+    non-empty expected value (an empty one proves only that nothing is invented)."""
     lines = [f"== {family}: replica {_count(kinds['replica'])}; real {_count(kinds['real'])}",
-             f"{'field':<18}{'replica':>8}{'fallback':>9}{'floor':>7}  |{'real':>8}{'fallback':>9}{'floor':>7}"]
+             f"{'field':<18}{'replica':>8}{'fallback':>9}{'floor':>7}  |{'real (proof)':>15}{'fallback':>9}{'floor':>7}"]
     for name in FIELDS:
         cells, shown = [], False
         for kind in KINDS:
             bucket, floor = kinds[kind], floors.get(kind, {}).get(family, {}).get(name)
             value, other = bucket["profile"]["scores"].get(name), bucket["fallback"]["scores"].get(name)
             shown = shown or value is not None
-            cells.append(f"{_fmt(value) if bucket['pages'] else '-':>8}{_fmt(other) if bucket['pages'] else '-':>9}"
+            score = _fmt(value) if bucket["pages"] else "-"
+            if kind == "real":
+                proven, stated = bucket.get("evidence", {}).get(name, (0, 0))
+                score = f"{score} ({proven}/{stated})" if stated else score
+            cells.append(f"{score:>{15 if kind == 'real' else 8}}{_fmt(other) if bucket['pages'] else '-':>9}"
                          f"{'-' if floor is None else f'{floor:.3f}':>7}")
         if shown:
             lines.append(f"{name:<18}{cells[0]}  |{cells[1]}")

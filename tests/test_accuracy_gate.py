@@ -544,6 +544,57 @@ def test_a_page_the_spider_would_not_store_is_reported(tmp_path):
     assert "real/hanoi/caugiay_cut: the spider would not store" in gate.render(result, {})
 
 
+def test_an_article_with_no_id_in_its_url_is_unstorable_and_reported(tmp_path):
+    """The archive keys articles on external_id: a URL the profile finds no id in (here the Hanoi
+    page's address without its number) gives an article the spider must not store, and the gate says so."""
+    html = (FIXTURES / "hanoi" / "caugiay_plain.html").read_text(encoding="utf-8").encode("utf-8")
+    expected = json.loads((FIXTURES / "hanoi" / "caugiay_plain.json").read_text(encoding="utf-8"))
+    url = "https://caugiay.hanoi.gov.vn/tin-tuc/bai-viet-khong-co-so.htm"
+    from crawler.profiles import PROFILES
+
+    assert PROFILES["hanoi"].article_id(url) in (None, "")
+    _place(tmp_path, "hanoi", "caugiay_noid", html, {"url": url, "kind": "article", "title": expected["title"]})
+    result = gate.evaluate(gate.real_pages(tmp_path), repeat=1)
+    real = result["families"]["hanoi"]["real"]
+    assert real["profile"]["scores"]["title"] == 1.0  # read all the same, but not storable
+    assert real["notes"] == ["real/hanoi/caugiay_noid: the spider would not store this article: "
+                             "no external_id (the profile found no article id in the URL)"]
+    # and with its id the same page is storable
+    page = gate.Page("hanoi", tmp_path / "x_a.html.gz", {"url": expected["url"], "kind": "article"},
+                     origin="real", body=html)
+    assert PROFILES["hanoi"].article_id(expected["url"])
+    assert gate.spider_read(page, PROFILES["hanoi"])["unstorable"] == []
+
+
+def test_real_columns_count_the_pages_that_prove_a_field(result):
+    """An empty expected value (null, []) is matched by an extractor that finds nothing: the gate
+    counts, per family and field, the pages whose expected value is non-empty ("1.000 (2/7)")."""
+    assert gate.evidence({"title": "T", "views": None, "author": "", "references": [], "body_text": "x",
+                          "articles": ["https://a.vn/1"], "next_pages": []}) == {
+        "title": True, "views": False, "author": False, "body_f1": True, "references_f1": False,
+        "listing_links_f1": True, "next_pages_f1": False}
+    for family, kinds in result["families"].items():
+        real = kinds["real"]
+        for name, (proven, stated) in real["evidence"].items():
+            assert 0 <= proven <= stated <= real["pages"], (family, name)
+    hanoi = result["families"]["hanoi"]["real"]["evidence"]
+    assert hanoi["views"][0] == 0 and hanoi["next_pages_f1"][0] == 0  # honest nulls: no proof (real README)
+    table = gate.render(result, gate.load_floors())
+    assert f"(0/{hanoi['views'][1]})" in table.split("== hanoi", 1)[1].split("\n")[4]
+
+
+def test_a_repository_licence_for_its_software_only_is_not_the_pages_licence():
+    """github:VSSpowerlifting/China-Mil-Watch: MIT covers its software; its CONTENT_AND_DATA_RIGHTS.md
+    §3/§6 leave collected official texts under the publisher's terms."""
+    captures = [json.loads(p.read_text(encoding="utf-8"))["capture"] for p in REAL.glob("*/*.json")
+                if not p.name.endswith(".api.json")]
+    held = [c for c in captures if c.get("found_in") == "github:VSSpowerlifting/China-Mil-Watch"]
+    assert held
+    for capture in held:
+        assert capture["licence"].startswith("no licence stated for the page;"), capture["path"]
+        assert "CONTENT_AND_DATA_RIGHTS.md" in capture["licence"] and "§3" in capture["licence"]
+
+
 # ---- real pages: the fixture format ---------------------------------------------------------------
 @pytest.mark.parametrize("path", gate.real_files(REAL), ids=lambda p: str(p.relative_to(REAL)))
 def test_real_fixture_follows_the_format(path):
