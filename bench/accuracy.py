@@ -16,6 +16,10 @@ family, because a profile proven only on pages written by the same hands proves 
   crawler.extract.read_article / read_listing, the calls PortalSpider makes. So a real article is
   scored as the spider would store it, the fallback's rescue included (reported per page).
 
+In the printed table each real score carries ``(n/m)``: n of the m pages scored on the field state
+a non-empty expected value (``evidence``); an empty expected value (null, []) is matched by an
+extractor that finds nothing, so it proves only that nothing is invented.
+
 Listing pages (replica: the ``*listing*`` files; real: ``"kind": "listing"``) are scored too,
 through read_listing; the fallback reads no listings.
 
