@@ -16,6 +16,10 @@ family, because a profile proven only on pages written by the same hands proves 
   crawler.extract.read_article / read_listing, the calls PortalSpider makes. So a real article is
   scored as the spider would store it, the fallback's rescue included (reported per page).
 
+In the printed table each real score carries ``(n/m)``: n of the m pages scored on the field state
+a non-empty expected value (``evidence``); an empty expected value (null, []) is matched by an
+extractor that finds nothing, so it proves only that nothing is invented.
+
 Listing pages (replica: the ``*listing*`` files; real: ``"kind": "listing"``) are scored too,
 through read_listing; the fallback reads no listings.
 
@@ -43,8 +47,13 @@ shared machine are noise.
 
 Floors (bench/accuracy_floors.json) are per kind and family:
 ``{"replica": {family: {field: floor}}, "real": {family: {field: floor}}, "speedup_min": 5.0}``.
-The gate fails when any field of any family falls below its floor; a measured field with no floor
-yet is reported, not failed. Floors may only rise: ``--update-floors`` raises each floor to the
+The gate fails when any field of any family falls below its floor, and when a floored field is
+measured on no page any more (deleting a key from the expected JSONs must not disable its floor); a
+measured field with no floor yet is reported, not failed. Floors track reality: the test suite
+(tests/test_accuracy_gate.py) requires every floor to equal the measured score rounded down to 4
+decimals, so a floor edited below the measurement fails the suite, an improvement fails it until
+``--update-floors`` ratchets the floor, and a regression fails the gate; accepting a lower score takes a
+visible edit of the floors file in the same change. Floors may only rise: ``--update-floors`` raises each floor to the
 measured score (rounded down to 4 decimals), never lowers one, and creates floors for newly
 measured families and fields. ``speedup_min`` is a requirement, not a measurement, and is never
 changed by it. A floors file in the older form (one global ``"profile"`` block) is read as that
@@ -190,6 +199,21 @@ def mean_scores(pages: Iterable[Mapping[str, float]]) -> dict[str, float | None]
     return {name: (statistics.fmean(collected[name]) if name in collected else None) for name in FIELDS}
 
 
+# The expected key each scored field reads.
+EXPECTED_KEYS = {"title": "title", "published_at": "published_at", "views": "views", "author": "author",
+                 "body_f1": "body_text", "references_f1": "references", "listing_links_f1": "articles",
+                 "next_pages_f1": "next_pages"}
+
+
+def evidence(expected: Mapping) -> dict[str, bool]:
+    """Field → whether the page's expected value is non-empty, for every field the page is scored on.
+
+    An empty expected value (null, [], "") is matched by an extractor that finds nothing, so it
+    proves no extraction: the gate counts the pages that do state something (README of real/)."""
+    return {name: expected[EXPECTED_KEYS[name]] not in (None, "", [], {})
+            for name in score_page(expected, {})}
+
+
 # ---- floors (pure) ----------------------------------------------------------------------------
 def _round_down(value: float) -> float:
     return math.floor(value * 10_000 + 1e-9) / 10_000
@@ -251,7 +275,12 @@ def check_floors(result: Mapping, floors: Mapping) -> list[str]:
             for name, floor in own.items():
                 value = scores.get(name)
                 if value is None:
-                    continue  # no page of this family and kind states the field
+                    # A floor whose field no page measures any more (its key deleted from the expected
+                    # JSONs, its pages removed) would otherwise be disabled silently.
+                    problems.append(f"{kind} {family} {name}: no page measures this field; its floor "
+                                    f"{floor:.4f} cannot be checked (restore the pages or remove the floor "
+                                    "visibly in bench/accuracy_floors.json)")
+                    continue
                 if value + 1e-9 < floor:
                     problems.append(f"{kind} {family} {name} = {value:.4f} is below its floor {floor:.4f}")
     speed_floor = floors.get(SPEED_KEY)
@@ -460,10 +489,18 @@ class Bucket:
     articles: int = 0
     listings: int = 0
     notes: list[str] = field(default_factory=list)
+    stated: Counter = field(default_factory=Counter)  # field -> pages scored on it
+    proven: Counter = field(default_factory=Counter)  # field -> of those, pages with a non-empty expected value
+
+    def count(self, page: Page) -> None:
+        for name, non_empty in evidence(page.expected).items():
+            self.stated[name] += 1
+            self.proven[name] += non_empty
 
     def summary(self) -> dict:
         return {"pages": self.articles + self.listings, "articles": self.articles, "listings": self.listings,
-                "profile": self.profile.summary(), "fallback": self.fallback.summary(), "notes": self.notes}
+                "profile": self.profile.summary(), "fallback": self.fallback.summary(), "notes": self.notes,
+                "evidence": {name: [self.proven[name], self.stated[name]] for name in FIELDS if self.stated[name]}}
 
 
 def _json_extractor(profile) -> Callable[[str, str], Any]:
@@ -550,6 +587,7 @@ def evaluate(pages: list[Page] | None = None, profiles: Mapping | None = None, f
             continue
         evaluated.append(page.name)
         bucket = buckets[page.family, page.origin]
+        bucket.count(page)
         if page.kind == "listing":
             bucket.listings += 1
         else:
@@ -749,15 +787,21 @@ def _count(bucket: Mapping) -> str:
 
 
 def _family_table(family: str, kinds: Mapping, floors: Mapping) -> list[str]:
+    """The family's scores; a real score carries "(n/m)": n of the m pages scored on the field state a
+    non-empty expected value (an empty one proves only that nothing is invented)."""
     lines = [f"== {family}: replica {_count(kinds['replica'])}; real {_count(kinds['real'])}",
-             f"{'field':<18}{'replica':>8}{'fallback':>9}{'floor':>7}  |{'real':>8}{'fallback':>9}{'floor':>7}"]
+             f"{'field':<18}{'replica':>8}{'fallback':>9}{'floor':>7}  |{'real (proof)':>15}{'fallback':>9}{'floor':>7}"]
     for name in FIELDS:
         cells, shown = [], False
         for kind in KINDS:
             bucket, floor = kinds[kind], floors.get(kind, {}).get(family, {}).get(name)
             value, other = bucket["profile"]["scores"].get(name), bucket["fallback"]["scores"].get(name)
             shown = shown or value is not None
-            cells.append(f"{_fmt(value) if bucket['pages'] else '-':>8}{_fmt(other) if bucket['pages'] else '-':>9}"
+            score = _fmt(value) if bucket["pages"] else "-"
+            if kind == "real":
+                proven, stated = bucket.get("evidence", {}).get(name, (0, 0))
+                score = f"{score} ({proven}/{stated})" if stated else score
+            cells.append(f"{score:>{15 if kind == 'real' else 8}}{_fmt(other) if bucket['pages'] else '-':>9}"
                          f"{'-' if floor is None else f'{floor:.3f}':>7}")
         if shown:
             lines.append(f"{name:<18}{cells[0]}  |{cells[1]}")

@@ -56,6 +56,10 @@ def read_article(response, url: str, profile: Profile, *, listing_category: str 
 def unstorable(response, article: ArticleRecord) -> list[str]:
     """Why the spider does not store `article`, read from `response` (empty: it stores it)."""
     problems = article.problems()
+    if not article.external_id:
+        # The archive keys articles on (portal, external_id): with no id found in the URL the record
+        # cannot be stored, nor deduplicated against its next fetch.
+        problems.append("no external_id (the profile found no article id in the URL)")
     is_html = response.selector.type == "html"  # the test extract_page falls back by (JSON API pages are not)
     if is_html and b"</html>" not in response.body[-4096:].lower():
         # A page cut off in transit would store a truncated body as if it were the article.

@@ -77,6 +77,40 @@ def test_floors_file_states_the_issue_requirements():
     assert floors["speedup_min"] >= 5.0
 
 
+def test_every_floor_equals_the_measured_score(result):
+    """Floors track reality (README "Accuracy gate"): each floor is the measured score rounded down to
+    4 decimals. A floor edited below the measurement fails here; an improvement fails here until
+    `python bench/accuracy.py --update-floors` ratchets the floor; a regression fails the gate. So a
+    lower score is accepted only by a visible edit of bench/accuracy_floors.json that review sees.
+    The speed floor (speedup_min) is a requirement, not a measurement, and is not compared."""
+    floors = gate.load_floors()
+    measured = gate.measured_scores(result)
+    off = []
+    for kind in gate.KINDS:
+        for family, own in floors.get(kind, {}).items():
+            for name, floor in own.items():
+                value = measured[kind].get(family, {}).get(name)
+                if value is None or floor != gate._round_down(value):
+                    off.append(f"{kind} {family} {name}: floor {floor}, measured "
+                               f"{'nothing' if value is None else gate._round_down(value)}")
+    assert off == [], off
+
+
+def test_a_floored_field_with_no_measurement_fails_the_gate():
+    """Deleting a key from the expected JSONs (or the pages of a family) must not disable its floor."""
+    def bucket(scores):
+        return {"pages": 1 if scores else 0, "profile": {"scores": {name: scores.get(name) for name in gate.FIELDS}}}
+
+    result = {"families": {"hanoi": {"replica": bucket({"title": 1.0}), "real": bucket({"title": 1.0})},
+                           "dnn": {"replica": bucket({"title": 1.0}), "real": bucket({})}}}
+    assert gate.check_floors(result, {"real": {"hanoi": {"title": 1.0}}}) == []
+    problems = gate.check_floors(result, {"real": {"hanoi": {"title": 1.0, "views": 1.0}},
+                                          "replica": {"dnn": {"title": 1.0}}, })
+    assert len(problems) == 1 and problems[0].startswith("real hanoi views: no page measures this field"), problems
+    problems = gate.check_floors(result, {"real": {"dnn": {"body_f1": 0.9}}})
+    assert len(problems) == 1 and problems[0].startswith("real dnn body_f1: no page measures this field"), problems
+
+
 def test_every_measured_family_has_floors(result):
     """Real pages land from several branches; after merging, `python bench/accuracy.py
     --update-floors` gives each newly measured family and field, real or replica, its floor (the
@@ -230,8 +264,12 @@ def test_check_floors_per_family_and_kind():
     result = _result(hanoi={"replica": {"title": 1.0, "body_f1": 0.97}, "real": {"title": 0.6, "views": None}},
                      dnn={"replica": {"title": 1.0, "author": 0.5}})
     problems = gate.check_floors(result, floors)
-    assert problems == ["replica hanoi body_f1 = 0.9700 is below its floor 0.9800",
-                        "real hanoi title = 0.6000 is below its floor 0.8000"]
+    # A floored field no page measures fails too (it used to be skipped: deleting the key from the
+    # expected JSONs disabled its floor).
+    unmeasured = [problem for problem in problems if "no page measures this field" in problem]
+    assert [problem for problem in problems if problem not in unmeasured] == [
+        "replica hanoi body_f1 = 0.9700 is below its floor 0.9800", "real hanoi title = 0.6000 is below its floor 0.8000"]
+    assert [problem.split(":")[0] for problem in unmeasured] == ["real hanoi views", "real tandan title"]
     notes = gate.floor_notes(result, floors)
     assert "replica dnn: no floor yet for author (run --update-floors)" in notes  # reported, not failed
     assert "real tandan: floors set but no real page of the family was measured" in notes
@@ -240,6 +278,9 @@ def test_check_floors_per_family_and_kind():
     result["families"]["hanoi"]["real"]["profile"]["scores"]["title"] = 0.8
     result["families"]["hanoi"]["replica"]["profile"]["scores"]["body_f1"] = 0.98
     result["speed_ratio"] = 5.0
+    assert gate.check_floors(result, floors) == unmeasured
+    result["families"]["hanoi"]["real"]["profile"]["scores"]["views"] = 0.5
+    result["families"]["tandan"] = _result(tandan={"real": {"title": 1.0}})["families"]["tandan"]
     assert gate.check_floors(result, floors) == []
 
 
@@ -249,6 +290,8 @@ def test_check_floors_messages():
     floors = {"replica": {"hanoi": {"title": 1.0, "body_f1": 0.98, "references_f1": 1.0}}, "speedup_min": 5.0}
     problems = gate.check_floors(result, floors)
     assert problems == ["replica hanoi title = 0.5000 is below its floor 1.0000",
+                        "replica hanoi references_f1: no page measures this field; its floor 1.0000 cannot be "
+                        "checked (restore the pages or remove the floor visibly in bench/accuracy_floors.json)",
                         "profile is only 3.0x faster than the fallback; floor speedup_min = 5.0x"]
 
 
@@ -499,6 +542,57 @@ def test_a_page_the_spider_would_not_store_is_reported(tmp_path):
     assert real["notes"] == ["real/hanoi/caugiay_cut: the spider would not store this article: "
                              "page is incomplete (no closing </html>)"]
     assert "real/hanoi/caugiay_cut: the spider would not store" in gate.render(result, {})
+
+
+def test_an_article_with_no_id_in_its_url_is_unstorable_and_reported(tmp_path):
+    """The archive keys articles on external_id: a URL the profile finds no id in (here the Hanoi
+    page's address without its number) gives an article the spider must not store, and the gate says so."""
+    html = (FIXTURES / "hanoi" / "caugiay_plain.html").read_text(encoding="utf-8").encode("utf-8")
+    expected = json.loads((FIXTURES / "hanoi" / "caugiay_plain.json").read_text(encoding="utf-8"))
+    url = "https://caugiay.hanoi.gov.vn/tin-tuc/bai-viet-khong-co-so.htm"
+    from crawler.profiles import PROFILES
+
+    assert PROFILES["hanoi"].article_id(url) in (None, "")
+    _place(tmp_path, "hanoi", "caugiay_noid", html, {"url": url, "kind": "article", "title": expected["title"]})
+    result = gate.evaluate(gate.real_pages(tmp_path), repeat=1)
+    real = result["families"]["hanoi"]["real"]
+    assert real["profile"]["scores"]["title"] == 1.0  # read all the same, but not storable
+    assert real["notes"] == ["real/hanoi/caugiay_noid: the spider would not store this article: "
+                             "no external_id (the profile found no article id in the URL)"]
+    # and with its id the same page is storable
+    page = gate.Page("hanoi", tmp_path / "x_a.html.gz", {"url": expected["url"], "kind": "article"},
+                     origin="real", body=html)
+    assert PROFILES["hanoi"].article_id(expected["url"])
+    assert gate.spider_read(page, PROFILES["hanoi"])["unstorable"] == []
+
+
+def test_real_columns_count_the_pages_that_prove_a_field(result):
+    """An empty expected value (null, []) is matched by an extractor that finds nothing: the gate
+    counts, per family and field, the pages whose expected value is non-empty ("1.000 (2/7)")."""
+    assert gate.evidence({"title": "T", "views": None, "author": "", "references": [], "body_text": "x",
+                          "articles": ["https://a.vn/1"], "next_pages": []}) == {
+        "title": True, "views": False, "author": False, "body_f1": True, "references_f1": False,
+        "listing_links_f1": True, "next_pages_f1": False}
+    for family, kinds in result["families"].items():
+        real = kinds["real"]
+        for name, (proven, stated) in real["evidence"].items():
+            assert 0 <= proven <= stated <= real["pages"], (family, name)
+    hanoi = result["families"]["hanoi"]["real"]["evidence"]
+    assert hanoi["views"][0] == 0 and hanoi["next_pages_f1"][0] == 0  # honest nulls: no proof (real README)
+    table = gate.render(result, gate.load_floors())
+    assert f"(0/{hanoi['views'][1]})" in table.split("== hanoi", 1)[1].split("\n")[4]
+
+
+def test_a_repository_licence_for_its_software_only_is_not_the_pages_licence():
+    """github:VSSpowerlifting/China-Mil-Watch: MIT covers its software; its CONTENT_AND_DATA_RIGHTS.md
+    §3/§6 leave collected official texts under the publisher's terms."""
+    captures = [json.loads(p.read_text(encoding="utf-8"))["capture"] for p in REAL.glob("*/*.json")
+                if not p.name.endswith(".api.json")]
+    held = [c for c in captures if c.get("found_in") == "github:VSSpowerlifting/China-Mil-Watch"]
+    assert held
+    for capture in held:
+        assert capture["licence"].startswith("no licence stated for the page;"), capture["path"]
+        assert "CONTENT_AND_DATA_RIGHTS.md" in capture["licence"] and "§3" in capture["licence"]
 
 
 # ---- real pages: the fixture format ---------------------------------------------------------------

@@ -186,6 +186,21 @@ def test_hanoi_gov_vn_news_item():
     assert links == ["https://hanoi.gov.vn/chi-dao-cua-ubnd-thanh-pho-ha-noi/ban-hanh-quy-dinh-4260710091642503.htm"]
 
 
+def test_hanoi_gov_vn_news_item_lists_only_its_title_link():
+    # A news-item holding a second link (a category or related article beside the title link) listed that
+    # link as an article too when the selector was ".news-item a" (review 12, probe_misc.py).
+    fragment = ('<div class="news-item" data-id="4260710091642503"><div class="news-info">'
+                '<a href="/chi-dao-cua-ubnd-thanh-pho-ha-noi/ban-hanh-quy-dinh-4260710091642503.htm" title="Ban hành">'
+                '<h3 class="news-title">Ban hành</h3></a><span class="news-time" title="13:37, 10/07/2026">'
+                '8 giờ trước</span><a class="cate" href="/chinh-tri/tin-lien-quan-87654321.htm">Tin liên quan</a>'
+                '</div></div>'
+                '<div class="news-item"><h3 class="news-title"><a href="/tin-tuc/bai-khac-4260710091642504.htm">'
+                'Bài khác</a></h3><a class="cate" href="/tin-tuc.htm">Tin tức</a></div>')
+    links, _ = PROFILES["hanoi"].parse_listing(Selector(text=fragment), "https://hanoi.gov.vn/chi-dao-cua-ubnd-thanh-pho-ha-noi")
+    assert links == ["https://hanoi.gov.vn/chi-dao-cua-ubnd-thanh-pho-ha-noi/ban-hanh-quy-dinh-4260710091642503.htm",
+                     "https://hanoi.gov.vn/tin-tuc/bai-khac-4260710091642504.htm"]
+
+
 def test_real_vendor_2023_page_same_layout_entities_and_padded_tags():
     # article-111231116101259413.bin (published November 16, 2023): the layout is the 2026 one; the title
     # carries an HTML entity and a tag link text a leading space.

@@ -5,8 +5,13 @@ so these tests hold the real fragments that were found:
 
 * BODY_AS_COPIED: the article HTML of quangxuong.thanhhoa.gov.vn ("Hướng dẫn biện pháp kỹ thuật
   trồng và chăm sóc cây ăn quả", photos of 2023-02-11) as someone copied it from the browser into a
-  MySQL dump (phpMyAdmin dump of a `webstore` database, table `instruct`, row 7; corpus file id
-  29772023634). The markup is the portal's, serialized by a browser: the rich-text field
+  MySQL dump (phpMyAdmin dump of a `webstore` database, table `instruct`, row 7; code-index file id
+  29772023634). ITS ORIGIN COULD NOT BE FOUND: read_file on that id returns the text but no repository,
+  path or commit, and searches by the dump's opening lines ("-- Máy chủ: localhost:3307", "-- Thời gian đã
+  tạo: Th10 22, 2024 lúc 09:27 AM"), its GRANT lines and its tables' entity names found no repository
+  holding it; so no repository, path, commit or licence can be cited (docs/portal-families.md §Tân Dân).
+  Only a shortened fragment of the markup is kept, as a fact about the portal's HTML, not a saved page.
+  The markup is the portal's, serialized by a browser: the rich-text field
   ``<div id="ctl00_PlaceHolderMain_ctl03__ControlWrapper_RichHtmlField" class="ms-rtestate-field">``
   follows an empty ``<p class="tandan-p-article-main">``. Shortened here: body paragraphs 2-3 and 6-13
   are left out, each kept paragraph is byte-for-byte (SQL escapes \\" and \\n undone).

@@ -23,9 +23,11 @@ class HanoiPlatform(Profile):
     # Listing items: the replica's box-category, the vendor's box-stream (real en.baochinhphu.vn listing:
     # div.box-stream-item > h2 > a.box-stream-link-title) and hanoi.gov.vn's news-item (seen in two
     # independent crawlers of its /api/NewsZone/NewsZone fragments: div.news-item > a > h3.news-title).
+    # Only an item's title link: ".news-item a" also took any other link of the item (a category or
+    # related-article link was listed as an article); h3.news-title > a is the same title the other way round.
     listing_links = (".box-category-item a.box-category-link-title::attr(href), "
                      ".box-stream-item a.box-stream-link-title::attr(href), "
-                     ".news-item a::attr(href)")
+                     ".news-item a:has(.news-title)::attr(href), .news-item .news-title a::attr(href)")
     next_page = ".box-pagination a.next::attr(href)"
     listing_category = (".box-category-title",)
     title = ("h1.detail-title", "h1[data-role=title]", "meta[property='og:title']::attr(content)")
