@@ -260,3 +260,25 @@ def test_pager_next_by_its_text_not_its_position(items, expected):
     html = f'<html><body><ul class="pager lfr-pagination-buttons">{items}</ul></body></html>'
     base = "https://sotttt.hanoi.gov.vn/pctn"
     assert PROFILES["liferay"].parse_listing(Selector(text=html), base)[1] == [base + e for e in expected]
+
+
+def test_replica_bactuliem_carries_stock_62_furniture_and_the_profile_leaves_it_out(replica):
+    """The stock template serves full_content.jsp's furniture inside div.asset-content (review 12)."""
+    import urllib.request
+
+    for article in replica.visible("bactuliem")[:6]:
+        url = replica.url_of("bactuliem", article)
+        html = urllib.request.urlopen(url).read().decode("utf-8")
+        content = lxml_html.fromstring(html).cssselect(".asset-full-content .asset-content")[0].text_content()
+        assert "Báo cáo vi phạm" in content and "Trung bình (0 Bình chọn)" in content and "Bình luận" in content
+        got = extract_page(html, url, "liferay")
+        page = lxml_html.fromstring(html)
+        for node in page.cssselect(".asset-content > .asset-flag, .asset-content > .asset-ratings, "
+                                   ".asset-content > .asset-more, .asset-content > .taglib-asset-links, "
+                                   ".asset-content > .lfr-discussion"):
+            node.getparent().remove(node)
+        without = extract_page(lxml_html.tostring(page, encoding="unicode"), url, "liferay")
+        assert got.extracted_by == "liferay" and got.body_text and got.body_text == without.body_text
+        assert got.to_json()["references"] == without.to_json()["references"]
+        assert "999/QĐ-UBND" not in [r["canonical"] for r in got.to_json()["references"]]
+        assert "Báo cáo vi phạm" not in got.body_text and "Bình luận" not in got.body_text
