@@ -10,6 +10,9 @@ Forms recognised (docs/text-formats.md §Document numbers):
   resolutions have no type part: ``101/2015/QH13``, ``35/2023/UBTVQH15``.
 * Named Party resolutions without a number (see "Named resolutions" below).
 
+English pages: a number may follow "No." directly ("No.42/2013/QH13"), and an ASCII type part reads as its
+Đ code where unambiguous ("No.111/QD-STTTT" -> ``111/QĐ-STTTT``; HD stays Hướng dẫn).
+
 Canonical form of a numbered reference: spaces removed, dash variants unified to "-", Ð (U+00D0) read as Đ,
 the type code spelled as in the tables below (``Ctr`` -> ``CTr``), the issuer upper-cased:
 ``23-NQ/TU``, ``123/QĐ-UBND``, ``15/2023/NQ-HĐND``, ``101/2015/QH13``, ``1473/BTP-CNTT``.
