@@ -459,3 +459,25 @@ def test_prop_never_raises_on_arbitrary_text(text):
 def test_prop_vietnamese_word_soup_never_raises(words):
     for ref in find_references(" ".join(words)):
         assert canonicalize(ref.canonical) == ref.canonical
+
+
+# ---- English pages (real sotttt.hanoi.gov.vn article of 2019, tests/fixtures/real/liferay/) ------------------
+
+@pytest.mark.parametrize("text, canonical", [
+    # "No." glued to the number: the "." before it used to reject the match (nothing found)
+    ("In order to implement the Law on reception of citizens No.42/2013/QH13 dated on November 25th, 2013",
+     "42/2013/QH13"),
+    ("In order implement the Directive Document No.07/CT-UBND dated on April 24th, 2018", "07/CT-UBND"),
+    # "QD" in ASCII on an English page is the type QĐ (it read as a công văn "111/QD-STTTT")
+    ("to issue Decision No.111/QD-STTTT on assigning the task of citizen reception", "111/QĐ-STTTT"),
+    ("Decision No.112/QD-STTTT on promulgating citizenship rules", "112/QĐ-STTTT"),
+    ("Decision No. 112/QD-STTTT", "112/QĐ-STTTT"),
+])
+def test_english_forms_real_strings(text, canonical):
+    assert [r.canonical for r in find_references(text)] == [canonical]
+
+
+def test_ascii_type_codes_only_where_unambiguous():
+    assert find_references("Decision No.111/QD-STTTT")[0].type_name == "Quyết định"
+    assert [r.canonical for r in find_references("Hướng dẫn số 12/HD-UBND")] == ["12/HD-UBND"]  # HD is Hướng dẫn
+    assert find_references("version 1.42/2013/QH13") == []  # a decimal still does not start a number

@@ -10,6 +10,9 @@ Forms recognised (docs/text-formats.md §Document numbers):
   resolutions have no type part: ``101/2015/QH13``, ``35/2023/UBTVQH15``.
 * Named Party resolutions without a number (see "Named resolutions" below).
 
+English pages: a number may follow "No." directly ("No.42/2013/QH13"), and an ASCII type part reads as its
+Đ code where unambiguous ("No.111/QD-STTTT" -> ``111/QĐ-STTTT``; HD stays Hướng dẫn).
+
 Canonical form of a numbered reference: spaces removed, dash variants unified to "-", Ð (U+00D0) read as Đ,
 the type code spelled as in the tables below (``Ctr`` -> ``CTr``), the issuer upper-cased:
 ``23-NQ/TU``, ``123/QĐ-UBND``, ``15/2023/NQ-HĐND``, ``101/2015/QH13``, ``1473/BTP-CNTT``.
@@ -53,7 +56,10 @@ from vntext.doctypes import TYPE_NAMES_PARTY, TYPE_NAMES_STATE, DocumentRef, fil
 _U = "A-ZĐ"
 _L = "A-Za-zĐđ"
 _PART = rf"[{_U}][{_L}0-9&]"
-_START = r"(?<![\w/.\-&])"  # a number does not continue a word, a path, a decimal or a range
+# A number does not continue a word, a path, a decimal or a range; English pages glue it to "No." (real
+# sotttt.hanoi.gov.vn page of 2019: "Law on reception of citizens No.42/2013/QH13", "Directive Document
+# No.07/CT-UBND"), which the "." rule alone would reject.
+_START = r"(?:(?<=\b[Nn]o\.)|(?<![\w/.\-&]))"
 # Numbers are [0-9], not \d (which would also accept Arabic-Indic and other Unicode digits).
 _END = r"(?![\w&])"
 
@@ -158,9 +164,17 @@ def _party_parts(match: re.Match) -> dict | None:
     )
 
 
+def _ascii_state_type(token: str) -> str | None:
+    """QĐ / NĐ / … written without the Đ ("Decision No.111/QD-STTTT" on the real English sotttt page of 2019):
+    the Đ code, only where the ASCII spelling is no other code (file_code: exact spellings win, so HD stays
+    Hướng dẫn and DA Dự án). Only a type PART is read so: "123/QD-UBND" is 123/QĐ-UBND."""
+    code = file_code(token)
+    return code if code is not None and "Đ" in code and code.upper() != token.upper() else None
+
+
 def _state_parts(match: re.Match, with_year: bool) -> dict | None:
     first, rest, end = match["first"], match["rest"], match.end()
-    code = state_type(first)
+    code = state_type(first) or _ascii_state_type(first)
     if rest is not None and code is None and any(ch.isspace() for ch in match["sep"]):
         rest, end = None, match.end("first")  # "5/UBND - TP Hà Nội": the spaced hyphen is prose, not a symbol
     if rest is None and not with_year:

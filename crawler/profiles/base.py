@@ -172,10 +172,15 @@ class Profile:
                 seen.setdefault(self.canonical_url(absolute), None)
         next_urls = [
             urljoin(url, h.strip())
-            for h in (sel.css(self.next_page).getall() if self.next_page else [])
+            for h in (self._query(sel, self.next_page).getall() if self.next_page else [])
             if not h.strip().startswith(("javascript:", "#"))
         ]
         return list(seen), next_urls
+
+    @staticmethod
+    def _query(sel: Selector, query: str):
+        """"//…" is XPath (a pager's "next" told by its text), anything else CSS, as in _compiled."""
+        return sel.xpath(query) if query.startswith("//") else sel.css(query)
 
     def category_of_listing(self, sel: Selector) -> str:
         return first_text(sel, self.listing_category) if sel.type == "html" else ""
