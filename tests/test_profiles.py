@@ -259,6 +259,49 @@ def test_nukeviet_real_bare_line_body_and_linked_source():
     ]
 
 
+# The so4t bodies of the real sotttt.hanoi.gov.vn pages (tests/test_real_liferay.py): bare runs before the
+# author <p>, and the 2012 page's runs closed by stray </p> (lxml drops a stray </p>: one run).
+_SO4T_BARE = ('<div class="journal-content-article"> <p>&nbsp;</p> <p> <em>a) The place to receiving citizens;</em>'
+              '</p> On June 15th, 2018, Department of Inspector shall advise (attached document). '
+              '<p align="right">Bich Thao</p></div>')
+_SO4T_STRAY = '<div>\n\tHướng dẫn năm 2012</p>\n   Nội dung:</p>\n<p><strong>- </strong><a href="#">Phần 1</a></p></div>'
+
+
+def test_reading_order_paragraphs_on_both_families_real_fragments():
+    """One function (crawler.profiles.base) reads the real bare-text bodies of Liferay so4t and NukeViet."""
+    from lxml import html as lxml_html
+
+    from crawler.profiles.base import reading_order_paragraphs
+
+    def read(fragment: str) -> list[str]:
+        return reading_order_paragraphs(lxml_html.fragment_fromstring(fragment))
+
+    assert read(_SO4T_BARE) == [
+        "a) The place to receiving citizens;",
+        "On June 15th, 2018, Department of Inspector shall advise (attached document).",
+        "Bich Thao"]
+    assert read(_SO4T_STRAY) == ["Hướng dẫn năm 2012 Nội dung:", "- Phần 1"]
+    # NukeViet: no <p> at all; lines end at "<br />&nbsp;" and at the figures' <div>s. Read raw here (the
+    # profile drops the figcaptions before reading), so each caption is a line of its own, never glued.
+    nghean = read(_NGHEAN_BODY)
+    assert [p[:40] for p in nghean if not p.startswith(("Đồng chí", "Toàn cảnh"))] == [
+        "Trong tháng 5, những vấn đề, sự kiện nổi",
+        "Về định hướng tuyên truyền trong tháng 6",
+        "Tại hội nghị, Ban Chỉ đạo phong trào thi",
+        "Lãnh đạo Sở Giáo dục và Đào tạo cũng thô",
+    ]
+    assert nghean[0] == "Đồng chí Nguyễn Bá Hảo - Phó Giám đốc Sở TT&TT phát biểu tại Hội nghị."
+    # Where the two former versions differed, the documented choice: a <br> ends a bare run (Liferay's
+    # version joined the lines), a non-inline element without blocks is a run of its own (Liferay's read
+    # it into the run); a <br> inside a block leaves the block one paragraph; nested blocks are read once.
+    assert read("<div>dòng một<br>dòng hai<figure>ảnh</figure>tiếp <b>đậm</b> <a>nối</a></div>") == [
+        "dòng một", "dòng hai", "ảnh", "tiếp đậm nối"]
+    assert read("<div><p>một<br>\nhai</p><blockquote><p>trích</p></blockquote></div>") == ["một hai", "trích"]
+    # Every family reads its body with it (no family overrides Profile.paragraphs).
+    from crawler.profiles.base import Profile
+    assert {type(p).paragraphs for p in PROFILES.values()} == {Profile.paragraphs}
+
+
 _HANOI_GMT24 = '''<html><body><h1 class="detail-title">Tiêu đề bài</h1><div class="detail-time"><div data-role="publishdate">May 24, 2026 3:38 PM GMT+24</div></div>
 <div class="detail-content" data-role="content"><p>Nội dung bài viết đủ dài để lưu, với nhiều chữ hơn nữa để vượt ngưỡng tối thiểu của trình đọc.</p></div></body></html>'''
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from parsel import Selector
 
-from crawler.profiles.base import _BLOCKS, Profile
+from crawler.profiles.base import Profile
 from vntext.textnorm import clean_text
 
 
@@ -98,39 +98,3 @@ class LiferayAssetPublisher(Profile):
         lead.tail = body.tail = None
         wrapper.extend([lead, body])
         return wrapper
-
-    def paragraphs(self, body: etree._Element) -> list[str]:
-        """Blocks in page order, plus the bare text runs editors leave outside any block.
-
-        Real so4t pages (2012, 2019) carry paragraphs as text directly in the article div, closed by a
-        stray </p> or followed by the author <p>: "Nội dung:</p>", "On June 15th, 2018, … (attached
-        document). <p class=view-content-author>"; the base engine reads blocks only and lost them.
-        """
-        found: list[str] = []
-        run: list[str] = []
-
-        def flush() -> None:
-            if text := clean_text("".join(run)):
-                found.append(text)
-            run.clear()
-
-        def walk(node: etree._Element) -> None:
-            run.append(node.text or "")
-            for child in node:
-                if not isinstance(child.tag, str):
-                    pass
-                elif child.tag in _BLOCKS:
-                    flush()
-                    if text := clean_text("".join(child.itertext())):
-                        found.append(text)
-                elif any(True for _ in child.iterdescendants(*_BLOCKS)) or child.tag in ("div", "ul", "ol", "table"):
-                    flush()
-                    walk(child)
-                    flush()
-                else:
-                    run.append("".join(child.itertext()))
-                run.append(child.tail or "")
-
-        walk(body)
-        flush()
-        return found

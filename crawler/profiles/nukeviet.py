@@ -11,62 +11,14 @@ links named in <strong>, "Tác giả:" / "Nguồn tin:" lines in p.h5.text-right
 import re
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
 from parsel import Selector
 
 from vntext.dates import ParsedDate, parse_iso
-from crawler.profiles.base import _BLOCKS, Profile, _compiled, file_type_of
+from crawler.profiles.base import Profile, _compiled, file_type_of
 from vntext.textnorm import clean_text
 
 # "2024-05-10+0716:21:00": PHP's date('Y-m-dTH:i:s') where T printed the zone offset.
 _NUKEVIET_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})([+-]\d{2})(\d{2}:\d{2}:\d{2})")
-# Text-level tags: their text runs on in the line around them. Any other element (div, figure, table…)
-# or a <br> ends the line.
-_INLINE = frozenset({"a", "abbr", "b", "big", "cite", "code", "em", "font", "i", "img", "mark", "q", "s", "small",
-                     "span", "strike", "strong", "sub", "sup", "u"})
-
-
-def _reading_order(body: etree._Element) -> list[str]:
-    """The body's paragraphs in reading order: each block element (p, h2, li…) is one, and so is each line
-    of text lying outside any block, ended by <br> or by a non-inline element.
-
-    CKEditor in NukeViet leaves such lines: a real Nghệ An article (tests/test_profiles.py) is bare text in one
-    <div>, its paragraphs split by "<br />&nbsp;" and figures, with no <p> at all; reading blocks only gave
-    an empty body."""
-    out: list[str] = []
-    line: list[str] = []
-
-    def flush() -> None:
-        if text := clean_text("".join(line)):
-            out.append(text)
-        line.clear()
-
-    def walk(node: etree._Element) -> None:
-        for child in node:
-            if not isinstance(child.tag, str):
-                pass  # comments and processing instructions
-            elif child.tag in _BLOCKS:
-                flush()
-                if text := clean_text("".join(child.itertext())):
-                    out.append(text)
-            elif child.tag == "br":
-                flush()
-            elif child.tag in _INLINE:
-                line.append(child.text or "")
-                walk(child)
-            else:
-                flush()
-                line.append(child.text or "")
-                walk(child)
-                flush()
-            line.append(child.tail or "")
-
-    line.append(body.text or "")
-    walk(body)
-    flush()
-    return out
-
-
 # Functions of the news module (their segment comes where a category would).
 _FUNCTIONS = r"(?:savefile|print|sendmail|rss|rating|tag|topic|groups|search|author|content|viewcat|detail)"
 # NukeViet's other modules: on a site whose home module is news, their paths sit beside the categories.
@@ -127,9 +79,6 @@ class NukeViet(Profile):
                 if parsed := parse_iso(f"{match[1]}T{match[3]}{match[2]}:00"):
                     return parsed
         return super().extract_date(sel, jsonld_key, iso_selectors, text_selectors)
-
-    def paragraphs(self, body: etree._Element) -> list[str]:
-        return _reading_order(body)
 
     def extract_attachments(self, sel: Selector, url: str) -> list[dict]:
         found = {}
