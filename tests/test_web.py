@@ -93,6 +93,10 @@ def test_every_page_sends_the_policy_and_no_script(client):
             assert not re.search(r"<[^>]+\son\w+\s*=", response.text, re.I), path
     assert client.get("/docs/99-NQ%2FXX").status_code == 404
     assert client.get("/?q=%22").status_code == 400  # a query with nothing to search: one message, no trace
+    for bad in ("/api/search", "/api/search?q=x&limit=0", "/api/articles/abc", "/api/docs?cursor=nonsense"):
+        response = client.get(bad)
+        assert response.status_code == 400 and "\n" not in response.json()["detail"], bad
+    assert client.get("/articles/abc").status_code == 400
 
 
 def test_each_page_links_to_its_json_twin(client):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -31,6 +32,11 @@ def create_app(db_url: str, *, token: str | None = None) -> FastAPI:
         if request.url.path.startswith("/api/") or request.url.path.endswith(".atom"):
             return JSONResponse({"detail": str(exc)}, status_code=400)
         return pages.error_page(request, 400, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}" for e in exc.errors())
+        return await bad_request(request, BadRequest(problems))
 
     app.include_router(api.router)
     app.include_router(feed.router)

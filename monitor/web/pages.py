@@ -65,7 +65,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", status, title="Lỗi", message=message, json_url=None)
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def search_page(request: Request, db: DB, q: str = "", site: str | None = None,
                 date_from: Annotated[str | None, Query(alias="from")] = None,
                 date_to: Annotated[str | None, Query(alias="to")] = None, category: str | None = None,
@@ -86,7 +86,7 @@ def search_page(request: Request, db: DB, q: str = "", site: str | None = None,
                   type_url=lambda code: _twin(request, "/", doc_type=code, cursor=None))
 
 
-@router.get("/docs", response_class=HTMLResponse)
+@router.api_route("/docs", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def documents_page(request: Request, db: DB, type: str | None = None, issuer: str | None = None,
                    since: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                    cursor: str | None = None, number: str | None = None):
@@ -106,7 +106,7 @@ def documents_page(request: Request, db: DB, type: str | None = None, issuer: st
                   next_url=_twin(request, "/docs", cursor=page["next"]) if page["next"] else None)
 
 
-@router.get("/docs/{number:path}", response_class=HTMLResponse)
+@router.api_route("/docs/{number:path}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def document_page(request: Request, db: DB, number: str, scope: str | None = None):
     wanted = [s.strip() for s in scope.split(",") if s.strip()] if scope else None
     doc = service.document(db, number, wanted)
@@ -122,7 +122,7 @@ def _path(number: str) -> str:
     return quote(number, safe="")
 
 
-@router.get("/events", response_class=HTMLResponse)
+@router.api_route("/events", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def events_page(request: Request, db: DB, since: str | None = None, kind: Annotated[list[str] | None, Query()] = None,
                 site: str | None = None, doc_type: Annotated[list[str] | None, Query()] = None,
                 order: str = "newest", limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: str | None = None):
@@ -141,7 +141,7 @@ def events_page(request: Request, db: DB, since: str | None = None, kind: Annota
                   next_url=_twin(request, "/events", cursor=page["next"]) if page["next"] else None)
 
 
-@router.get("/articles/{article_id}", response_class=HTMLResponse)
+@router.api_route("/articles/{article_id}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def article_page(request: Request, db: DB, article_id: int):
     article = service.article(db, article_id)
     if article is None:
@@ -171,8 +171,8 @@ def _chart(samples: list[dict], width: int = 600, height: int = 120) -> dict | N
             "first": _short(points[0][0]), "last": _short(points[-1][0])}
 
 
-@router.get("/api/", response_class=HTMLResponse)
-@router.get("/api", response_class=HTMLResponse)
+@router.api_route("/api/", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@router.api_route("/api", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def api_index(request: Request):
     """The API's endpoints, read from its OpenAPI document (a page without script instead of Swagger UI,
     which would load assets from the internet)."""
