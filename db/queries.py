@@ -13,7 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vntext.dates import VN_TZ
-from db.models import Article, CrawlRun, Event, Portal
+from db.models import (Article, ArticleVersion, Attachment, CrawlRun, Document, DocumentMention, Event, Portal,
+                       RawPage, ViewSample)
 
 
 def local_iso(moment: datetime) -> str:
@@ -75,16 +76,77 @@ def event_json(event: Event, site: str) -> dict:
 
 
 def list_events(session: Session, *, since: datetime | None = None, kinds: list[str] | None = None,
-                site: str | None = None) -> list[dict]:
-    """Events, oldest first: created since a moment, of some kinds, on one portal (each filter optional)."""
-    query = select(Event, Portal.key).join(Portal).order_by(Event.id)
+                site: str | None = None, doc_types: list[str] | None = None, after_id: int | None = None,
+                before_id: int | None = None, limit: int | None = None, newest_first: bool = False) -> list[dict]:
+    """Events, oldest first: created since a moment, of some kinds, on one portal (each filter optional).
+
+    doc_types: only events about a document (new_document …) of these type codes (NQ, CT …). Paging by
+    id (a stable key: ids only grow): after_id/before_id exclude that event and those before/after it;
+    limit caps the list; newest_first reverses the order (a feed)."""
+    query = select(Event, Portal.key).join(Portal).order_by(Event.id.desc() if newest_first else Event.id)
     if since:
         query = query.where(Event.created_at >= since)
     if kinds:
         query = query.where(Event.kind.in_(kinds))
     if site:
         query = query.where(Portal.key == site)
+    if doc_types:
+        query = query.join(Document, Document.id == Event.document_id).where(Document.type.in_(doc_types))
+    if after_id is not None:
+        query = query.where(Event.id > after_id)
+    if before_id is not None:
+        query = query.where(Event.id < before_id)
+    if limit is not None:
+        query = query.limit(limit)
     return [event_json(event, key) for event, key in session.execute(query)]
+
+
+def article_detail(session: Session, article_id: int) -> dict | None:
+    """One article for its page: the article object plus tags, removal, versions (newest first, with the
+    fields each changed), attachments, view samples (oldest first) and the documents it cites (with the
+    sentence); None when the archive has no such article. (The article view of `portalwatch show` is
+    meant to replace this.)"""
+    row = session.execute(select(Article, Portal.key, Portal.name).join(Portal, Portal.id == Article.portal_id)
+                          .where(Article.id == article_id)).first()
+    if row is None:
+        return None
+    article, site, portal_name = row
+    versions = session.execute(
+        select(ArticleVersion.version, ArticleVersion.fetched_at, ArticleVersion.title, ArticleVersion.changes)
+        .where(ArticleVersion.article_id == article_id).order_by(ArticleVersion.version.desc())).all()
+    attachments = session.scalars(select(Attachment).where(Attachment.article_id == article_id)
+                                  .order_by(Attachment.id)).all()
+    samples = session.execute(select(ViewSample.first_at, ViewSample.last_at, ViewSample.views)
+                              .where(ViewSample.article_id == article_id).order_by(ViewSample.first_at)).all()
+    documents = session.execute(
+        select(Document.canonical, Document.type, Document.type_name, DocumentMention.sentence, DocumentMention.source)
+        .join(DocumentMention, DocumentMention.document_id == Document.id)
+        .where(DocumentMention.article_id == article_id).order_by(Document.canonical)).all()
+    return article_json(article, site) | {
+        "portal_name": portal_name, "tags": list(article.tags or []),
+        "removed_at": local_iso(article.removed_at) if article.removed_at else None,
+        "versions": [{"version": v.version, "fetched_at": local_iso(v.fetched_at), "title": v.title,
+                      "changed": sorted((v.changes or {}).keys())} for v in versions],
+        "attachments": [{"url": a.url, "title": a.title, "file_name": a.file_name, "file_type": a.file_type}
+                        for a in attachments],
+        "view_samples": [{"first_at": local_iso(s.first_at), "last_at": local_iso(s.last_at), "views": s.views}
+                         for s in samples],
+        "documents": [{"canonical": d.canonical, "type": d.type, "type_name": d.type_name, "sentence": d.sentence,
+                       "source": d.source} for d in documents],
+    }
+
+
+def newest_raw_page(session: Session, article_id: int) -> tuple[str, str, str] | None:
+    """The newest stored page of an article: (url, its portal's profile, the page's text); None if none."""
+    from db.pages import decompress_page
+
+    row = session.execute(select(RawPage.url, Portal.profile, RawPage.body, RawPage.compression)
+                          .join(Article, Article.id == RawPage.article_id).join(Portal, Portal.id == Article.portal_id)
+                          .where(RawPage.article_id == article_id)
+                          .order_by(RawPage.fetched_at.desc(), RawPage.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return row.url, row.profile, decompress_page(row.body, row.compression).decode("utf-8", "replace")
 
 
 def newest_events(session: Session, *, since: datetime | None = None, limit: int) -> list[Event]:

@@ -122,6 +122,7 @@ class Since:
 class TrackerPage:
     total: int                      # documents matching the filters
     documents: list[dict] = field(default_factory=list)  # this page's document objects, with their mentions
+    last_key: tuple[datetime, int] | None = None  # the last document's sort key: pass it as `after` for the next page
 
 
 def portal_clocks(session: Session) -> dict[int, ObservationClock]:
@@ -201,12 +202,13 @@ def _since_condition(first_at, portal_id, since: Since, clocks: dict[int, Observ
 
 def list_documents(session: Session, *, doc_type: str | None = None, issuer: str | None = None,
                    since: Since | None = None, limit: int = 50, offset: int = 0,
-                   now: datetime | None = None) -> TrackerPage:
+                   after: tuple[datetime, int] | None = None, now: datetime | None = None) -> TrackerPage:
     """Documents, most recently first mentioned first, each with every mentioning article oldest first.
 
     doc_type: a type code (NQ, CT, QĐ … as document_type gives it); issuer: an abbreviation (TU, UBND …)
     matching the document's issuer or its last hyphen part (UBND matches NQ-UBND); since: first mentioned
-    (the first citing article's publication, else when it was first seen) since then."""
+    (the first citing article's publication, else when it was first seen) since then. after: a page's
+    last_key, to read the documents after it (a stable cursor; `total` still counts every match)."""
     if limit < 1 or offset < 0:
         raise QueryError("the limit must be at least 1 and the offset not negative")
     first = aliased(Article)
@@ -220,9 +222,15 @@ def list_documents(session: Session, *, doc_type: str | None = None, issuer: str
         query = query.where(_since_condition(first_at, first.portal_id, since, portal_clocks(session),
                                              now or datetime.now(timezone.utc)))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    documents = list(session.scalars(query.order_by(first_at.desc(), Document.id.desc()).limit(limit).offset(offset)))
+    if after is not None:
+        at, last_id = after
+        query = query.where(or_(first_at < at, and_(first_at == at, Document.id < last_id)))
+    rows = session.execute(query.add_columns(first_at.label("first_at"))
+                           .order_by(first_at.desc(), Document.id.desc()).limit(limit).offset(offset)).all()
+    documents = [row[0] for row in rows]
     mentions = _mentions(session, [d.id for d in documents])
-    return TrackerPage(total=total, documents=[_document_json(d, mentions[d.id]) for d in documents])
+    return TrackerPage(total=total, documents=[_document_json(d, mentions[d.id]) for d in documents],
+                       last_key=(rows[-1].first_at, rows[-1][0].id) if rows else None)
 
 
 def document_tracker(session: Session, canonical: str, scopes: Mapping[str, str], *,

@@ -65,6 +65,9 @@ def test_demo_twice_then_search(tmp_path):
     assert "Subject: [portalwatch] Nghị quyết mới: 23-NQ/TU — Quận Bắc Từ Liêm" in flat
     # the hints name the demo archive, so they work as printed
     assert f'portalwatch search "Bắc Từ Liêm" --json --db sqlite:///{archive}' in flat
+    # and it ends with the command that serves the archive in the web UI, and the tracker page it will show
+    assert runs[1].stdout.rstrip().splitlines()[-1] == \
+        f"Web: portalwatch web --db sqlite:///{archive} → http://127.0.0.1:8080/docs/23-NQ%2FTU"
 
     search = portalwatch("search", "Bắc Từ Liêm", "--json", "--db", f"sqlite:///{archive}", env=env)
     assert search.returncode == 0, search.stderr

@@ -52,6 +52,10 @@ def test_events_listing_filters_and_fields(db_url):
         assert [e["key"] for e in list_events(s, since=T0 + timedelta(minutes=30))] == ["e2", "e3"]
         assert [e["key"] for e in list_events(s, kinds=["edited", "new_article"])] == ["e1", "e3"]
         assert [e["key"] for e in list_events(s, site="caugiay", kinds=["edited"])] == []
+        assert [e["key"] for e in list_events(s, limit=2)] == ["e1", "e2"]
+        assert [e["key"] for e in list_events(s, after_id=every[0]["id"], limit=1)] == ["e2"]
+        assert [e["key"] for e in list_events(s, newest_first=True, before_id=every[2]["id"])] == ["e2", "e1"]
+        assert list_events(s, doc_types=["NQ"]) == []  # no event here is about a document
         assert [e.key for e in newest_events(s, limit=2)] == ["e3", "e2"]
         assert [e.key for e in newest_events(s, since=T0 + timedelta(hours=2), limit=10)] == ["e3"]
 

@@ -155,3 +155,17 @@ def test_issuer_codes():
     assert [issuer_code(v) for v in ("tu", "HDND", "ubnd", "ĐU", "du")] == ["TU", "HĐND", "UBND", "ĐU", "ĐU"]
     with pytest.raises(QueryError):
         issuer_code("Thành ủy")
+
+
+def test_the_list_continues_after_a_pages_last_key(db_url, archive):
+    """A stable cursor: each page's last_key, passed as `after`, gives the documents after it."""
+    seen, after = [], None
+    with session_factory(db_url)() as session:
+        while True:
+            page = list_documents(session, limit=3, after=after)
+            assert page.total == 4
+            seen += [d["canonical"] for d in page.documents]
+            if len(page.documents) < 3:
+                break
+            after = page.last_key
+    assert seen == ["30-CT/TU", "123/QĐ-UBND", "15/2023/NQ-HĐND", "23-NQ/TU"]

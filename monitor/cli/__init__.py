@@ -1,7 +1,7 @@
 """The `portalwatch` command: one module per command group, each adding its own subcommands.
 
 common.py holds what they share; archive.py (search, parse, refs, sites, reparse), crawl.py
-(crawl, replica), demo.py, schedule.py (run, status, events), documents.py (docs), health.py and alerts.py (alerts …, rules check)
+(crawl, replica), demo.py, schedule.py (run, status, events), documents.py (docs), health.py, alerts.py (alerts …, rules check) and web.py (web: monitor/web)
 hold the commands; errors.py turns expected failures into one line. What a command reads from the
 archive comes from db.queries.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from db.engine import resolve_db_url
-from monitor.cli import alerts, archive, crawl, demo, documents, health, schedule
+from monitor.cli import alerts, archive, crawl, demo, documents, health, schedule, web
 from monitor.cli.common import Parser
 from monitor.cli.errors import run_command
 
@@ -18,7 +18,7 @@ from monitor.cli.errors import run_command
 SUBCOMMANDS = (
     demo.add_demo, crawl.add_crawl, archive.add_search, archive.add_parse, archive.add_refs, archive.add_sites,
     schedule.add_run, schedule.add_status, health.add_health, schedule.add_events, documents.add_docs, crawl.add_replica, archive.add_reparse,
-    alerts.add_alerts, alerts.add_rules,
+    alerts.add_alerts, alerts.add_rules, web.add_web,
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from urllib.parse import quote
 import shutil
 import tempfile
 import re
@@ -85,6 +86,8 @@ def cmd_demo(args) -> int:
                   f'portalwatch docs {FEATURED_DOCUMENT} {db} · portalwatch alerts list {db} · '
                   f'portalwatch health --site {sites} {db}',
                   soft_wrap=True, highlight=False, markup=False)
+    tracker = "http://127.0.0.1:8080/docs/" + quote(FEATURED_DOCUMENT, safe="")
+    console.print(f"Web: portalwatch web {db} → {tracker}", soft_wrap=True, highlight=False, markup=False)
     return report_failures(run.outcomes + run.later)
 
 

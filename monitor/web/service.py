@@ -1,0 +1,224 @@
+"""What the API and the pages show, read through the db query layer (no SQL here): each function takes an
+open session and the request's parameters and returns the JSON objects, so a page and its JSON twin agree.
+
+Field names are those of the CLI's --json (`search`, `docs`, `events`); listings add ``next`` (an opaque
+cursor, None on the last page). Bad parameters raise :class:`BadRequest` with a message for people."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from crawler.registry import scopes as registry_scopes
+from db.queries import article_detail, article_json, list_events, newest_raw_page
+from monitor.web import cursor as cursors
+from monitor.web.security import safe_html
+from vntext.dates import VN_TZ
+
+
+class BadRequest(ValueError):
+    """Bad input from a request: HTTP 400 with this message."""
+
+
+# ---- search -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SearchParams:
+    q: str
+    site: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    category: str | None = None
+    doc_type: str | None = None
+    doc_number: str | None = None
+    order: str = "relevance"
+    limit: int = 20
+    include_removed: bool = False
+
+    def fingerprint(self) -> str:
+        data = {k: v for k, v in asdict(self).items() if k != "limit"}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+
+
+def search_page(session: Session, params: SearchParams, cursor: str | None = None, *, counts: bool = False) -> dict:
+    """{"items": the article objects of `search --json` (plus score, exact, snippet), "total", "total_exact",
+    "next"[, "counts"]}. The cursor names the page's end in the ranked list of this very query (a cursor
+    of another query is refused)."""
+    from db.search import QueryError, parse_day, search, search_counts, snippet
+
+    if params.limit < 1 or params.limit > 200:
+        raise BadRequest("limit must be between 1 and 200")
+    offset = 0
+    if cursor:
+        try:
+            offset, fingerprint = cursors.decode("search", cursor)
+        except (cursors.CursorError, ValueError) as exc:
+            raise BadRequest(str(exc)) from None
+        if fingerprint != params.fingerprint() or not isinstance(offset, int) or offset < 0:
+            raise BadRequest("this cursor belongs to another search (its query or filters differ)")
+    try:
+        date_from = parse_day(params.date_from) if params.date_from else None
+        date_to = parse_day(params.date_to) if params.date_to else None
+        filters = dict(site=params.site or None, date_from=date_from, date_to=date_to,
+                       category=params.category or None, doc_type=params.doc_type or None,
+                       doc_number=params.doc_number or None, include_removed=params.include_removed)
+        found = search(session, params.q, **filters, order=params.order, limit=params.limit, offset=offset)
+        items = [article_json(hit.article, hit.site) | {
+            "score": round(hit.score, 6) if hit.score is not None else None,
+            "exact": hit.exact, "snippet": snippet(hit.article, found.query)} for hit in found.items]
+        result = {"items": items, "total": found.total, "total_exact": found.total_exact, "next": None}
+        end = offset + len(items)
+        if items and (end < found.total or not found.total_exact):
+            result["next"] = cursors.encode("search", [end, params.fingerprint()])
+        if counts:
+            result["counts"] = search_counts(session, params.q, **filters)
+        result["terms"] = [t for term in found.query.terms for t in _term_words(term)]
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    return result
+
+
+def _term_words(term) -> list[str]:
+    """The folded words of a query term (for highlighting in snippets)."""
+    words = getattr(term, "tokens", None) or getattr(term, "words", None)
+    if words:
+        return list(words)
+    return [str(getattr(term, "text", term))]
+
+
+# ---- the resolution tracker ---------------------------------------------------------------------------------
+def documents_page(session: Session, *, doc_type: str | None = None, issuer: str | None = None,
+                   since: str | None = None, limit: int = 50, cursor: str | None = None) -> dict:
+    """{"items": the document objects of `docs --json`, "total", "next"}; newest first mention first."""
+    from db.tracker import QueryError, document_type, issuer_code, list_documents
+
+    if limit < 1 or limit > 500:
+        raise BadRequest("limit must be between 1 and 500")
+    after = None
+    if cursor:
+        try:
+            at, last_id = cursors.decode("docs", cursor)
+            after = (datetime.fromisoformat(at), int(last_id))
+        except (cursors.CursorError, ValueError, TypeError) as exc:
+            raise BadRequest(str(exc) or "not a cursor of this listing") from None
+    try:
+        page = list_documents(session, doc_type=document_type(doc_type) if doc_type else None,
+                              issuer=issuer_code(issuer) if issuer else None, since=_since(since),
+                              limit=limit, after=after)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    next_cursor = None
+    if page.last_key is not None and len(page.documents) == limit:
+        at, last_id = page.last_key
+        next_cursor = cursors.encode("docs", [at.isoformat(), last_id])
+    return {"items": page.documents, "total": page.total, "next": next_cursor}
+
+
+def _since(value: str | None):
+    from db.tracker import Since
+    from monitor.config import parse_duration
+
+    if not value:
+        return None
+    try:
+        return Since(back=parse_duration(value))
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"since takes a duration (2d, 6h) or an ISO date/time, not {value!r}") from None
+    return Since(at=moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ))
+
+
+def document(session: Session, number: str, scope: list[str] | None = None) -> dict | None:
+    """The object of `docs NUMBER --json` (with coverage); None when no article mentions it."""
+    from db.tracker import QueryError, archived_portal_keys, document_numbers, document_tracker, find_document
+
+    known = registry_scopes()
+    try:
+        document_numbers(number)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    if scope:
+        groups = set(known.values()) | set(archived_portal_keys(session))
+        unknown = [s for s in scope if s not in groups]
+        if unknown:
+            raise BadRequest(f"unknown scope {unknown[0]!r}")
+    canonical, found = find_document(session, number)
+    return document_tracker(session, canonical, known, scope=scope or None) if found else None
+
+
+# ---- events -------------------------------------------------------------------------------------------------
+def event_filters(kind: list[str] | None, doc_type: list[str] | None) -> tuple[list[str] | None, list[str] | None]:
+    """Repeatable, comma-separated kind= and doc_type= values; document types canonicalized (nq → NQ)."""
+    from db.tracker import QueryError, document_type
+
+    kinds = [k.strip() for part in kind or [] for k in part.split(",") if k.strip()] or None
+    types = [t.strip() for part in doc_type or [] for t in part.split(",") if t.strip()] or None
+    try:
+        types = [document_type(t) for t in types] if types else None
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    return kinds, types
+
+
+def events_page(session: Session, *, since: str | None = None, kind: list[str] | None = None,
+                site: str | None = None, doc_type: list[str] | None = None, order: str = "oldest",
+                limit: int = 100, cursor: str | None = None) -> dict:
+    """{"items": the event objects of `events --json`, "next"}; oldest first (order=newest: newest first)."""
+    from monitor.cli.common import CliError, parse_since
+
+    if order not in ("oldest", "newest"):
+        raise BadRequest("order is oldest or newest")
+    if limit < 1 or limit > 1000:
+        raise BadRequest("limit must be between 1 and 1000")
+    try:
+        moment = parse_since(since)
+    except CliError as exc:
+        raise BadRequest(str(exc).replace("--since", "since")) from None
+    kinds, types = event_filters(kind, doc_type)
+    last = None
+    if cursor:
+        try:
+            (last,) = cursors.decode(f"events-{order}", cursor)
+            last = int(last)
+        except (cursors.CursorError, ValueError, TypeError) as exc:
+            raise BadRequest(str(exc) or "not a cursor of this listing") from None
+    newest = order == "newest"
+    items = list_events(session, since=moment, kinds=kinds, site=site or None, doc_types=types,
+                        after_id=None if newest else last, before_id=last if newest else None,
+                        limit=limit, newest_first=newest)
+    next_cursor = cursors.encode(f"events-{order}", [items[-1]["id"]]) if len(items) == limit else None
+    return {"items": items, "next": next_cursor}
+
+
+# ---- one article --------------------------------------------------------------------------------------------
+def article(session: Session, article_id: int) -> dict | None:
+    """The article object plus its page's parts (db.queries.article_detail) and ``body_html``: the body of
+    its newest stored page, extracted as the crawler does and sanitized again (None without a stored page)."""
+    data = article_detail(session, article_id)
+    if data is None:
+        return None
+    data["body_html"] = body_html(session, article_id)
+    return data
+
+
+def body_html(session: Session, article_id: int) -> str | None:
+    page = newest_raw_page(session, article_id)
+    if page is None:
+        return None
+    url, profile, text = page
+    return safe_html(extract_body_html(text, url, profile))
+
+
+def extract_body_html(text: str, url: str, profile: str | None) -> str:
+    """The article body's HTML as the crawler's profile extracts it from a stored page."""
+    from crawler.extract import extract_page
+
+    try:
+        return extract_page(text, url, profile).body_html or ""
+    except Exception:  # a page no profile reads any more: the clean text still shows
+        return ""
