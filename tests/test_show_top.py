@@ -10,7 +10,6 @@ from crawler.registry import get_site
 from crawler.settings import LOOPBACK_OVERRIDES
 from monitor.cli import main
 from monitor.crawling import crawl_sites
-from tests.conftest import sqlite_url
 from vntext.worddiff import sides
 
 SITE = "caugiay"  # the Hanoi platform: shows its view counter and the edit time
@@ -41,9 +40,9 @@ def truth_growth(readings: list[dict], url: str) -> tuple[int, int]:
 
 
 @pytest.fixture
-def edited_archive(tmp_path, replica):
+def edited_archive(db_url, replica):
     """Crawled, edited (title word, a paragraph's ends, a file attached), 12 hours on, crawled again."""
-    url = sqlite_url(tmp_path)
+    url = db_url
     readings = [crawl(url, replica)]
     target = replica.visible(SITE)[4]
     truth = replica.truth(SITE, target)
