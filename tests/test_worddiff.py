@@ -103,3 +103,19 @@ def test_sparkline_of_view_samples():
     # a counter standing still for two hours (one run), then rising
     assert sparkline([run(0, 2, 100), run(4, 4, 180)], width=5) == "▁▁▁▅█"
     assert sparkline([], width=5) == ""
+
+
+def test_a_long_body_with_one_word_changed_and_one_paragraph_added_is_exactly_that():
+    # Paragraphs of a small vocabulary: word pairs recur everywhere, blank lines between paragraphs are
+    # all alike; an earlier version paired paragraphs by their blank lines and took seconds here.
+    rng = random.Random(7)
+    vocabulary = "Nghị quyết số 23-NQ/TU của Thành ủy về công tác khuyến học khuyến tài xây dựng xã hội".split()
+    paragraphs = [" ".join(rng.choice(vocabulary) for _ in range(60)) + "." for _ in range(3000)]
+    changed = list(paragraphs)
+    changed[2000] = "Tỉnh " + changed[2000]
+    changed.insert(1000, "Đoạn mới được thêm vào.")
+    old, new = "\n\n".join(paragraphs), "\n\n".join(changed)
+    segments = word_diff(old, new)
+    assert [(s["op"], s["text"]) for s in segments if s["op"] != "equal"] == [
+        ("insert", "Đoạn mới được thêm vào.\n\n"), ("insert", "Tỉnh ")]
+    assert sides(segments) == (old, new)

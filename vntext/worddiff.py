@@ -3,11 +3,11 @@
 `word_diff(old, new)` returns segments `{"op": "equal"|"delete"|"insert", "text": …}`: the equal
 and deleted texts joined give `old` exactly, the equal and inserted ones give `new` (after NFC, so
 a text stored decomposed does not read as changed everywhere). Words are what white space
-separates, as `git diff --word-diff` reads them: "23-NQ/TU," is one word. White space is kept in the
-segments but never anchors a match, so "a b" → "x y" is one deletion and one insertion rather than
-four pieces around a shared space.
+separates, as `git diff --word-diff` reads them: "23-NQ/TU," is one word. Words are matched as
+words; white space is kept in the segments but never anchors a match, so "a b" → "x y" is one
+deletion and one insertion rather than four pieces around a shared space.
 
-Two passes keep a long body cheap: lines (paragraphs) first, then words only inside the lines that
+Two passes keep a long body cheap: paragraphs (lines, each with the breaks after it) first, then words only inside the lines that
 changed. A changed stretch of more than MAX_WORDS words on a side (a page rewritten whole) is shown as
 deleted and inserted whole: matching words in it would cost time quadratic in its length.
 """
@@ -20,13 +20,15 @@ from difflib import SequenceMatcher
 EQUAL, DELETE, INSERT = "equal", "delete", "insert"
 MAX_WORDS = 20_000
 _TOKENS = re.compile(r"\S+|\s+")
+_PARAGRAPHS = re.compile(r"[^\n]+\n*|\n+")
 
 
 def word_diff(old: str, new: str) -> list[dict]:
     """Segments turning `old` into `new`; consecutive segments never share an op, deletions come
     before the insertions that replace them."""
     old, new = unicodedata.normalize("NFC", old or ""), unicodedata.normalize("NFC", new or "")
-    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    # A paragraph carries the line breaks after it: blank lines alone would pair any paragraph with any other.
+    old_lines, new_lines = _PARAGRAPHS.findall(old), _PARAGRAPHS.findall(new)
     segments: list[tuple[str, str]] = []
     matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -41,28 +43,39 @@ def word_diff(old: str, new: str) -> list[dict]:
 
 
 def _words(old: str, new: str) -> list[tuple[str, str]]:
+    """Words matched as words (white space never anchors a match); the white space after each word
+    is compared on its own, so the segments rebuild both texts exactly."""
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
     if max(len(a), len(b)) > 2 * MAX_WORDS:  # words and the spaces between them
         return [(DELETE, old), (INSERT, new)]
-    matcher = SequenceMatcher(str.isspace, a, b, autojunk=False)
-    out: list[tuple[str, str]] = []
+    a_at, b_at = _word_positions(a), _word_positions(b)
+    out = _space(a[:a_at[0]], b[:b_at[0]])  # white space before the first word
+    # Words in over 1% of a long stretch ("của", "và") do not anchor matches (autojunk), which keeps the
+    # matching near-linear; they still join the matches around them.
+    matcher = SequenceMatcher(None, [a[i] for i in a_at[:-1]], [b[j] for j in b_at[:-1]])
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == EQUAL:
-            out.append((EQUAL, "".join(a[i1:i2])))
+            for i, j in zip(range(i1, i2), range(j1, j2)):
+                out.append((EQUAL, a[a_at[i]]))
+                out += _space(a[a_at[i] + 1:a_at[i + 1]], b[b_at[j] + 1:b_at[j + 1]])
             continue
-        head = []  # white space both sides open or close with is no change
-        while i1 < i2 and j1 < j2 and a[i1] == b[j1] and a[i1].isspace():
-            head.append(a[i1])
-            i1, j1 = i1 + 1, j1 + 1
-        tail = []
-        while i2 > i1 and j2 > j1 and a[i2 - 1] == b[j2 - 1] and a[i2 - 1].isspace():
-            tail.insert(0, a[i2 - 1])
-            i2, j2 = i2 - 1, j2 - 1
-        out.append((EQUAL, "".join(head)))
-        out.append((DELETE, "".join(a[i1:i2])))
-        out.append((INSERT, "".join(b[j1:j2])))
-        out.append((EQUAL, "".join(tail)))
+        gone, came = a[a_at[i1]:a_at[i2]], b[b_at[j1]:b_at[j2]]
+        tail = []  # white space both sides close with is no change
+        while gone and came and gone[-1] == came[-1] and gone[-1].isspace():
+            tail.insert(0, gone.pop())
+            came.pop()
+        out += [(DELETE, "".join(gone)), (INSERT, "".join(came)), (EQUAL, "".join(tail))]
     return out
+
+
+def _word_positions(tokens: list[str]) -> list[int]:
+    """Indexes of the word tokens, and the token count at the end (a sentinel)."""
+    return [i for i, token in enumerate(tokens) if not token.isspace()] + [len(tokens)]
+
+
+def _space(old: list[str], new: list[str]) -> list[tuple[str, str]]:
+    before, after = "".join(old), "".join(new)
+    return [(EQUAL, before)] if before == after else [(DELETE, before), (INSERT, after)]
 
 
 def _merged(segments: list[tuple[str, str]]) -> list[dict]:
