@@ -25,6 +25,10 @@ def ops(segments):
     ("", "Bài mới", [("insert", "Bài mới")]),
     ("Bài cũ", "", [("delete", "Bài cũ")]),
     ("giống nhau", "giống nhau", [("equal", "giống nhau")]),
+    # a sentence added at a paragraph's end: the break after the paragraph stays where it was
+    ("Đoạn một.\n\nĐoạn hai.", "Đoạn một. Câu mới.\n\nĐoạn hai.",
+     [("equal", "Đoạn một."), ("insert", " Câu mới."), ("equal", "\n\nĐoạn hai.")]),
+    ("a  b", "a b", [("equal", "a"), ("delete", "  "), ("insert", " "), ("equal", "b")]),
     # punctuation belongs to its word, as white space separates words
     ("Thành ủy.", "Thành ủy,", [("equal", "Thành "), ("delete", "ủy."), ("insert", "ủy,")]),
 ])

@@ -53,19 +53,27 @@ def _words(old: str, new: str) -> list[tuple[str, str]]:
     # Words in over 1% of a long stretch ("của", "và") do not anchor matches (autojunk), which keeps the
     # matching near-linear; they still join the matches around them.
     matcher = SequenceMatcher(None, [a[i] for i in a_at[:-1]], [b[j] for j in b_at[:-1]])
+    pending = ([], [])  # the white space after the last equal word: it goes with a change that follows
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == EQUAL:
+            out += _space(*pending)
             for i, j in zip(range(i1, i2), range(j1, j2)):
+                if i > i1:
+                    out += _space(*pending)
                 out.append((EQUAL, a[a_at[i]]))
-                out += _space(a[a_at[i] + 1:a_at[i + 1]], b[b_at[j] + 1:b_at[j + 1]])
+                pending = (a[a_at[i] + 1:a_at[i + 1]], b[b_at[j] + 1:b_at[j + 1]])
             continue
-        gone, came = a[a_at[i1]:a_at[i2]], b[b_at[j1]:b_at[j2]]
-        tail = []  # white space both sides close with is no change
-        while gone and came and gone[-1] == came[-1] and gone[-1].isspace():
-            tail.insert(0, gone.pop())
+        gone, came = pending[0] + a[a_at[i1]:a_at[i2]], pending[1] + b[b_at[j1]:b_at[j2]]
+        pending = ([], [])
+        head, tail = [], []  # white space both sides open or close with is no change
+        if gone and came and gone[0] == came[0] and gone[0].isspace():
+            head.append(gone.pop(0))
+            came.pop(0)
+        if gone and came and gone[-1] == came[-1] and gone[-1].isspace():
+            tail.append(gone.pop())
             came.pop()
-        out += [(DELETE, "".join(gone)), (INSERT, "".join(came)), (EQUAL, "".join(tail))]
-    return out
+        out += [(EQUAL, "".join(head)), (DELETE, "".join(gone)), (INSERT, "".join(came)), (EQUAL, "".join(tail))]
+    return out + _space(*pending)
 
 
 def _word_positions(tokens: list[str]) -> list[int]:
