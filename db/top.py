@@ -44,27 +44,32 @@ def portal_windows(session: Session, days: int, *, site: str | None = None,
 def top_articles(session: Session, *, by: str = "views", days: int = 7, site: str | None = None, limit: int = 20,
                  end: datetime | None = None) -> list[dict]:
     """The `limit` articles with the most views (or the most growth) in the window, best first: rows of
-    FIELDS. Ties go to the higher count, then to the smaller id."""
+    FIELDS. Ties go to the smaller id; by growth, to the higher view count first."""
     if by not in ORDERS:
         raise ValueError(f"top by {by!r}: expected one of {', '.join(ORDERS)}")
     windows = portal_windows(session, days, site=site, end=end)
     if not windows:
         return []
     start_of, end_of = _bound(windows, 0), _bound(windows, 1)
-    growth = _growth(start_of, end_of)
-    query = (select(Article, Portal.key, growth.c.growth, growth.c.resets, growth.c.samples)
-             .join(Portal).outerjoin(growth, growth.c.article_id == Article.id)
-             .where(Article.portal_id.in_(list(windows))))
-    if by == "views":
+    if by == "views":  # the articles first, then the growth of those alone
         published = func.coalesce(Article.published_at, Article.first_seen_at)
-        query = query.where(published >= start_of(Article.portal_id), published <= end_of(Article.portal_id),
-                            Article.views.is_not(None)).order_by(
-            Article.views.desc(), func.coalesce(growth.c.growth, 0).desc(), Article.id)
+        found = session.execute(
+            select(Article, Portal.key).join(Portal).where(
+                Article.portal_id.in_(list(windows)), Article.views.is_not(None),
+                published >= start_of(Article.portal_id), published <= end_of(Article.portal_id))
+            .order_by(Article.views.desc(), Article.id).limit(limit)).all()
+        growth = _growth(start_of, end_of, [article.id for article, _ in found])
+        stats = {row[0]: tuple(row[1:]) for row in session.execute(select(growth))}
+        ranked = [(article, key, *stats.get(article.id, (0, 0, 0))) for article, key in found]
     else:
-        query = query.where(growth.c.growth.is_not(None)).order_by(
-            growth.c.growth.desc(), Article.views.desc().nulls_last(), Article.id)
+        growth = _growth(start_of, end_of)
+        ranked = session.execute(
+            select(Article, Portal.key, growth.c.growth, growth.c.resets, growth.c.samples)
+            .join(Portal).join(growth, growth.c.article_id == Article.id)
+            .where(Article.portal_id.in_(list(windows)))
+            .order_by(growth.c.growth.desc(), Article.views.desc().nulls_last(), Article.id).limit(limit)).all()
     rows = []
-    for rank, (article, key, gained, resets, samples) in enumerate(session.execute(query.limit(limit)), 1):
+    for rank, (article, key, gained, resets, samples) in enumerate(ranked, 1):
         data = article_json(article, key)
         start, stop = windows[article.portal_id]
         rows.append({"rank": rank, **{name: data[name] for name in FIELDS[1:8]}, "growth": int(gained or 0),
@@ -80,14 +85,17 @@ def _bound(windows: dict[int, tuple[datetime, datetime]], which: int):
     return bound
 
 
-def _growth(start_of, end_of):
+def _growth(start_of, end_of, ids: list[int] | None = None):
     """Per article with a run starting in its portal's window: growth, resets and how many runs (a subquery)."""
     run, before, owner = aliased(ViewSample), aliased(ViewSample), aliased(Article)
     previous = (select(before.views).where(before.article_id == run.article_id, before.first_at < run.first_at)
                 .order_by(before.first_at.desc()).limit(1).correlate(run).scalar_subquery())
     steps = (select(run.article_id, run.views, previous.label("previous"))
              .join(owner, owner.id == run.article_id)
-             .where(run.first_at >= start_of(owner.portal_id), run.first_at <= end_of(owner.portal_id)).subquery())
+             .where(run.first_at >= start_of(owner.portal_id), run.first_at <= end_of(owner.portal_id)))
+    if ids is not None:
+        steps = steps.where(run.article_id.in_(ids))
+    steps = steps.subquery()
     rise = case((steps.c.previous.is_(None), 0), (steps.c.views >= steps.c.previous, steps.c.views - steps.c.previous),
                 else_=0)
     reset = case((steps.c.views < steps.c.previous, 1), else_=0)
