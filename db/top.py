@@ -28,12 +28,12 @@ FIELDS = ("rank", "id", "site", "url", "title", "published_at", "category", "vie
           "samples", "window_start", "window_end")  # a row's fields, in the CSV's column order
 
 
-def portal_windows(session: Session, days: int, *, site: str | None = None,
+def portal_windows(session: Session, days: int, *, site: str | list[str] | None = None,
                    end: datetime | None = None) -> dict[int, tuple[datetime, datetime]]:
     """Per portal id: (start, end) of its window of `days` days, up to `end`, else up to its latest fetch."""
     query = select(Article.portal_id, func.max(Article.last_fetched_at)).group_by(Article.portal_id)
     if site:
-        query = query.join(Portal).where(Portal.key == site)
+        query = query.join(Portal).where(Portal.key.in_([site] if isinstance(site, str) else site))
     windows = {}
     for portal_id, newest in session.execute(query):
         stop = end or (newest.replace(tzinfo=timezone.utc) if newest.tzinfo is None else newest)
@@ -41,9 +41,10 @@ def portal_windows(session: Session, days: int, *, site: str | None = None,
     return windows
 
 
-def top_articles(session: Session, *, by: str = "views", days: int = 7, site: str | None = None, limit: int = 20,
+def top_articles(session: Session, *, by: str = "views", days: int = 7, site: str | list[str] | None = None, limit: int = 20,
                  end: datetime | None = None) -> list[dict]:
-    """The `limit` articles with the most views (or the most growth) in the window, best first: rows of
+    """The `limit` articles with the most views (or the most growth) in the window, best first, on every
+    portal or those `site` names (a key or a list of keys): rows of
     FIELDS. Ties go to the smaller id; by growth, to the higher view count first."""
     if by not in ORDERS:
         raise ValueError(f"top by {by!r}: expected one of {', '.join(ORDERS)}")

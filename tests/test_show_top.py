@@ -137,6 +137,7 @@ def test_top_ranks_by_the_replicas_views_and_growth_across_a_counter_reset(edite
     assert truth[page][1] == 1
 
     rows = cli_json(capsys, "top", "--by", "growth", "--days", "30", "--limit", "15", "--db", url)
+    rows_growth = [r["growth"] for r in rows]
     assert len(rows) == 15 and [r["rank"] for r in rows] == list(range(1, 16))
     assert [r["growth"] for r in rows] == sorted(growth.values(), reverse=True)[:15]
     assert all((r["growth"], r["resets"]) == truth[r["url"]] and r["views"] == readings[-1][r["url"]] for r in rows)
@@ -162,6 +163,9 @@ def test_top_ranks_by_the_replicas_views_and_growth_across_a_counter_reset(edite
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "rank,id,site,url,title,published_at,category,views,growth,resets,samples,window_start,window_end"
     assert len(lines) == 4 and lines[1].startswith("1,")
+    assert main(["top", "--by", "growth", "--days", "30", "--limit", "2", "--site", f"no-such-portal,{SITE}", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Top by growth, ") and f"+{rows_growth[0]}" in out and "(reset)" in out
     assert main(["top", "--site", "no-such-portal", "--db", url]) == 0
     assert "no article" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exit_:

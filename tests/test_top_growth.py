@@ -51,6 +51,7 @@ def test_growth_within_each_portals_window(db_url):
         # one window for every portal: b's readings are a hundred days before it
         assert summary(top_articles(s, by="growth", days=1, end=E)) == [("a3", 190, 0, 2), ("a1", 80, 1, 3)]
         assert summary(top_articles(s, by="growth", days=1, site="b")) == [("b1", 90, 0, 2)]
+        assert summary(top_articles(s, by="growth", days=1, site=["b", "a"])) == summary(rows)
         assert summary(top_articles(s, by="growth", days=1, limit=1)) == [("a3", 190, 0, 2)]
 
 

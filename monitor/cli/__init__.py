@@ -3,7 +3,7 @@
 common.py holds what they share; archive.py (search, parse, refs, sites, reparse), article.py (show, top), crawl.py
 (crawl, replica), demo.py, schedule.py (run, status, events), health.py and alerts.py (alerts …, rules check)
 hold the commands; errors.py turns expected failures into one line. What a command reads from the
-archive comes from db.queries.
+archive comes from db's query layer (db.queries, db.article_view, db.top).
 """
 from __future__ import annotations
 

@@ -166,7 +166,7 @@ def add_top(sub) -> None:
                    help="views (the latest count of articles published in the window; default) or growth "
                         "(views gained within the window)")
     p.add_argument("--days", type=at_least_one, default=7, help="the window, in days up to now (default 7)")
-    p.add_argument("--site", help="only this portal")
+    p.add_argument("--site", action="append", help="only these portals, repeatable or comma-separated")
     p.add_argument("--limit", type=at_least_one, default=20, help="how many articles (default 20)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print a JSON list of rows")
@@ -176,7 +176,8 @@ def add_top(sub) -> None:
 
 def cmd_top(args) -> int:
     with session_factory(open_archive(args))() as session:
-        rows = top_articles(session, by=args.by, days=args.days, site=args.site, limit=args.limit)
+        sites = [s for part in args.site for s in part.split(",") if s] if args.site else None
+        rows = top_articles(session, by=args.by, days=args.days, site=sites, limit=args.limit)
     if args.json:
         dump_json(rows)
         return 0
@@ -187,7 +188,7 @@ def cmd_top(args) -> int:
         return 0
     if not rows:
         console.print(f"no article {'published' if args.by == 'views' else 'with view readings'} in the last "
-                      f"{args.days} day(s)" + (f" on {args.site}" if args.site else ""), highlight=False)
+                      f"{args.days} day(s)" + (f" on {', '.join(sites)}" if sites else ""), highlight=False)
         return 0
     windows = {(r["window_start"], r["window_end"]) for r in rows}
     window = (f"{rows[0]['window_start']} … {rows[0]['window_end']}" if len(windows) == 1
