@@ -171,3 +171,19 @@ def test_top_ranks_by_the_replicas_views_and_growth_across_a_counter_reset(edite
     with pytest.raises(SystemExit) as exit_:
         main(["top", "--days", "0", "--db", url])
     assert exit_.value.code == 2 and "--days: must be at least 1" in capsys.readouterr().err
+
+
+def test_top_refuses_an_unknown_portal_as_health_does(tmp_path, capsys):
+    from crawler.registry import load_sites
+
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    for command in ("top", "health"):
+        assert main([command, "--site", "nowhere", "--db", url]) == 2, command
+        captured = capsys.readouterr()
+        assert captured.out == "" and len(captured.err.strip().splitlines()) == 1, command
+        assert "unknown site 'nowhere': neither registered nor in the archive (known: " in captured.err, command
+    registered = sorted(load_sites())[0]  # known, never crawled: an empty ranking, not an error
+    assert main(["top", "--site", registered, "--site", "nowhere", "--db", url]) == 2
+    assert "unknown site 'nowhere'" in capsys.readouterr().err
+    assert main(["top", "--site", registered, "--db", url]) == 0
+    assert "no article" in capsys.readouterr().out

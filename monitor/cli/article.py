@@ -7,10 +7,12 @@ import sys
 from rich.table import Table
 from rich.text import Text
 
+from crawler.registry import load_sites
 from db.article_view import ArticleNotFound, article_view, parse_range, resolve_article
 from db.engine import session_factory
+from db.queries import archived_portal_keys
 from db.top import FIELDS, ORDERS, top_articles
-from monitor.cli.common import CliError, at_least_one, console, db_option, dump_json, open_archive
+from monitor.cli.common import CliError, at_least_one, check_sites, console, db_option, dump_json, open_archive
 from monitor.cli.sparkline import sparkline
 
 DELETED, INSERTED = "red strike", "green underline"
@@ -177,6 +179,8 @@ def add_top(sub) -> None:
 def cmd_top(args) -> int:
     with session_factory(open_archive(args))() as session:
         sites = [s for part in args.site for s in part.split(",") if s] if args.site else None
+        if sites:
+            check_sites(sites, set(load_sites()) | set(archived_portal_keys(session)))
         rows = top_articles(session, by=args.by, days=args.days, site=sites, limit=args.limit)
     if args.json:
         dump_json(rows)
