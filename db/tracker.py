@@ -34,7 +34,7 @@ from db.queries import archived_portal_keys, local_iso  # archived_portal_keys: 
 from db.search.filters import canonical_document_number, document_type
 from db.search.query import QueryError
 from vntext.dates import VN_TZ
-from vntext.docrefs import find_references
+from vntext.docrefs import canonicalize, find_references
 from vntext.textnorm import clean_text
 
 __all__ = ["QueryError", "Since", "TrackerPage", "document_number", "document_numbers", "find_document",
@@ -79,8 +79,11 @@ def document_numbers(value: str) -> list[str]:
             continue
     if found:
         return list(dict.fromkeys(found))
-    for variant in variants:  # a number inside a phrase: the references the article reader would see in it
-        named = list(dict.fromkeys(ref.canonical for ref in find_references(variant)))
+    # A number inside a phrase: the references the article reader would see in it, else its number-like
+    # words read one by one ("quyết định 123/qd-ubnd của ubnd": QD for QĐ is no reference in running text).
+    for variant in variants:
+        named = list(dict.fromkeys([ref.canonical for ref in find_references(variant)]
+                                   + [c for c in map(canonicalize, _NUMBER_TOKEN.findall(variant)) if c]))
         if len(named) == 1:
             return named
         if named:

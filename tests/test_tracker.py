@@ -149,6 +149,7 @@ def test_d_typed_for_đ_finds_the_archived_number(db_url, archive):
         assert find_document(session, "15/2023/NQ-HDND") == ("15/2023/NQ-HĐND", True)
         assert find_document(session, "23 nq/tu") == ("23-NQ/TU", True)
         assert find_document(session, "99-NQ/TU") == ("99-NQ/TU", False)
+        assert find_document(session, "quyết định 123/qd-ubnd của ubnd tỉnh") == ("123/QĐ-UBND", True)
 
 
 def test_issuer_codes():
@@ -190,6 +191,7 @@ def test_the_đ_folded_lookup_is_an_indexed_equality(db_url, archive):
 
 @pytest.mark.parametrize("typed, canonical", [
     ("Quyết định 123/QĐ-UBND của UBND tỉnh", "123/QĐ-UBND"),
+    ("Chỉ thị 05/CT-TTg của Thủ tướng", "05/CT-TTG"),
     ("theo Nghị quyết số 23-NQ/TU ngày 16/11/2023 của Thành ủy", "23-NQ/TU"),
     ("23-nq/tư", "23-NQ/TW"), ("23-NQ/TƯ", "23-NQ/TW"), ("Nghị quyết 23 nq/tư", "23-NQ/TW"),
 ])
@@ -200,6 +202,8 @@ def test_a_number_inside_a_phrase_and_tư_for_tw(typed, canonical):
 def test_two_numbers_in_a_phrase_ask_for_one():
     with pytest.raises(QueryError, match="names 2 document numbers.*23-NQ/TU.*123/QĐ-UBND.*give one"):
         document_numbers("Nghị quyết 23-NQ/TU và Quyết định 123/QĐ-UBND")
+    with pytest.raises(QueryError, match="names 2 document numbers"):
+        document_numbers("theo 23-nq/tu và 123/qd-ubnd")
 
 
 def test_tư_is_tw_as_an_issuer():
