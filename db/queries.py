@@ -44,6 +44,11 @@ def article_json(article: Article, site: str) -> dict:
     }
 
 
+def archived_portal_keys(session: Session) -> list[str]:
+    """The keys of the portals the archive holds, registered or not."""
+    return list(session.scalars(select(Portal.key).order_by(Portal.key)))
+
+
 def portal_summaries(session: Session, keys: list[str] | None = None) -> list[dict]:
     """Per portal: how many articles, and the newest one's title."""
     rows = []

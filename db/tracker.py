@@ -30,17 +30,18 @@ from sqlalchemy.orm import Session, aliased
 from db.clock import SYSTEM, ObservationClock, run_clock
 from db.documents import citing_order
 from db.models import Article, CrawlRun, Document, DocumentMention, Portal, UTCDateTime
-from db.queries import local_iso
-from db.search.filters import _document_number, _document_type
+from db.queries import archived_portal_keys, local_iso  # archived_portal_keys: an unregistered portal is a scope of its own
+from db.search.filters import canonical_document_number, document_type
 from db.search.query import QueryError
 from vntext.dates import VN_TZ
+from vntext.docrefs import canonicalize, find_references
 from vntext.textnorm import clean_text
 
 __all__ = ["QueryError", "Since", "TrackerPage", "document_number", "document_numbers", "find_document",
            "document_type", "issuer_code", "list_documents", "document_tracker", "portal_clocks", "archived_portal_keys"]
 
 # ASCII spellings people type for issuers with Đ (as alert rules accept them, monitor/rules/parse.py).
-_ISSUER_ALIASES = {"HDND": "HĐND", "DU": "ĐU", "DUK": "ĐUK", "BCSD": "BCSĐ"}
+_ISSUER_ALIASES = {"HDND": "HĐND", "DU": "ĐU", "DUK": "ĐUK", "BCSD": "BCSĐ", "TƯ": "TW"}  # TƯ: see _CENTRAL
 _ISSUER_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZĐƯ0123456789&-")
 
 
@@ -53,25 +54,42 @@ _LOOSE = (
 
 
 _NUMBER_TOKEN = re.compile(r"\S*[\d/]\S*")
+# "TƯ" (Trung ương) is how many pages write the Central Committee's issuer code TW (vntext.docfiles lists
+# both as Party issuers); the canonical form, as vntext.docrefs writes it, is TW.
+_CENTRAL = re.compile(r"(?<=[/\-])\s*TƯ(?!\w)", re.IGNORECASE)
+_MAX_FOLDED = 6  # Đ/D positions tried both ways in a typed number (2**6 spellings at most)
 
 
 def document_numbers(value: str) -> list[str]:
     """The canonical forms a document number typed loosely may stand for ("23-nq/tu", "23 NQ/TU",
-    "Nghị quyết số 23-NQ/TU" → 23-NQ/TU), most literal first; QueryError when it is no number."""
-    text = clean_text(value)
+    "Nghị quyết số 23-NQ/TU" → 23-NQ/TU; "23-NQ/TƯ" → 23-NQ/TW), most literal first. A phrase around one
+    number is read for it ("Quyết định 123/QĐ-UBND của UBND tỉnh"); QueryError when it holds no number,
+    or several (the message names them: one is wanted)."""
+    text = _CENTRAL.sub("TW", clean_text(value))
     numbers_up = _NUMBER_TOKEN.sub(lambda m: m.group().upper(), text)  # "nghị quyết số 23-nq/tu": the number only
     variants = [text, text.upper(), numbers_up, numbers_up[:1].upper() + numbers_up[1:]]
     for regex, repl in _LOOSE:
         variants += [regex.sub(repl, v) for v in variants]
+    variants = list(dict.fromkeys(variants))
     found = []
-    for variant in dict.fromkeys(variants):
+    for variant in variants:
         try:
-            found.append(_document_number(variant))
+            found.append(canonical_document_number(variant))
         except QueryError:
             continue
-    if not found:
-        _document_number(value)  # raises the search's message: not a document number
-    return list(dict.fromkeys(found))
+    if found:
+        return list(dict.fromkeys(found))
+    # A number inside a phrase: the references the article reader would see in it, else its number-like
+    # words read one by one ("quyết định 123/qd-ubnd của ubnd": QD for QĐ is no reference in running text).
+    for variant in variants:
+        named = list(dict.fromkeys([ref.canonical for ref in find_references(variant)]
+                                   + [c for c in map(canonicalize, _NUMBER_TOKEN.findall(variant)) if c]))
+        if len(named) == 1:
+            return named
+        if named:
+            raise QueryError(f"{value!r} names {len(named)} document numbers ({', '.join(named)}): give one")
+    canonical_document_number(value)  # raises the search's message: not a document number
+    raise AssertionError("unreachable")
 
 
 def document_number(value: str) -> str:
@@ -79,30 +97,36 @@ def document_number(value: str) -> str:
     return document_numbers(value)[0]
 
 
+def _đ_spellings(canonical: str) -> list[str]:
+    """The canonical number with each Đ or D (up to _MAX_FOLDED of them) written either way, itself first."""
+    spots = [i for i, ch in enumerate(canonical) if ch in "DĐ"][:_MAX_FOLDED]
+    spellings = [canonical]
+    for i in spots:
+        spellings += [s[:i] + ("Đ" if s[i] == "D" else "D") + s[i + 1:] for s in spellings]
+    return spellings
+
+
 def find_document(session: Session, value: str) -> tuple[str, bool]:
     """The canonical number of the archive's document a loosely typed number names, and True; else the
     number's canonical form and False. "123/qd-ubnd" finds 123/QĐ-UBND: when no canonical form is in the
-    archive as typed, one that differs only by Đ typed as D (QD, HDND, DU) or by case is taken."""
+    archive as typed, one that differs only by Đ typed as D (QD, HDND, DU) is taken — one query on the
+    unique index of canonical numbers (`canonical IN (…)`), whatever the archive's size."""
     candidates = document_numbers(value)
+    spellings = {canonical: _đ_spellings(canonical) for canonical in candidates}
+    keys = list(dict.fromkeys(key for keys in spellings.values() for key in keys))
+    archived = dict(session.execute(select(Document.canonical, Document.id).where(Document.canonical.in_(keys))).all())
     for canonical in candidates:
-        if session.scalar(select(Document.id).where(Document.canonical == canonical)) is not None:
+        if canonical in archived:
             return canonical, True
-    folded = func.upper(func.replace(func.replace(Document.canonical, "Đ", "D"), "đ", "d"))
     for canonical in candidates:
-        key = canonical.replace("Đ", "D").replace("đ", "d").upper()
-        match = session.scalar(select(Document.canonical).where(folded == key).order_by(Document.id).limit(1))
-        if match is not None:
-            return match, True
+        matches = [key for key in spellings[canonical] if key in archived]
+        if matches:
+            return min(matches, key=archived.__getitem__), True
     return candidates[0], False
 
 
-def document_type(value: str) -> str:
-    """A document type code typed loosely ("nq", "qd" → NQ, QĐ); QueryError when unknown or ambiguous."""
-    return _document_type(value)
-
-
 def issuer_code(value: str) -> str:
-    """An issuer abbreviation ("tu", "hdnd" → TU, HĐND); QueryError when it is not one."""
+    """An issuer abbreviation ("tu", "hdnd", "tư" → TU, HĐND, TW); QueryError when it is not one."""
     code = clean_text(value).upper()
     code = _ISSUER_ALIASES.get(code, code)
     if not code or not set(code) <= _ISSUER_CHARS or code.startswith("-") or code.endswith("-"):
@@ -274,11 +298,6 @@ def _coverage(session: Session, mentions: list[tuple], scopes: Mapping[str, str]
         days, observed_now = (observed - mentions[0][2]) // timedelta(days=1), local_iso(observed)
     return {"scopes": groups, "relayed": list(relayed.values()), "not_yet": not_yet, "unwatched": unwatched,
             "days_since_first_mention": days, "observed_now": observed_now}
-
-
-def archived_portal_keys(session: Session) -> list[str]:
-    """The keys of the portals the archive holds (an unregistered one is a scope of its own)."""
-    return list(session.scalars(select(Portal.key).order_by(Portal.key)))
 
 
 def _last_crawled(session: Session, portal_ids: list[int]) -> dict[int, str]:

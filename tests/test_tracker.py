@@ -149,6 +149,7 @@ def test_d_typed_for_đ_finds_the_archived_number(db_url, archive):
         assert find_document(session, "15/2023/NQ-HDND") == ("15/2023/NQ-HĐND", True)
         assert find_document(session, "23 nq/tu") == ("23-NQ/TU", True)
         assert find_document(session, "99-NQ/TU") == ("99-NQ/TU", False)
+        assert find_document(session, "quyết định 123/qd-ubnd của ubnd tỉnh") == ("123/QĐ-UBND", True)
 
 
 def test_issuer_codes():
@@ -169,3 +170,55 @@ def test_the_list_continues_after_a_pages_last_key(db_url, archive):
                 break
             after = page.last_key
     assert seen == ["30-CT/TU", "123/QĐ-UBND", "15/2023/NQ-HĐND", "23-NQ/TU"]
+
+
+def test_the_tracker_uses_the_search_filters_public_functions():
+    """One definition each: the tracker imports the search's number and type readers by their public names."""
+    import ast
+    from pathlib import Path
+
+    import db.search.filters as filters
+    import db.tracker as tracker
+
+    tree = ast.parse(Path(tracker.__file__).read_text(encoding="utf-8"))
+    private = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               for alias in node.names if alias.name.startswith("_")]
+    assert private == []
+    assert tracker.document_type is filters.document_type
+    assert tracker.canonical_document_number is filters.canonical_document_number
+
+
+def test_the_đ_folded_lookup_is_an_indexed_equality(db_url, archive):
+    """A number typed with D for Đ is looked up by `canonical IN (…)` (the unique index), never by functions
+    on the column (a full scan of documents per candidate)."""
+    from sqlalchemy import event
+
+    with session_factory(db_url)() as session:
+        statements = []
+        event.listen(session.bind, "before_cursor_execute",
+                     lambda conn, cursor, statement, *rest: statements.append(statement))
+        assert find_document(session, "15/2023/nq-hdnd") == ("15/2023/NQ-HĐND", True)
+        assert find_document(session, "123 qd-ubnd") == ("123/QĐ-UBND", True)
+    lookups = [s for s in statements if "documents" in s]
+    assert lookups and not [s for s in lookups if "replace(" in s.lower() or "upper(" in s.lower()]
+
+
+@pytest.mark.parametrize("typed, canonical", [
+    ("Quyết định 123/QĐ-UBND của UBND tỉnh", "123/QĐ-UBND"),
+    ("Chỉ thị 05/CT-TTg của Thủ tướng", "05/CT-TTG"),
+    ("theo Nghị quyết số 23-NQ/TU ngày 16/11/2023 của Thành ủy", "23-NQ/TU"),
+    ("23-nq/tư", "23-NQ/TW"), ("23-NQ/TƯ", "23-NQ/TW"), ("Nghị quyết 23 nq/tư", "23-NQ/TW"),
+])
+def test_a_number_inside_a_phrase_and_tư_for_tw(typed, canonical):
+    assert document_numbers(typed)[0] == canonical
+
+
+def test_two_numbers_in_a_phrase_ask_for_one():
+    with pytest.raises(QueryError, match="names 2 document numbers.*23-NQ/TU.*123/QĐ-UBND.*give one"):
+        document_numbers("Nghị quyết 23-NQ/TU và Quyết định 123/QĐ-UBND")
+    with pytest.raises(QueryError, match="names 2 document numbers"):
+        document_numbers("theo 23-nq/tu và 123/qd-ubnd")
+
+
+def test_tư_is_tw_as_an_issuer():
+    assert issuer_code("tư") == issuer_code("TƯ") == "TW"

@@ -51,7 +51,8 @@ def _start_of(day: date | datetime) -> datetime:
     return datetime.combine(day, time(0), VN_TZ)
 
 
-def _document_type(value: str) -> str:
+def document_type(value: str) -> str:
+    """A document type code typed loosely ("nq", "qd" → NQ, QĐ); QueryError when unknown or ambiguous."""
     from vntext.doctypes import TYPE_NAMES_PARTY, TYPE_NAMES_STATE
 
     codes = list(dict.fromkeys([*TYPE_NAMES_PARTY, *TYPE_NAMES_STATE]))
@@ -68,7 +69,9 @@ def _document_type(value: str) -> str:
     raise QueryError(f"unknown document type {value!r} (e.g. NQ, CT, CTr, QĐ, KH)")
 
 
-def _document_number(value: str) -> str:
+def canonical_document_number(value: str) -> str:
+    """A document number's canonical form (vntext.docrefs.canonicalize, as typed or upper-cased: "23-nq/tu" →
+    23-NQ/TU); QueryError when it is none. db.tracker.document_numbers reads looser typing."""
     from vntext.docrefs import canonicalize
 
     for candidate in (value, clean_text(value).upper()):
@@ -126,9 +129,9 @@ def _add_documents(session: Session, result: Filters, doc_type, doc_number) -> N
     d, m = Document.__table__.c, DocumentMention.__table__.c
     conds = []
     if doc_type:
-        conds.append(d.type == _document_type(doc_type))
+        conds.append(d.type == document_type(doc_type))
     if doc_number:
-        conds.append(d.canonical == _document_number(doc_number))
+        conds.append(d.canonical == canonical_document_number(doc_number))
     result.where.append(exists(select(1).select_from(DocumentMention.__table__.join(
         Document.__table__, d.id == m.document_id)).where(m.article_id == a.id, *conds)))
     if doc_number:

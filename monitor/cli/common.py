@@ -24,6 +24,13 @@ class CliError(Exception):
         self.code = code
 
 
+def check_sites(sites: list[str] | None, known) -> None:
+    """Portal keys given with --site (health, top) must be registered or in the archive: else one line, exit 2."""
+    if unknown := [s for s in sites or [] if s not in known]:
+        raise CliError(f"unknown site {unknown[0]!r}: neither registered nor in the archive "
+                       f"(known: {', '.join(sorted(known))})")
+
+
 def report_error(message: str) -> None:
     # Plain text, never markup: messages quote user input and file contents, which may hold brackets.
     err.print(Text(message, style="red"), soft_wrap=True, highlight=False)

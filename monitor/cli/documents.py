@@ -12,6 +12,7 @@ from rich.table import Table
 from crawler.registry import scopes as registry_scopes
 from db.engine import session_factory
 from monitor.cli.common import CliError, at_least_one, console, db_option, dump_json, open_archive
+from vntext.textnorm import clean_text
 
 LIST_CSV = ("canonical", "type", "type_name", "issuer", "issued_on", "first_seen_at", "first_mentioned_at",
             "mention_count", "portals")
@@ -127,7 +128,7 @@ def _one_document(args) -> int:
         canonical, found = find_document(session, args.number)
         doc = document_tracker(session, canonical, known, scope=wanted) if found else None
     if doc is None:
-        raise CliError(f"no article in the archive mentions {canonical}", code=1)
+        raise CliError(f"no article in the archive mentions {_as_typed(args.number, canonical)}", code=1)
     if args.json:
         dump_json(doc)
     elif args.csv:
@@ -147,6 +148,10 @@ def _print_document(doc: dict) -> None:
     kind = " ".join(filter(None, [doc["type_name"], f"of {doc['issuer']}" if doc["issuer"] else None,
                                   f"issued {doc['issued_on']}" if doc["issued_on"] else None]))
     console.print(f"[bold]{escape(doc['canonical'])}[/bold] {escape(kind)}", highlight=False)
+    if not doc["mentions"]:  # its articles' references were re-read without it: the document row stays
+        console.print(f"first seen {_short(doc['first_seen_at'])} (time in Vietnam); no article mentions it yet",
+                      highlight=False)
+        return
     console.print(f"first mentioned {_short(doc['first_mentioned_at'])}, {coverage['days_since_first_mention']} day(s) "
                   f"ago on that portal's clock; first seen {_short(doc['first_seen_at'])}; {doc['mention_count']} "
                   f"article(s) on {len(doc['portals'])} portal(s), oldest first (times in Vietnam):", highlight=False)
@@ -170,6 +175,13 @@ def _print_document(doc: dict) -> None:
                       f"{_short(p['last_crawled_at']) or 'never'})", highlight=False)
     if coverage["unwatched"]:
         console.print(f"  not watched by this archive: {', '.join(coverage['unwatched'])}", highlight=False)
+
+
+def _as_typed(typed: str, canonical: str) -> str:
+    """The number as the person typed it when it is the canonical form but for case: vntext.docrefs keys
+    issuers in upper case (05/CT-TTG), while some are mixed case by law (TTg, the Prime Minister)."""
+    typed = clean_text(typed)
+    return typed if typed.upper() == canonical.upper() and typed != typed.lower() else canonical
 
 
 def _short(iso: str | None) -> str:

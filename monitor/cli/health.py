@@ -7,7 +7,7 @@ from rich.table import Table
 
 from crawler.registry import load_sites
 from db.engine import session_factory
-from monitor.cli.common import CliError, config_option, console, db_option, dump_json, load_config, open_archive
+from monitor.cli.common import check_sites, config_option, console, db_option, dump_json, load_config, open_archive
 
 EXIT_FAILING = 1  # some portal is failing (ok, warning and never crawled exit 0): for cron and CI
 STYLES = {"ok": "green", "warning": "yellow", "failing": "bold red", "never crawled": "dim"}  # monitor.health.VERDICTS
@@ -31,9 +31,7 @@ def cmd_health(args) -> int:
     with session_factory(url)() as session:
         found = portal_health(session, settings, registry)
         known = {row.site for row in found}
-        if unknown := [s for s in sites or [] if s not in known]:
-            raise CliError(f"unknown site {unknown[0]!r}: neither registered nor in the archive "
-                           f"(known: {', '.join(sorted(known))})")
+        check_sites(sites, known)
         rows = [row for row in found if sites is None or row.site in sites]
     if args.json:
         dump_json([row.to_json() for row in rows])
