@@ -1,4 +1,4 @@
-"""One article with everything the archive knows of it: `portalwatch show`, later the article page and API.
+"""One article with everything the archive knows of it: `portalwatch show`, the article page and its API.
 
 `article_view` returns the article object of the JSON interface (db.queries.article_json) extended
 with `updated_at`, `source`, `tags`, `extracted_by`, `removed_at`, and `versions`, `diff`,

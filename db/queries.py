@@ -13,8 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vntext.dates import VN_TZ
-from db.models import (Article, ArticleVersion, Attachment, CrawlRun, Document, DocumentMention, Event, Portal,
-                       RawPage, ViewSample)
+from db.models import Article, CrawlRun, Document, Event, Portal, RawPage
 
 
 def local_iso(moment: datetime) -> str:
@@ -106,39 +105,9 @@ def list_events(session: Session, *, since: datetime | None = None, kinds: list[
     return [event_json(event, key) for event, key in session.execute(query)]
 
 
-def article_detail(session: Session, article_id: int) -> dict | None:
-    """One article for its page: the article object plus tags, removal, versions (newest first, with the
-    fields each changed), attachments, view samples (oldest first) and the documents it cites (with the
-    sentence); None when the archive has no such article. (The article view of `portalwatch show` is
-    meant to replace this.)"""
-    row = session.execute(select(Article, Portal.key, Portal.name).join(Portal, Portal.id == Article.portal_id)
-                          .where(Article.id == article_id)).first()
-    if row is None:
-        return None
-    article, site, portal_name = row
-    versions = session.execute(
-        select(ArticleVersion.version, ArticleVersion.fetched_at, ArticleVersion.title, ArticleVersion.changes)
-        .where(ArticleVersion.article_id == article_id).order_by(ArticleVersion.version.desc())).all()
-    attachments = session.scalars(select(Attachment).where(Attachment.article_id == article_id)
-                                  .order_by(Attachment.id)).all()
-    samples = session.execute(select(ViewSample.first_at, ViewSample.last_at, ViewSample.views)
-                              .where(ViewSample.article_id == article_id).order_by(ViewSample.first_at)).all()
-    documents = session.execute(
-        select(Document.canonical, Document.type, Document.type_name, DocumentMention.sentence, DocumentMention.source)
-        .join(DocumentMention, DocumentMention.document_id == Document.id)
-        .where(DocumentMention.article_id == article_id).order_by(Document.canonical)).all()
-    return article_json(article, site) | {
-        "portal_name": portal_name, "tags": list(article.tags or []),
-        "removed_at": local_iso(article.removed_at) if article.removed_at else None,
-        "versions": [{"version": v.version, "fetched_at": local_iso(v.fetched_at), "title": v.title,
-                      "changed": sorted((v.changes or {}).keys())} for v in versions],
-        "attachments": [{"url": a.url, "title": a.title, "file_name": a.file_name, "file_type": a.file_type}
-                        for a in attachments],
-        "view_samples": [{"first_at": local_iso(s.first_at), "last_at": local_iso(s.last_at), "views": s.views}
-                         for s in samples],
-        "documents": [{"canonical": d.canonical, "type": d.type, "type_name": d.type_name, "sentence": d.sentence,
-                       "source": d.source} for d in documents],
-    }
+def portal_name(session: Session, site: str) -> str | None:
+    """The stored name of the portal with key `site` (None if the archive has no such portal)."""
+    return session.scalar(select(Portal.name).where(Portal.key == site))
 
 
 def newest_raw_page(session: Session, article_id: int) -> tuple[str, str, str] | None:

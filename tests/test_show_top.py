@@ -110,6 +110,25 @@ def test_show_prints_the_edit_word_by_word_and_the_view_series(edited_archive, r
     assert "KH-86-2025.pdf" in out and re.search(r"[▁▂▃▄▅▆▇█]{10}", out)
 
 
+def test_the_article_page_marks_the_edit_and_its_api_is_the_show_object(edited_archive, replica, capsys):
+    """The web's article (monitor/web) is `show --json`'s: the API adds only body_html; the page marks the
+    last edit with <del>/<ins>, its text escaped."""
+    from fastapi.testclient import TestClient
+
+    from monitor.web import create_app
+
+    url, target, edit = edited_archive
+    page = replica.url_of(SITE, target)
+    shown = cli_json(capsys, "show", page, "--db", url)
+    with TestClient(create_app(url)) as client:
+        api = client.get(f"/api/articles/{shown['id']}").json()
+        html = client.get(f"/articles/{shown['id']}").text
+    assert "body_html" in api and {k: v for k, v in api.items() if k != "body_html"} == shown
+    assert f"<del>{edit['first_word']}</del><ins>Đẩy</ins>" in html
+    assert "<ins>Sáng nay, </ins>" in html and "<ins> Câu mới được thêm.</ins>" in html
+    assert "<ins>Kế hoạch số 86/KH-UBND</ins>" in html
+
+
 def test_show_refuses_what_it_cannot_find(edited_archive, capsys):
     url, _, _ = edited_archive
     for args, message in [(["999999"], "no article with id 999999"),

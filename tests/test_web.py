@@ -164,6 +164,10 @@ def test_the_article_json_holds_the_article_object(demo, client):
     api = client.get(f"/api/articles/{seed['id']}").json()
     assert {k: api[k] for k in seed if k in api} == {k: v for k, v in seed.items() if k not in ("score", "exact", "snippet")}
     assert "23-NQ/TU" in [d["canonical"] for d in api["documents"]] and api["versions"] and api["view_samples"]
+    # the article of `show ID --json`, field for field, plus the body's sanitized HTML
+    body_html = api.pop("body_html")
+    assert api == cli_json(demo, "show", str(seed["id"]))
+    assert "23-NQ/TU" in body_html and "<script" not in body_html.lower()
     assert client.get("/api/articles/999999").status_code == 404
 
 
@@ -271,3 +275,19 @@ def test_the_atom_feed_parses_and_follows_the_filters(demo, client):
         assert event["payload"]["canonical"] in entry.title
     bactuliem = feedparser.parse(client.get("/events.atom?site=bactuliem&kind=edited").content)
     assert not bactuliem.bozo and all("bactuliem" in e.title for e in bactuliem.entries)
+
+
+def test_the_article_pages_word_diff_is_escaped():
+    """A diff segment holding markup shows as text inside <del>/<ins>, never as markup."""
+    from monitor.web.pages import templates
+
+    hostile = "<script>alert(1)</script>"
+    a = {"site": "x", "title": "t", "url": "http://127.0.0.1:1/a", "published_at": None, "updated_at": None,
+         "removed_at": None, "author": None, "category": None, "views": None, "summary": None, "tags": [],
+         "documents": [], "attachments": [], "view_samples": [], "versions": [],
+         "diff": {"from": 1, "to": 2, "from_fetched_at": "2026-01-01T00:00:00+07:00",
+                  "to_fetched_at": "2026-01-02T00:00:00+07:00",
+                  "fields": {"title": {"segments": [{"op": "delete", "text": hostile}, {"op": "insert", "text": "b"}],
+                                       "deleted_words": 1, "inserted_words": 1}}}}
+    html = templates.get_template("article.html").render(a=a, title="t", paragraphs=[], chart=None, json_url=None)
+    assert "<del>&lt;script&gt;alert(1)&lt;/script&gt;</del><ins>b</ins>" in html and "<script" not in html

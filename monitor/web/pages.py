@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
+from db.queries import portal_name
 from monitor.events import KINDS, label_of
 from monitor.web import service
 from monitor.web.app import HERE, session
@@ -146,7 +147,7 @@ def article_page(request: Request, db: DB, article_id: int):
     article = service.article(db, article_id)
     if article is None:
         return error_page(request, 404, f"Không có bài số {article_id} trong kho lưu trữ.")
-    return render(request, "article.html", title=article["title"], a=article,
+    return render(request, "article.html", title=article["title"], a=article, portal_name=portal_name(db, article["site"]),
                   paragraphs=[p for p in (article["body_text"] or "").split("\n") if p.strip()],
                   body_html=Markup(article["body_html"]) if article["body_html"] else None,
                   chart=_chart(article["view_samples"]), json_url=f"/api/articles/{article_id}")

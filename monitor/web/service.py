@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from crawler.registry import scopes as registry_scopes
-from db.queries import article_detail, article_json, list_events, newest_raw_page
+from db.article_view import ArticleNotFound, article_view, resolve_article
+from db.queries import article_json, list_events, newest_raw_page
 from monitor.web import cursor as cursors
 from monitor.web.security import safe_html
 from vntext.dates import VN_TZ
@@ -197,10 +198,13 @@ def events_page(session: Session, *, since: str | None = None, kind: list[str] |
 
 # ---- one article --------------------------------------------------------------------------------------------
 def article(session: Session, article_id: int) -> dict | None:
-    """The article object plus its page's parts (db.queries.article_detail) and ``body_html``: the body of
-    its newest stored page, extracted as the crawler does and sanitized again (None without a stored page)."""
-    data = article_detail(session, article_id)
-    if data is None:
+    """The object of `portalwatch show ID --json` (db.article_view: versions oldest first, the word diff
+    of the last two, view samples, attachments, documents) plus ``body_html``: the body of its newest
+    stored page, extracted as the crawler does and sanitized again (None without a stored page).
+    None when the archive has no such article."""
+    try:
+        data = article_view(session, resolve_article(session, str(article_id)))
+    except ArticleNotFound:
         return None
     data["body_html"] = body_html(session, article_id)
     return data
