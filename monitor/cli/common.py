@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.console import Console
 from rich.text import Text
@@ -110,15 +110,15 @@ def load_rules(path: str | None):
         raise CliError(str(exc)) from exc
 
 
-def parse_since(value: str | None) -> datetime | None:
-    """--since: a duration back from now (2d, 6h) or an ISO date/time (local time if it names no zone)."""
+def since_value(value: str | None) -> timedelta | datetime | None:
+    """--since as typed: a duration back (2d, 6h) or an ISO date/time (local time if it names no zone)."""
     from vntext.dates import VN_TZ
     from monitor.config import parse_duration
 
     if not value:
         return None
     try:
-        return datetime.now(VN_TZ) - parse_duration(value)
+        return parse_duration(value)
     except ValueError:
         pass
     try:
@@ -126,3 +126,22 @@ def parse_since(value: str | None) -> datetime | None:
     except ValueError:
         raise CliError(f"--since takes a duration (2d, 6h) or an ISO date/time, not {value!r}") from None
     return since if since.tzinfo else since.replace(tzinfo=VN_TZ)
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """--since as a moment: a duration is counted back from now."""
+    from vntext.dates import VN_TZ
+
+    since = since_value(value)
+    return datetime.now(VN_TZ) - since if isinstance(since, timedelta) else since
+
+
+def tracker_since(value: str | None):
+    """--since for the tracker (db.tracker.Since): a duration is counted back on each portal's observation
+    clock there, not from this machine's now."""
+    from db.tracker import Since
+
+    since = since_value(value)
+    if since is None:
+        return None
+    return Since(back=since) if isinstance(since, timedelta) else Since(at=since)

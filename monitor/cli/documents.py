@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import datetime
 
 from rich.markup import escape
 from rich.table import Table
 
 from crawler.registry import scopes as registry_scopes
 from db.engine import session_factory
-from monitor.cli.common import CliError, at_least_one, console, db_option, dump_json, open_archive
+from monitor.cli.common import CliError, at_least_one, console, db_option, dump_json, open_archive, tracker_since
 from vntext.textnorm import clean_text
 
 LIST_CSV = ("canonical", "type", "type_name", "issuer", "issued_on", "first_seen_at", "first_mentioned_at",
@@ -42,24 +41,6 @@ def add_docs(sub) -> None:
     p.set_defaults(func=cmd_docs)
 
 
-def _since(value: str | None):
-    from db.tracker import Since
-    from monitor.config import parse_duration
-    from vntext.dates import VN_TZ
-
-    if not value:
-        return None
-    try:
-        return Since(back=parse_duration(value))
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise CliError(f"--since takes a duration (2d, 6h) or an ISO date/time, not {value!r}") from None
-    return Since(at=moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ))
-
-
 def cmd_docs(args) -> int:
     from db.tracker import QueryError, document_numbers, document_type, issuer_code
 
@@ -72,7 +53,7 @@ def cmd_docs(args) -> int:
         if args.scope:
             raise CliError("--scope reads the coverage of one document: give its NUMBER")
         filters = {"doc_type": document_type(args.doc_type) if args.doc_type else None,
-                   "issuer": issuer_code(args.issuer) if args.issuer else None, "since": _since(args.since)}
+                   "issuer": issuer_code(args.issuer) if args.issuer else None, "since": tracker_since(args.since)}
     except QueryError as exc:
         raise CliError(str(exc)) from exc
     return _documents(args, filters)

@@ -17,7 +17,6 @@ from db.article_view import ArticleNotFound, article_view, resolve_article
 from db.queries import article_json, list_events, newest_raw_page
 from monitor.web import cursor as cursors
 from monitor.web.security import safe_html
-from vntext.dates import VN_TZ
 
 
 class BadRequest(ValueError):
@@ -118,20 +117,12 @@ def documents_page(session: Session, *, doc_type: str | None = None, issuer: str
 
 
 def _since(value: str | None):
-    from db.tracker import Since
-    from monitor.config import parse_duration
+    from monitor.cli.common import CliError, tracker_since
 
-    if not value:
-        return None
     try:
-        return Since(back=parse_duration(value))
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"since takes a duration (2d, 6h) or an ISO date/time, not {value!r}") from None
-    return Since(at=moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ))
+        return tracker_since(value)
+    except CliError as exc:
+        raise BadRequest(str(exc).replace("--since", "since")) from None
 
 
 def document(session: Session, number: str, scope: list[str] | None = None) -> dict | None:
