@@ -161,3 +161,21 @@ def scheduled_runs(session: Session) -> dict[str, datetime]:
         session.rollback()
         return {}
     return {job_id: datetime.fromtimestamp(next_run, VN_TZ) for job_id, next_run in rows if next_run is not None}
+
+
+def portal_list(session: Session) -> list[dict]:
+    """The archive's portals, by key: {"site", "name"} (a filter's choices; no count, so it stays cheap on a
+    large archive)."""
+    return [{"site": key, "name": name} for key, name in session.execute(select(Portal.key, Portal.name)
+                                                                         .order_by(Portal.key))]
+
+
+def portal_runs(session: Session, site: str, limit: int) -> list[dict]:
+    """The newest `limit` crawl runs of the portal with key `site`, newest first (empty for a portal the
+    archive does not hold): their counts, message and the crawler's stats (crawl_runs.stats)."""
+    runs = session.scalars(select(CrawlRun).join(Portal).where(Portal.key == site)
+                           .order_by(CrawlRun.id.desc()).limit(limit))
+    return [{"id": run.id, "status": run.status, "mode": run.mode, "started_at": local_iso(run.started_at),
+             "finished_at": local_iso(run.finished_at) if run.finished_at else None, "pages": run.pages,
+             "items": run.articles_seen, "articles_new": run.articles_new, "errors": run.errors,
+             "message": run.message, "stats": dict(run.stats or {})} for run in runs]

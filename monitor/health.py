@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from crawler.monitors import MONITOR_RESULTS
 from db.models import CrawlRun, Portal
-from db.queries import local_iso
+from db.queries import local_iso, portal_runs
 from monitor.config import DetectionSettings
 from monitor.runstats import ENDED, MIN_ITEMS, coverage_shares, degraded_pages, failed_streak, low_coverage
 
@@ -31,6 +31,10 @@ USUAL_RUNS = 10
 # compare. An incremental run's count is what was new plus what was due for a re-check and changed
 # (a 304 is no item), so it swings from 0 to the back catalogue on a healthy portal: shown, not judged.
 FEW_ITEMS_SHARE = 0.5
+
+# The run history of one portal (the web UI's /health/{site}): 20 runs are most of a day at the default hourly
+# schedule, enough to see when a streak of failures began.
+HISTORY_RUNS = 20
 
 OK, WARNING, FAILING, NEVER = "ok", "warning", "failing", "never crawled"
 VERDICTS = (OK, WARNING, FAILING, NEVER)
@@ -71,6 +75,20 @@ class PortalHealth:
     usual_runs: int
     coverage: dict[str, float] | None  # the judged run's field → share; None below MIN_ITEMS extracted pages
     monitors: list[MonitorResult]      # Spidermon's results for the judged run
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunRecord(RunSummary):
+    """A run in a portal's history: its summary, and what went wrong in it, from the crawler's stats."""
+    articles_new: int
+    fetch_failed: int              # requests given up on (portalwatch/fetch_failed)
+    extract_failed: int            # pages without an extractable article
+    http_errors: dict[str, int]    # status code (4xx, 5xx) → responses
+    exceptions: dict[str, int]     # downloader exception type → count
+    failed_monitors: list[MonitorResult]
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -150,3 +168,24 @@ def portal_health(session: Session, settings: DetectionSettings, registry: dict[
     names = {**registry, **{key: p.name for key, p in archived.items()}}
     keys = sorted(names) if sites is None else sites
     return [_portal_health(session, archived.get(key), key, names.get(key, key), settings) for key in keys]
+
+
+def run_history(session: Session, site: str, limit: int = HISTORY_RUNS) -> list[RunRecord]:
+    """The portal's newest `limit` runs, newest first, each with its errors (empty: never crawled)."""
+    return [_record(row) for row in portal_runs(session, site, limit)]
+
+
+def _record(row: dict) -> RunRecord:
+    stats = row["stats"]
+    codes = {key.rsplit("/", 1)[-1]: value for key, value in stats.items()
+             if key.startswith("downloader/response_status_count/")}
+    http = {code: value for code, value in codes.items() if code.isdigit() and int(code) >= 400}
+    prefix = "downloader/exception_type_count/"
+    exceptions = {key[len(prefix):].rsplit(".", 1)[-1]: value for key, value in stats.items() if key.startswith(prefix)}
+    return RunRecord(id=row["id"], status=row["status"], mode=row["mode"], started_at=row["started_at"],
+                     finished_at=row["finished_at"], finish_reason=stats.get("finish_reason"), pages=row["pages"],
+                     items=row["items"], errors=row["errors"], message=row["message"],
+                     articles_new=row["articles_new"], fetch_failed=stats.get("portalwatch/fetch_failed", 0),
+                     extract_failed=stats.get("portalwatch/extract_failed", 0), http_errors=dict(sorted(http.items())),
+                     exceptions=dict(sorted(exceptions.items())),
+                     failed_monitors=[m for m in _monitors(stats) if not m.passed])

@@ -165,8 +165,9 @@ def test_the_article_json_holds_the_article_object(demo, client):
     assert {k: api[k] for k in seed if k in api} == {k: v for k, v in seed.items() if k not in ("score", "exact", "snippet")}
     assert "23-NQ/TU" in [d["canonical"] for d in api["documents"]] and api["versions"] and api["view_samples"]
     # the article of `show ID --json`, field for field, plus the body's sanitized HTML
-    body_html = api.pop("body_html")
+    body_html, images = api.pop("body_html"), api.pop("images")
     assert api == cli_json(demo, "show", str(seed["id"]))
+    assert images and all(i["url"].startswith("http://127.0.0.1:") for i in images)  # tests/test_web_health.py: captions
     assert "23-NQ/TU" in body_html and "<script" not in body_html.lower()
     assert client.get("/api/articles/999999").status_code == 404
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 
-from monitor.cli.common import CliError, console, db_option, open_archive
+from monitor.cli.common import CliError, config_option, console, db_option, load_config, open_archive
 
 
 def add_web(sub) -> None:
-    p = sub.add_parser("web", parents=[db_option()], help="serve the web UI and JSON API (/, /docs, /events, /api/)")
+    p = sub.add_parser("web", parents=[db_option(), config_option()],
+                       help="serve the web UI and JSON API (/, /docs, /events, /health, /api/)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; any other address "
                                                        "needs a token)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
@@ -25,11 +26,12 @@ def cmd_web(args) -> int:
         raise CliError(refusal)
     if not 0 < args.port < 65536:
         raise CliError(f"--port must be between 1 and 65535, not {args.port}")
+    detection = load_config(args.config).detection  # the health pages judge runs as `health --config` does
     import uvicorn
 
     from monitor.web import create_app
 
-    app = create_app(open_archive(args), token=token)
+    app = create_app(open_archive(args), token=token, detection=detection)
     host = f"[{args.host}]" if ":" in args.host else args.host
     console.print(f"serving the archive on http://{host}:{args.port}/ (Ctrl-C stops)", highlight=False)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False)

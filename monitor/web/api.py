@@ -59,8 +59,10 @@ def api_events(db: DB, since: str | None = None, kind: Annotated[list[str] | Non
 
 
 @router.get("/articles/{article_id}", summary="one article: its object, versions, attachments, views, documents")
-def api_article(db: DB, article_id: int) -> dict:
-    found = service.article(db, article_id)
+def api_article(db: DB, article_id: int,
+                diff: Annotated[str | None, Query(description="A..B: the versions to compare, as `show --diff`")] = None
+                ) -> dict:
+    found = service.article(db, article_id, diff or None)
     if found is None:
         raise HTTPException(404, f"no article {article_id} in the archive")
     return found

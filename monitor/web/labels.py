@@ -10,4 +10,12 @@ KIND_LABELS = {
 
 FIELD_LABELS = {"title": "tiêu đề", "summary": "tóm tắt", "body_text": "nội dung", "author": "tác giả",
                 "category": "chuyên mục", "published_at": "ngày đăng", "updated_at": "ngày cập nhật",
-                "attachments": "tệp đính kèm"}
+                "attachments": "tệp đính kèm", "views": "lượt xem"}
+
+VERDICT_LABELS = {"ok": "ổn định", "warning": "cần chú ý", "failing": "đang lỗi",
+                  "never crawled": "chưa thu thập"}  # monitor.health.VERDICTS, in that order
+
+STATUS_LABELS = {"queued": "đang chờ", "running": "đang chạy", "finished": "hoàn tất", "failed": "thất bại",
+                 "cancelled": "đã hủy"}
+
+MODE_LABELS = {"full": "toàn bộ", "incremental": "tăng dần"}

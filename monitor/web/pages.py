@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
-from db.queries import portal_name
+from db.queries import portal_list, portal_name
 from monitor.events import KINDS, label_of
 from monitor.web import service
 from monitor.web.app import HERE, session
@@ -80,7 +80,7 @@ def search_page(request: Request, db: DB, q: str = "", site: str | None = None,
                                   else "relevance", limit=limit, include_removed=include_removed)
     if q.strip():
         result = service.search_page(db, params, cursor, counts=True)
-    return render(request, "search.html", title="Tìm kiếm", params=params, result=result,
+    return render(request, "search.html", title="Tìm kiếm", params=params, result=result, portals=portal_list(db),
                   json_url=_twin(request, "/api/search") if q.strip() else "/api/openapi.json",
                   next_url=_twin(request, "/", cursor=result["next"]) if result and result["next"] else None,
                   site_url=lambda key: _twin(request, "/", site=key, cursor=None),
@@ -134,7 +134,7 @@ def events_page(request: Request, db: DB, since: str | None = None, kind: Annota
                                order=order, limit=limit, cursor=cursor)
     feed_query = urlencode([("site", site)] * bool(site) + [("kind", k) for k in kind or []]
                            + [("doc_type", t) for t in doc_type or []])
-    return render(request, "events.html", title="Sự kiện", page=page, kinds=sorted(KINDS),
+    return render(request, "events.html", title="Sự kiện", page=page, kinds=sorted(KINDS), portals=portal_list(db),
                   filters={"since": since or "", "kind": kind or [], "site": site or "",
                            "doc_type": ",".join(doc_type or []), "order": order},
                   json_url=_twin(request, "/api/events", order=order),
@@ -143,14 +143,19 @@ def events_page(request: Request, db: DB, since: str | None = None, kind: Annota
 
 
 @router.api_route("/articles/{article_id}", methods=["GET", "HEAD"], response_class=HTMLResponse)
-def article_page(request: Request, db: DB, article_id: int):
-    article = service.article(db, article_id)
+def article_page(request: Request, db: DB, article_id: int, diff: str | None = None, layout: str = "inline"):
+    """diff=A..B picks the versions compared (default the last two); layout=side shows them side by side."""
+    article = service.article(db, article_id, diff or None)
     if article is None:
         return error_page(request, 404, f"Không có bài số {article_id} trong kho lưu trữ.")
+    layout = "side" if layout == "side" else "inline"
     return render(request, "article.html", title=article["title"], a=article, portal_name=portal_name(db, article["site"]),
                   paragraphs=[p for p in (article["body_text"] or "").split("\n") if p.strip()],
-                  body_html=Markup(article["body_html"]) if article["body_html"] else None,
-                  chart=_chart(article["view_samples"]), json_url=f"/api/articles/{article_id}")
+                  body_html=Markup(article["body_html"]) if article["body_html"] else None, layout=layout,
+                  layout_url=lambda name: _twin(request, f"/articles/{article_id}", layout=name),
+                  diff_url=lambda pair: _twin(request, f"/articles/{article_id}", diff=pair),
+                  chart=_chart(article["view_samples"]),
+                  json_url=_twin(request, f"/api/articles/{article_id}", layout=None))
 
 
 def _chart(samples: list[dict], width: int = 600, height: int = 120) -> dict | None:

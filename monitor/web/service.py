@@ -9,6 +9,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -188,32 +189,57 @@ def events_page(session: Session, *, since: str | None = None, kind: list[str] |
 
 
 # ---- one article --------------------------------------------------------------------------------------------
-def article(session: Session, article_id: int) -> dict | None:
-    """The object of `portalwatch show ID --json` (db.article_view: versions oldest first, the word diff
-    of the last two, view samples, attachments, documents) plus ``body_html``: the body of its newest
-    stored page, extracted as the crawler does and sanitized again (None without a stored page).
-    None when the archive has no such article."""
+def article(session: Session, article_id: int, diff: str | None = None) -> dict | None:
+    """The object of `portalwatch show ID [--diff A..B] --json` (db.article_view: versions oldest first, the word
+    diff of versions A and B, default the last two, view samples, attachments, documents) plus ``body_html``:
+    the body of its newest stored page, extracted as the crawler does and sanitized again (None without a
+    stored page), and ``images`` (`url`, `caption`) read from that page (the archive keeps no image rows).
+    None when the archive has no such article; a bad or missing version is a BadRequest."""
+    from db.article_view import parse_range
+
     try:
-        data = article_view(session, resolve_article(session, str(article_id)))
+        wanted = parse_range(diff) if diff else None
+    except ValueError as exc:
+        raise BadRequest(str(exc).replace("--diff", "diff")) from None
+    try:
+        found = resolve_article(session, str(article_id))
     except ArticleNotFound:
         return None
-    data["body_html"] = body_html(session, article_id)
+    try:
+        data = article_view(session, found, wanted)
+    except ArticleNotFound as exc:  # a version it does not have
+        raise BadRequest(str(exc)) from None
+    data["body_html"], data["images"] = stored_page(session, article_id)
     return data
 
 
-def body_html(session: Session, article_id: int) -> str | None:
+def stored_page(session: Session, article_id: int) -> tuple[str | None, list[dict]]:
+    """The body's HTML, sanitized again (None without a stored page), and the images with their captions
+    (http(s) only, as safe_html keeps them), read from the article's newest stored page."""
     page = newest_raw_page(session, article_id)
     if page is None:
-        return None
+        return None, []
     url, profile, text = page
-    return safe_html(extract_body_html(text, url, profile))
+    html = safe_html(extract_body_html(text, url, profile))
+    record = _extracted(text, url, profile)
+    return html, [{"url": i["url"], "caption": i.get("caption") or ""} for i in (record.images if record else [])
+                  if str(i.get("url") or "").lower().startswith(("http://", "https://"))]
 
 
 def extract_body_html(text: str, url: str, profile: str | None) -> str:
     """The article body's HTML as the crawler's profile extracts it from a stored page."""
+    record = _extracted(text, url, profile)
+    return (record.body_html or "") if record else ""
+
+
+@lru_cache(maxsize=1)
+def _extracted(text: str, url: str, profile: str | None):
+    """The page read by the crawler's extraction path (None when no profile reads it any more). Cached for the
+    last page: the article page reads its HTML and its images from one extraction (a str caches its hash, so
+    the lookup does not rehash a long page)."""
     from crawler.extract import extract_page
 
     try:
-        return extract_page(text, url, profile).body_html or ""
+        return extract_page(text, url, profile)
     except Exception:  # a page no profile reads any more: the clean text still shows
-        return ""
+        return None
