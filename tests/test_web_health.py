@@ -252,3 +252,34 @@ def test_the_portal_filter_offers_the_archives_portals(demo, client):
         select_html = re.search(r'<select name="site">(.*?)</select>', html, re.S).group(1)
         assert re.findall(r'<option value="(\w*)"', select_html) == [""] + archived
         assert re.findall(r'<option value="(\w+)" selected>', select_html) == ["caugiay"]
+
+
+def test_an_image_that_is_not_http_is_not_listed(tmp_path):
+    """A profile keeps an image's src as the page gives it: a javascript: one must not become a link."""
+    from db.models import RawPage
+    from db.pages import compress_page
+
+    fixture = "tests/fixtures/hanoi/caugiay_plain"
+    with open(f"{fixture}.json", encoding="utf-8") as f:
+        expected = json.load(f)
+    with open(f"{fixture}.html", encoding="utf-8") as f:
+        page = f.read()
+    good = '<img src="/media/2025/10/08/caugiay-42.jpg"'
+    assert good in page and expected["images"]
+    page = page.replace(good, '<img src="javascript:alert(1)" alt="xấu">' + good, 1)
+    url = f"sqlite:///{tmp_path / 'images.sqlite3'}"
+    upgrade(url)
+    with session_factory(url)() as s, s.begin():
+        portal = Portal(key="caugiay", name="Phường Cầu Giấy", base_url="https://caugiay.hanoi.gov.vn", profile="hanoi")
+        s.add(portal)
+        s.flush()
+        article = Article(portal_id=portal.id, external_id="1", url=expected["url"], title="t", body_text="b",
+                          content_hash="x", published_at=T0, first_seen_at=T0, last_fetched_at=T0)
+        s.add(article)
+        s.flush()
+        s.add(RawPage(article_id=article.id, fetched_at=T0, url=article.url, compression="zlib",
+                      body=compress_page(page, "zlib")))
+    with TestClient(create_app(url)) as c:
+        assert c.get("/api/articles/1").json()["images"] == expected["images"]
+        html = c.get("/articles/1").text
+        assert "javascript:" not in html and expected["images"][0]["url"] in html
