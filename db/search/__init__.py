@@ -94,7 +94,7 @@ Modules
     flush); ``index`` rebuilding and checking either. The migrations that built the index hold frozen copies of the
     DDL they executed; a change to ``*_index`` needs a new migration.
 """
-from db.search.facets import search_counts
+from db.search.facets import search_counts, window_counts
 from db.search.filters import parse_day
 from db.search.index import index_is_installed, rebuild_index
 from db.search.query import ParsedQuery, QueryError, Term, parse_query, tokens
@@ -105,5 +105,5 @@ from db.search.sqlite_index import index_queued, install_sqlite_triggers, regist
 __all__ = [
     "ParsedQuery", "QueryError", "SearchHit", "SearchResult", "Term", "index_is_installed", "index_queued",
     "install_sqlite_triggers", "parse_day", "parse_query", "rebuild_index", "register_sqlite_functions", "search",
-    "search_counts", "snippet", "tokens",
+    "search_counts", "snippet", "tokens", "window_counts",
 ]
