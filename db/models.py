@@ -169,7 +169,7 @@ class DocumentMention(Base):
     __tablename__ = "document_mentions"
     __table_args__ = (
         UniqueConstraint("document_id", "article_id", name="uq_document_mentions_document_article"),
-        Index("ix_document_mentions_article", "article_id"),
+        Index("ix_document_mentions_article_document", "article_id", "document_id"),  # covering: migration 0011
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -15,8 +15,9 @@ from vntext.textnorm import fold
 from db.engine import get_engine, session_factory
 from db.models import Article, Document, DocumentMention, Portal
 from db.schema import alembic_config, upgrade
-from db.search import QueryError, index_is_installed, parse_day, parse_query, search, tokens
-from db.search import filters as search_filters, run as search_run, sqlite_index
+from db.search import QueryError, index_is_installed, parse_day, parse_query, search, search_counts, tokens
+from db.search import window_counts
+from db.search import facets as search_facets, filters as search_filters, run as search_run, sqlite_index
 from db.search.query import number_pairs
 from monitor.cli import main
 
@@ -256,6 +257,68 @@ def test_order_by_date_and_paging(db_url, window, monkeypatch):
     assert scores[:ranked] == sorted(scores[:ranked], reverse=True)
     assert flat[ranked:] == sorted(flat[ranked:], key=lambda n: ids[n], reverse=True)
     assert run(db_url, "phuong", limit=10, offset=30).items == []
+
+
+@pytest.mark.parametrize("window", [1000, 7])  # 7: more matches than the window (the counts are lower bounds)
+def test_counts_are_those_of_the_window_the_search_read(db_url, window, monkeypatch):
+    """The search page counts search()'s own window (window_counts) instead of matching the query again: the same
+    counts as search_counts, per portal and per cited document type, over the newest `window` matches."""
+    monkeypatch.setattr(search_run, "WINDOW", window)
+    monkeypatch.setattr(search_facets, "WINDOW", window)
+    sites = ("caugiay", "hoangliet", "bactuliem")
+    articles = {name: (sites[i % 3 if i % 4 else 0],) + row[1:] for i, (name, row) in enumerate(many(20).items())}
+    ids = seed(db_url, articles)
+    cited = {"NQ": [n for i, n in enumerate(articles) if i % 4 == 0],
+             "KH": [n for i, n in enumerate(articles) if i % 5 == 0]}  # a00 and a20: both
+    with session_factory(db_url).begin() as session:
+        for number, (kind, names_) in enumerate(cited.items(), 1):
+            doc = Document(canonical=f"{number}/{kind}-UBND", system="state", type=kind, type_name=kind,
+                           number=str(number), issuer="UBND", first_seen_at=T0)
+            session.add(doc)
+            session.flush()
+            session.add_all([DocumentMention(document_id=doc.id, article_id=ids[n], sentence="…", first_seen_at=T0)
+                             for n in names_])
+    newest = sorted(articles, key=lambda n: ids[n], reverse=True)[:window]  # the window: newest ids first
+    portals, types = {}, {}
+    for name in newest:
+        portals[articles[name][0]] = portals.get(articles[name][0], 0) + 1
+        for kind, names_ in cited.items():
+            types[kind] = types.get(kind, 0) + (name in names_)
+    expected = {"portals": [{"site": k, "count": n} for k, n in sorted(portals.items(), key=lambda kv: (-kv[1], kv[0]))],
+                "doc_types": [{"type": k, "count": n} for k, n in sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))
+                              if n],
+                "exact": window > 20, "window": min(window, 20)}
+    with session_factory(db_url)() as session:
+        result = search(session, "phuong", limit=5)
+        assert sorted(result.window, reverse=True) == sorted((ids[n] for n in newest), reverse=True)
+        assert window_counts(session, result.window, exact=result.total_exact) == expected
+        assert search_counts(session, "phuong") == expected
+        assert window_counts(session, [], exact=True) == {"portals": [], "doc_types": [], "exact": True, "window": 0}
+
+
+def test_the_counts_read_mentions_from_a_covering_index_that_migration_0011_adds_and_removes(db_url):
+    from sqlalchemy import inspect
+
+    def mention_indexes():
+        with get_engine(db_url).connect() as connection:
+            return {i["name"]: i["column_names"] for i in inspect(connection).get_indexes("document_mentions")}
+
+    upgrade(db_url)
+    assert mention_indexes().get("ix_document_mentions_article_document") == ["article_id", "document_id"]
+    assert "ix_document_mentions_article" not in mention_indexes()
+    if get_engine(db_url).dialect.name == "sqlite":  # the facet reads no mention row (measured in 0011's docstring)
+        with get_engine(db_url).connect() as connection:
+            plan = " ".join(row[3] for row in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT d.type, count(DISTINCT m.article_id) FROM documents d JOIN "
+                "document_mentions m ON m.document_id = d.id WHERE m.article_id IN (SELECT value FROM json_each('[1]')) "
+                "GROUP BY d.type"))
+        assert "COVERING INDEX ix_document_mentions_article_document" in plan
+    config = alembic_config()
+    with get_engine(db_url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0010")
+    assert mention_indexes().get("ix_document_mentions_article") == ["article_id"]
+    assert "ix_document_mentions_article_document" not in mention_indexes()
 
 
 HOSTILE = ['"', '"nghị quyết', 'nghị quyết"', 'nghị*', '*nghị', '-nghị', 'nghị -quyết', 'title:nghị', 'body : x',

@@ -198,6 +198,23 @@ def test_a_search_typed_without_diacritics_finds_the_seed_article(client):
     assert sum(c["count"] for c in counts["portals"]) == client.get("/api/search?q=nghi+quyet+23").json()["total"]
 
 
+def test_counts_over_a_full_window_are_marked_as_lower_bounds(client, monkeypatch):
+    from db.search import facets, run
+
+    def facet_counts(html):
+        return re.findall(r'<span class="count">([^<]*)</span>', html)
+
+    counts = facet_counts(client.get("/", params={"q": "nghi quyet"}).text)
+    assert counts and all(c.isdigit() for c in counts)  # all the matches fit the window: exact counts
+    monkeypatch.setattr(run, "WINDOW", 2)
+    monkeypatch.setattr(facets, "WINDOW", 2)
+    html = client.get("/", params={"q": "nghi quyet"}).text
+    assert all(re.fullmatch(r"≥ \d+", c) for c in facet_counts(html)) and facet_counts(html)
+    assert "Số đếm trên 2 kết quả mới nhất" in html
+    found = client.get("/api/search", params={"q": "nghi quyet", "counts": "true"}).json()["counts"]
+    assert found["exact"] is False and found["window"] == 2 and sum(c["count"] for c in found["portals"]) == 2
+
+
 def test_search_pages_by_cursor_and_refuses_a_cursor_of_another_query(client):
     first = client.get("/api/search", params={"q": "ha noi", "limit": 5}).json()
     second = client.get("/api/search", params={"q": "ha noi", "limit": 5, "cursor": first["next"]}).json()

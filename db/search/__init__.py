@@ -88,13 +88,14 @@ Ranking, and why it is bounded (the p95 target is < 50 ms over 1,000,000 article
 Modules
     ``bounds`` how much of a body search reads; ``query`` the query language (terms, FTS5 and tsquery rendering,
     number pairs); ``filters`` portal, days, category, documents; ``sql`` the SQL pieces each engine matches with;
-    ``ranking`` relevance and exact diacritics; ``run`` :func:`search` itself; ``textmatch`` folded terms found in
-    original text; ``snippet`` :func:`snippet` (linear in the text: one scan per term, a sliding window over the
-    matches); ``sqlite_index`` / ``pg_index`` each engine's index at the current revision (DDL, and the SQLite queue
-    flush); ``index`` rebuilding and checking either. The migrations that built the index hold frozen copies of the
-    DDL they executed; a change to ``*_index`` needs a new migration.
+    ``ranking`` relevance and exact diacritics; ``run`` :func:`search` itself; ``facets`` the counts per portal
+    and document type over a search's window (:func:`window_counts`, :func:`search_counts`); ``textmatch`` folded
+    terms found in original text; ``snippet`` :func:`snippet` (linear in the text: one scan per term, a sliding
+    window over the matches); ``sqlite_index`` / ``pg_index`` each engine's index at the current revision (DDL,
+    and the SQLite queue flush); ``index`` rebuilding and checking either. The migrations that built the index
+    hold frozen copies of the DDL they executed; a change to ``*_index`` needs a new migration.
 """
-from db.search.facets import search_counts
+from db.search.facets import search_counts, window_counts
 from db.search.filters import parse_day
 from db.search.index import index_is_installed, rebuild_index
 from db.search.query import ParsedQuery, QueryError, Term, parse_query, tokens
@@ -105,5 +106,5 @@ from db.search.sqlite_index import index_queued, install_sqlite_triggers, regist
 __all__ = [
     "ParsedQuery", "QueryError", "SearchHit", "SearchResult", "Term", "index_is_installed", "index_queued",
     "install_sqlite_triggers", "parse_day", "parse_query", "rebuild_index", "register_sqlite_functions", "search",
-    "search_counts", "snippet", "tokens",
+    "search_counts", "snippet", "tokens", "window_counts",
 ]

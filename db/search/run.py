@@ -34,6 +34,7 @@ class SearchResult:
     offset: int = 0
     limit: int = 20
     notes: list[str] = field(default_factory=list)
+    window: list[int] = field(default_factory=list)  # ids of the newest matches the ranking read (≤ WINDOW)
 
 
 def search(session: Session, text_query: str, *, site: str | None = None, date_from: date | datetime | None = None,
@@ -70,7 +71,8 @@ def search(session: Session, text_query: str, *, site: str | None = None, date_f
         page = _by_relevance(session, dialect, query, filters, rows, overflow, limit, offset)
     items = _load(session, page)
     total = max(window, offset + len(items)) if overflow else len(rows)
-    return SearchResult(items=items, total=total, total_exact=not overflow, query=query, offset=offset, limit=limit)
+    return SearchResult(items=items, total=total, total_exact=not overflow, query=query, offset=offset, limit=limit,
+                        window=[r.id for r in rows])
 
 
 def _by_relevance(session: Session, dialect: str, query: ParsedQuery, filters: Filters, rows, overflow: bool,

@@ -47,7 +47,7 @@ def search_page(session: Session, params: SearchParams, cursor: str | None = Non
     """{"items": the article objects of `search --json` (plus score, exact, snippet), "total", "total_exact",
     "next"[, "counts"]}. The cursor names the page's end in the ranked list of this very query (a cursor
     of another query is refused)."""
-    from db.search import QueryError, parse_day, search, search_counts, snippet
+    from db.search import QueryError, parse_day, search, snippet, window_counts
 
     if params.limit < 1 or params.limit > 200:
         raise BadRequest("limit must be between 1 and 200")
@@ -74,7 +74,7 @@ def search_page(session: Session, params: SearchParams, cursor: str | None = Non
         if items and (end < found.total or not found.total_exact):
             result["next"] = cursors.encode("search", [end, params.fingerprint()])
         if counts:
-            result["counts"] = search_counts(session, params.q, **filters)
+            result["counts"] = window_counts(session, found.window, exact=found.total_exact)
         result["terms"] = [t for term in found.query.terms for t in _term_words(term)]
     except QueryError as exc:
         raise BadRequest(str(exc)) from None
