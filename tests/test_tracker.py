@@ -222,3 +222,74 @@ def test_two_numbers_in_a_phrase_ask_for_one():
 
 def test_tư_is_tw_as_an_issuer():
     assert issuer_code("tư") == issuer_code("TƯ") == "TW"
+
+
+# ---- one document's mentions, a page at a time --------------------------------------------------------------
+@pytest.fixture
+def popular(db_url):
+    """23-NQ/TU cited by 250 articles on three portals (wa: 120, one of them undated, wb: 80, far: 50, on the
+    minute ties across portals), and 30-CT/TU by one police article."""
+    writer = ArchiveWriter(db_url)
+    ids = {key: writer.ensure_portal(key, f"Cổng {key}", f"https://{key}.example.vn", "hanoi")
+           for key in ("wa", "wb", "police", "far")}
+    for key, count in (("wa", 120), ("wb", 80), ("far", 50)):
+        writer.write_articles(ids[key], [article(f"{key}{i:03d}", None if (key, i) == ("wa", 7) else T0 - i * H,
+                                                 T0, "23-NQ/TU") for i in range(count)])
+    writer.write_articles(ids["police"], [article("p1", T0 - DAY, T0, "30-CT/TU")])
+    # Expected order: citing order (db.documents.citing_order), written out: dated first, earliest first,
+    # ties (the same hour on several portals) by portal key then external id; the undated one last.
+    expected = sorted(((T0 - i * H, key, f"{key}{i:03d}") for key, count in (("wa", 120), ("wb", 80), ("far", 50))
+                       for i in range(count) if (key, i) != ("wa", 7)), key=lambda e: (e[0], e[1], e[2]))
+    return writer, ids, [(key, ext) for _, key, ext in expected] + [("wa", "wa007")]
+
+
+def test_a_documents_mentions_come_a_page_at_a_time_with_a_stable_cursor(db_url, popular):
+    writer, ids, expected = popular
+    seen, after, pages = [], None, 0
+    while True:
+        doc = tracker(db_url, limit=100, after=after)
+        assert doc["mention_count"] == (250 if pages == 0 else 251) and len(doc["mentions"]) <= 100
+        seen += [(m["site"], m["external_id"]) for m in doc["mentions"]]
+        pages += 1
+        if doc["next"] is None:
+            break
+        after = doc["next"]
+        if pages == 1:  # a mention stored meanwhile, earlier than the page's end: it neither repeats nor hides a row
+            writer.write_articles(ids["wb"], [article("late", T0 - 1000 * H, T0 + H, "23-NQ/TU")])
+    assert pages == 3 and seen == expected
+    # the offset the CLI's --page uses counts from the first mention: the late one is first now
+    assert tracker(db_url, limit=1)["mentions"][0]["external_id"] == "late"
+    assert [(m["site"], m["external_id"]) for m in tracker(db_url, limit=100, offset=100)["mentions"]] == \
+        expected[99:199]
+
+
+def test_coverage_and_counts_come_from_every_mention_not_the_page(db_url, popular):
+    doc = tracker(db_url, limit=3)
+    assert len(doc["mentions"]) == 3 and doc["mention_count"] == 250 and doc["next"] is not None
+    assert doc["portals"] == ["wa", "wb", "far"]  # in order of their first mentions, though far is not on the page
+    assert [(r["site"], r["mentions"]) for r in doc["coverage"]["relayed"]] == [("wa", 120), ("wb", 80), ("far", 50)]
+    assert [r["first_published_at"] for r in doc["coverage"]["relayed"]] == [
+        "2025-10-10T09:00:00+07:00", "2025-10-12T01:00:00+07:00", "2025-10-13T07:00:00+07:00"]
+    assert [p["site"] for p in doc["coverage"]["not_yet"]] == ["police"]
+    assert doc["first_mentioned_at"] == "2025-10-10T09:00:00+07:00"  # wa's 119 h before T0
+
+
+def test_one_document_reads_only_a_page_of_mention_rows(db_url, popular):
+    """The statements the tracker runs return a page of mentions and a row per portal, never all 250: each
+    statement that reads document_mentions is run again as it was sent and its rows counted."""
+    from sqlalchemy import event, text
+
+    sent = []
+    with session_factory(db_url)() as session:
+        event.listen(session.bind, "before_cursor_execute",
+                     lambda conn, cursor, statement, params, *rest: sent.append((statement, params)))
+        doc = document_tracker(session, "23-NQ/TU", SCOPES, now=T0, limit=10)
+        reads = [(statement, params) for statement, params in sent if "document_mentions" in statement]
+        returned = [len(session.connection().exec_driver_sql(statement, params).all()) for statement, params in reads]
+    assert len(doc["mentions"]) == 10 and doc["mention_count"] == 250 and text
+    assert reads and max(returned) <= 11  # 10 rows and one to know a next page exists; 3 portal rows
+
+
+def test_a_bad_page_is_a_query_error(db_url, popular):
+    with pytest.raises(QueryError, match="limit must be at least 1"):
+        tracker(db_url, limit=0)
