@@ -61,12 +61,15 @@ def mention_rows(session: Session, document_ids: list[int]):
 def mention_page(session: Session, document_id: int, *, limit: int, offset: int = 0,
                  after: MentionKey | None = None) -> tuple[list, MentionKey | None]:
     """One page of the document's mention rows in citing order (after `after`, a previous page's key; then
-    `offset` rows skipped), and the key of its last row when more follow (else None). One query: the rows
-    are read by the (document, article) index and sorted in SQL, limit + 1 of them fetched."""
-    query = _joined(*MENTION_COLUMNS).where(DocumentMention.document_id == document_id)
+    `offset` rows skipped), and the key of its last row when more follow (else None). One statement: the
+    page's mentions are chosen on the sort columns alone (SQLite reads them from ix_articles_citing, never
+    the article rows with their bodies), then only those limit + 1 rows are read whole."""
+    chosen = _joined(DocumentMention.id.label("mention_id")).where(DocumentMention.document_id == document_id)
     if after is not None:
-        query = query.where(_after(parse_key(after)))
-    rows = session.execute(query.order_by(*_ORDER).limit(limit + 1).offset(offset)).all()
+        chosen = chosen.where(_after(parse_key(after)))
+    chosen = chosen.order_by(*_ORDER).limit(limit + 1).offset(offset).subquery()
+    rows = session.execute(_joined(*MENTION_COLUMNS).join(chosen, chosen.c.mention_id == DocumentMention.id)
+                           .order_by(*_ORDER)).all()
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
