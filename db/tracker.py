@@ -36,6 +36,7 @@ from db.search.filters import canonical_document_number, document_type
 from db.search.query import QueryError
 from vntext.dates import VN_TZ
 from vntext.docrefs import canonicalize, find_references
+from vntext.doctypes import state_issuer
 from vntext.textnorm import clean_text
 
 __all__ = ["QueryError", "Since", "TrackerPage", "document_number", "document_numbers", "find_document",
@@ -127,12 +128,12 @@ def find_document(session: Session, value: str) -> tuple[str, bool]:
 
 
 def issuer_code(value: str) -> str:
-    """An issuer abbreviation ("tu", "hdnd", "tư" → TU, HĐND, TW); QueryError when it is not one."""
+    """An issuer abbreviation ("tu", "hdnd", "tư", "ttg" → TU, HĐND, TW, TTg); QueryError when it is not one."""
     code = clean_text(value).upper()
     code = _ISSUER_ALIASES.get(code, code)
     if not code or not set(code) <= _ISSUER_CHARS or code.startswith("-") or code.endswith("-"):
         raise QueryError(f"not an issuer abbreviation like TU, HĐND, UBND: {value!r}")
-    return code
+    return state_issuer(code)  # as numbers are keyed: "ttg" is TTg, the Prime Minister
 
 
 @dataclass(frozen=True)

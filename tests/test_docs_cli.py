@@ -171,7 +171,8 @@ def test_an_unknown_document_or_scope(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("typed, echoed", [
-    ("05/CT-TTg", "05/CT-TTg"),  # mixed case by law (Thủ tướng): echoed as typed, not as 05/CT-TTG
+    ("05/CT-TTg", "05/CT-TTg"),  # mixed case by law (Thủ tướng): keyed so, whatever the case typed
+    ("05/ct-ttg", "05/CT-TTg"),
     ("Quyết định 123/QĐ-UBND của UBND tỉnh", "123/QĐ-UBND"),  # the one number in a phrase
     ("23-nq/tư", "23-NQ/TW"),  # TƯ: how pages write the Central Committee's TW
 ])

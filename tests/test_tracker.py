@@ -205,7 +205,7 @@ def test_the_đ_folded_lookup_is_an_indexed_equality(db_url, archive):
 
 @pytest.mark.parametrize("typed, canonical", [
     ("Quyết định 123/QĐ-UBND của UBND tỉnh", "123/QĐ-UBND"),
-    ("Chỉ thị 05/CT-TTg của Thủ tướng", "05/CT-TTG"),
+    ("Chỉ thị 05/CT-TTg của Thủ tướng", "05/CT-TTg"), ("05/ct-ttg", "05/CT-TTg"), ("05/CT-TTG", "05/CT-TTg"),
     ("theo Nghị quyết số 23-NQ/TU ngày 16/11/2023 của Thành ủy", "23-NQ/TU"),
     ("23-nq/tư", "23-NQ/TW"), ("23-NQ/TƯ", "23-NQ/TW"), ("Nghị quyết 23 nq/tư", "23-NQ/TW"),
 ])
@@ -222,6 +222,23 @@ def test_two_numbers_in_a_phrase_ask_for_one():
 
 def test_tư_is_tw_as_an_issuer():
     assert issuer_code("tư") == issuer_code("TƯ") == "TW"
+
+
+def test_the_prime_ministers_directive_is_keyed_05_ct_ttg_and_found_in_any_case(db_url):
+    """Written by the real writer from a page's text as the extractor reads it (vntext.docrefs)."""
+    from vntext.docrefs import find_references
+
+    [ref] = find_references("Thực hiện Chỉ thị số 05/CT-TTg ngày 13/3/2024 của Thủ tướng Chính phủ về tăng cường.")
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("wa", "Cổng wa", "https://wa.example.vn", "hanoi")
+    writer.write_articles(portal, [{"external_id": "t1", "url": "https://example.vn/t1", "title": "Bài t1",
+                                    "published_at": T0, "published_has_time": True, "fetched_at": T0,
+                                    "references": [ref.to_json() | {"source": "text"}]}])
+    with session_factory(db_url)() as session:
+        for typed in ("05/CT-TTg", "05/ct-ttg", "05/CT-TTG", "Chỉ thị 05/ct-ttg"):
+            assert find_document(session, typed) == ("05/CT-TTg", True), typed
+        assert document_tracker(session, "05/CT-TTg", SCOPES, now=T0)["issuer"] == "TTg"
+        assert [d["canonical"] for d in list_documents(session, issuer=issuer_code("ttg")).documents] == ["05/CT-TTg"]
 
 
 # ---- one document's mentions, a page at a time --------------------------------------------------------------
@@ -293,3 +310,47 @@ def test_one_document_reads_only_a_page_of_mention_rows(db_url, popular):
 def test_a_bad_page_is_a_query_error(db_url, popular):
     with pytest.raises(QueryError, match="limit must be at least 1"):
         tracker(db_url, limit=0)
+
+
+def test_revision_0011_rekeys_an_archives_ttg_documents_and_their_events(db_url):
+    """An archive written before: the Prime Minister's directive keyed 05/CT-TTG (issuer TTG), its new_document
+    event naming it so; 0011 re-keys both to TTg, leaves other documents alone, and its downgrade writes TTG."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from db.engine import get_engine
+    from db.models import Document, Event
+    from db.schema import _upgraded, alembic_config, upgrade
+
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("wa", "Cổng wa", "https://wa.example.vn", "hanoi")
+    old = {"canonical": "05/CT-TTG", "system": "state", "type": "CT", "type_name": "Chỉ thị", "number": "05",
+           "issuer": "TTG", "sentence": "Chỉ thị số 05/CT-TTG của Thủ tướng.", "source": "text"}
+    writer.write_articles(portal, [article("a1", T0, T0, "123/QĐ-UBND") | {"references": [
+        old, REFS["123/QĐ-UBND"] | {"canonical": "123/QĐ-UBND", "sentence": "Quyết định 123/QĐ-UBND.", "source": "text"}]}])
+    with session_factory(db_url)() as session:
+        doc = session.scalar(select(Document).where(Document.canonical == "05/CT-TTG"))
+        session.add(Event(key=f"new_document:{doc.id}", kind="new_document", portal_id=portal, document_id=doc.id,
+                          occurred_at=T0, payload={"canonical": "05/CT-TTG", "issuer": "TTG", "type": "CT"}))
+        session.commit()
+
+    def stored():
+        with session_factory(db_url)() as session:
+            docs = sorted(session.execute(select(Document.canonical, Document.issuer)).all())
+            return docs, session.scalar(select(Event.payload))
+
+    config = alembic_config()
+    with get_engine(db_url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.stamp(config, "0010")  # as an archive of the release before
+    _upgraded.discard(db_url)
+    upgrade(db_url)
+    docs, payload = stored()
+    assert docs == [("05/CT-TTg", "TTg"), ("123/QĐ-UBND", "UBND")]
+    assert payload == {"canonical": "05/CT-TTg", "issuer": "TTg", "type": "CT"}
+    with session_factory(db_url)() as session:
+        assert find_document(session, "05/ct-ttg") == ("05/CT-TTg", True)
+    with get_engine(db_url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0010")
+    assert stored()[0] == [("05/CT-TTG", "TTG"), ("123/QĐ-UBND", "UBND")]
