@@ -107,10 +107,10 @@ def portal_firsts(session: Session, document_id: int) -> list[PortalFirst]:
     SQL: one row per portal comes back, however many mentions there are."""
     ranked = (_joined(Article.portal_id, Portal.key, Portal.name, Article.external_id, Article.published_at,
                       Article.published_has_time, DocumentMention.first_seen_at,
-                      func.row_number().over(partition_by=Article.portal_id, order_by=_ORDER).label("rank"),
+                      func.row_number().over(partition_by=Article.portal_id, order_by=_ORDER).label("place"),
                       func.count().over(partition_by=Article.portal_id).label("mentions"))
               .where(DocumentMention.document_id == document_id)).subquery()
-    rows = session.execute(select(ranked).where(ranked.c.rank == 1)).all()
+    rows = session.execute(select(ranked).where(ranked.c.place == 1)).all()
     firsts = [PortalFirst(row.portal_id, row.key, row.name, row.external_id, row.published_at,
                           bool(row.published_has_time), row.first_seen_at, row.mentions) for row in rows]
     return sorted(firsts, key=lambda f: citing_order(f.published_at, f.key, f.external_id))
