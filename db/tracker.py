@@ -29,12 +29,14 @@ from sqlalchemy.orm import Session, aliased
 
 from db.clock import SYSTEM, ObservationClock, run_clock
 from db.documents import citing_order
-from db.models import Article, CrawlRun, Document, DocumentMention, Portal, UTCDateTime
+from db.mentions import MentionKey, PortalFirst, mention_page, mention_rows, portal_firsts
+from db.models import Article, CrawlRun, Document, Portal, UTCDateTime
 from db.queries import archived_portal_keys, local_iso  # archived_portal_keys: an unregistered portal is a scope of its own
 from db.search.filters import canonical_document_number, document_type
 from db.search.query import QueryError
 from vntext.dates import VN_TZ
 from vntext.docrefs import canonicalize, find_references
+from vntext.doctypes import state_issuer
 from vntext.textnorm import clean_text
 
 __all__ = ["QueryError", "Since", "TrackerPage", "document_number", "document_numbers", "find_document",
@@ -126,12 +128,12 @@ def find_document(session: Session, value: str) -> tuple[str, bool]:
 
 
 def issuer_code(value: str) -> str:
-    """An issuer abbreviation ("tu", "hdnd", "tư" → TU, HĐND, TW); QueryError when it is not one."""
+    """An issuer abbreviation ("tu", "hdnd", "tư", "ttg" → TU, HĐND, TW, TTg); QueryError when it is not one."""
     code = clean_text(value).upper()
     code = _ISSUER_ALIASES.get(code, code)
     if not code or not set(code) <= _ISSUER_CHARS or code.startswith("-") or code.endswith("-"):
         raise QueryError(f"not an issuer abbreviation like TU, HĐND, UBND: {value!r}")
-    return code
+    return state_issuer(code)  # as numbers are keyed: "ttg" is TTg, the Prime Minister
 
 
 @dataclass(frozen=True)
@@ -164,12 +166,6 @@ def _published(moment: datetime | None, has_time: bool) -> str | None:
     return local.isoformat() if has_time else local.date().isoformat()
 
 
-_MENTION_COLUMNS = (DocumentMention.document_id, DocumentMention.sentence, DocumentMention.source,
-                    DocumentMention.first_seen_at, Article.id, Article.portal_id, Article.external_id, Article.url,
-                    Article.title, Article.published_at, Article.published_has_time, Article.removed_at,
-                    Portal.key, Portal.name)
-
-
 def _mention_json(row) -> dict:
     return {"site": row.key, "portal_name": row.name, "article_id": row.id, "external_id": row.external_id,
             "url": row.url, "title": row.title, "published_at": _published(row.published_at, row.published_has_time),
@@ -180,16 +176,12 @@ def _mention_json(row) -> dict:
 def _mentions(session: Session, document_ids: list[int]) -> dict[int, list[tuple]]:
     """Per document id: (citing order, mention object, when it was published — an undated article: when it
     was first seen citing the document —, portal id) of each citing article, oldest first. Only the columns
-    shown are read (never bodies: a document cited by thousands of articles is read in one pass)."""
+    shown are read (never bodies). For a listing's documents; one document's page reads a page of them
+    (db/mentions.py)."""
     found: dict[int, list[tuple]] = {i: [] for i in document_ids}
-    for start in range(0, len(document_ids), 500):
-        rows = session.execute(
-            select(*_MENTION_COLUMNS)
-            .join(Article, Article.id == DocumentMention.article_id).join(Portal, Portal.id == Article.portal_id)
-            .where(DocumentMention.document_id.in_(document_ids[start:start + 500])))
-        for row in rows:
-            found[row.document_id].append((citing_order(row.published_at, row.key, row.external_id),
-                                           _mention_json(row), row.published_at or row.first_seen_at, row.portal_id))
+    for row in mention_rows(session, document_ids):
+        found[row.document_id].append((citing_order(row.published_at, row.key, row.external_id),
+                                       _mention_json(row), row.published_at or row.first_seen_at, row.portal_id))
     for entries in found.values():
         entries.sort(key=lambda entry: entry[0])
     return found
@@ -258,32 +250,46 @@ def list_documents(session: Session, *, doc_type: str | None = None, issuer: str
 
 
 def document_tracker(session: Session, canonical: str, scopes: Mapping[str, str], *,
-                     scope: list[str] | None = None, now: datetime | None = None) -> dict | None:
-    """One document (by canonical number, see document_number) with its mentions, oldest first, and its
-    coverage; None when the archive holds no such document.
+                     scope: list[str] | None = None, now: datetime | None = None, limit: int = 100, offset: int = 0,
+                     after: MentionKey | None = None) -> dict | None:
+    """One document (by canonical number, see document_number) with one page of its mentions, oldest first,
+    and its coverage; None when the archive holds no such document.
 
+    The page is `limit` mentions (after `after`, a previous page's `next`, then `offset` skipped); `next` is
+    the key of its last mention when more follow (db/mentions.py: plain values the caller may encode as a
+    cursor), else None. mention_count, portals, first_mentioned_at and coverage count every mention: they
+    are aggregated in SQL (one row per portal), never read from the page.
     scopes: portal key → scope (the registry's); an archived portal it does not name is a scope of its own.
     scope: the scopes to read coverage in, instead of those of the portals that mention the document."""
+    if limit < 1 or offset < 0:
+        raise QueryError("the limit must be at least 1 and the offset not negative")
     document = session.scalar(select(Document).where(Document.canonical == canonical))
     if document is None:
         return None
-    mentions = _mentions(session, [document.id])[document.id]
-    data = _document_json(document, mentions)
-    data["coverage"] = _coverage(session, mentions, scopes, scope, now or datetime.now(timezone.utc))
+    firsts = portal_firsts(session, document.id)
+    try:
+        rows, next_key = mention_page(session, document.id, limit=limit, offset=offset, after=after)
+    except ValueError as exc:  # a key no page gave
+        raise QueryError(str(exc)) from None
+    data = _document_json(document, [])
+    first = firsts[0] if firsts else None
+    data |= {"first_mentioned_at": (_published(first.published_at, first.published_has_time)
+                                    or local_iso(first.first_seen_at)) if first else None,
+             "mention_count": sum(f.mentions for f in firsts), "portals": [f.key for f in firsts],
+             "mentions": [_mention_json(row) for row in rows], "next": next_key}
+    data["coverage"] = _coverage(session, firsts, scopes, scope, now or datetime.now(timezone.utc))
     return data
 
 
-def _coverage(session: Session, mentions: list[tuple], scopes: Mapping[str, str], wanted: list[str] | None,
+def _coverage(session: Session, firsts: list[PortalFirst], scopes: Mapping[str, str], wanted: list[str] | None,
               now: datetime) -> dict:
     """Which portals of the document's scopes have relayed it (with their first mention and how many
     articles), which archived ones have not yet, which registered ones the archive does not watch, and
     how many days ago (on the first mentioning portal's clock) the first mention was."""
     archived = {key: (pid, name) for pid, key, name in session.execute(select(Portal.id, Portal.key, Portal.name))}
-    relayed: dict[str, dict] = {}
-    for _, mention, at, _ in mentions:
-        entry = relayed.setdefault(mention["site"], {"site": mention["site"], "name": mention["portal_name"],
-                                                     "first_published_at": mention["published_at"], "mentions": 0})
-        entry["mentions"] += 1
+    relayed = {f.key: {"site": f.key, "name": f.name, "first_published_at": _published(f.published_at,
+                                                                                        f.published_has_time),
+                       "mentions": f.mentions} for f in firsts}
     groups = sorted(set(wanted) if wanted else {scopes.get(key, key) for key in relayed})
     members = {key for key in archived if scopes.get(key, key) in groups}
     relayed = {key: entry for key, entry in relayed.items() if key in members}  # --scope may leave some out
@@ -292,10 +298,11 @@ def _coverage(session: Session, mentions: list[tuple], scopes: Mapping[str, str]
                for key in sorted(members - set(relayed))]
     unwatched = sorted(key for key, group in scopes.items() if group in groups and key not in archived)
     days, observed_now = None, None
-    if mentions:
-        clock = portal_clocks(session).get(mentions[0][3], SYSTEM)
-        observed = clock.observed(now)
-        days, observed_now = (observed - mentions[0][2]) // timedelta(days=1), local_iso(observed)
+    if firsts:
+        first = firsts[0]
+        observed = portal_clocks(session).get(first.portal_id, SYSTEM).observed(now)
+        days = (observed - (first.published_at or first.first_seen_at)) // timedelta(days=1)
+        observed_now = local_iso(observed)
     return {"scopes": groups, "relayed": list(relayed.values()), "not_yet": not_yet, "unwatched": unwatched,
             "days_since_first_mention": days, "observed_now": observed_now}
 

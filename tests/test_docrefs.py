@@ -380,7 +380,8 @@ def state_numbers(draw):
     parts = draw(st.lists(issuer_part, min_size=1 if (code or year) else 2, max_size=3))
     if code is None and parts[0].upper() in {c.upper() for c in TYPE_NAMES_STATE}:
         parts[0] = "UBND"  # the first part would be read as a type
-    issuer = "-".join(parts).upper()
+    # upper case, but the Prime Minister's TTg as the law spells it (written TTG or ttg, it is still TTg)
+    issuer = "-".join("TTg" if part.upper() == "TTG" else part.upper() for part in parts)
     symbol = f"{code}-{issuer}" if code else issuer
     prefix = f"{num}/{year}/" if year else f"{num}/"
     return {"canonical": prefix + symbol, "system": "state", "type": code, "number": num, "year": year,
@@ -481,3 +482,21 @@ def test_ascii_type_codes_only_where_unambiguous():
     assert find_references("Decision No.111/QD-STTTT")[0].type_name == "Quyết định"
     assert [r.canonical for r in find_references("Hướng dẫn số 12/HD-UBND")] == ["12/HD-UBND"]  # HD is Hướng dẫn
     assert find_references("version 1.42/2013/QH13") == []  # a decimal still does not start a number
+
+
+# --- the Prime Minister's TTg ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, canonical, issuer", [
+    ("Thực hiện Chỉ thị số 05/CT-TTg ngày 13/3/2024 của Thủ tướng Chính phủ", "05/CT-TTg", "TTg"),
+    ("Quyết định số 02/2020/QĐ-TTG của Thủ tướng", "02/2020/QĐ-TTg", "TTg"),   # upper-cased by a CMS
+    ("Công văn số 123/TTg-KTTH ngày 5/3/2024", "123/TTg-KTTH", "TTg-KTTH"),    # the PM's office, a công văn
+    ("Quyết định số 45/QĐ-UBND ngày 5/3/2024", "45/QĐ-UBND", "UBND"),          # every other issuer upper case
+])
+def test_the_prime_ministers_issuer_keeps_its_official_spelling(text, canonical, issuer):
+    [ref] = find_references(text)
+    assert (ref.canonical, ref.issuer) == (canonical, issuer)
+    assert canonicalize(canonical.upper()) == canonicalize(canonical) == canonical
+
+
+def test_a_file_named_after_a_prime_ministers_directive():
+    assert [r.canonical for r in references_from_filename("05-CT-TTg.pdf")] == ["05/CT-TTg"]
+    assert [r.canonical for r in references_from_filename("02.2020.QD-TTG.doc")] == ["02/2020/QĐ-TTg"]

@@ -205,7 +205,7 @@ def test_the_đ_folded_lookup_is_an_indexed_equality(db_url, archive):
 
 @pytest.mark.parametrize("typed, canonical", [
     ("Quyết định 123/QĐ-UBND của UBND tỉnh", "123/QĐ-UBND"),
-    ("Chỉ thị 05/CT-TTg của Thủ tướng", "05/CT-TTG"),
+    ("Chỉ thị 05/CT-TTg của Thủ tướng", "05/CT-TTg"), ("05/ct-ttg", "05/CT-TTg"), ("05/CT-TTG", "05/CT-TTg"),
     ("theo Nghị quyết số 23-NQ/TU ngày 16/11/2023 của Thành ủy", "23-NQ/TU"),
     ("23-nq/tư", "23-NQ/TW"), ("23-NQ/TƯ", "23-NQ/TW"), ("Nghị quyết 23 nq/tư", "23-NQ/TW"),
 ])
@@ -222,3 +222,135 @@ def test_two_numbers_in_a_phrase_ask_for_one():
 
 def test_tư_is_tw_as_an_issuer():
     assert issuer_code("tư") == issuer_code("TƯ") == "TW"
+
+
+def test_the_prime_ministers_directive_is_keyed_05_ct_ttg_and_found_in_any_case(db_url):
+    """Written by the real writer from a page's text as the extractor reads it (vntext.docrefs)."""
+    from vntext.docrefs import find_references
+
+    [ref] = find_references("Thực hiện Chỉ thị số 05/CT-TTg ngày 13/3/2024 của Thủ tướng Chính phủ về tăng cường.")
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("wa", "Cổng wa", "https://wa.example.vn", "hanoi")
+    writer.write_articles(portal, [{"external_id": "t1", "url": "https://example.vn/t1", "title": "Bài t1",
+                                    "published_at": T0, "published_has_time": True, "fetched_at": T0,
+                                    "references": [ref.to_json() | {"source": "text"}]}])
+    with session_factory(db_url)() as session:
+        for typed in ("05/CT-TTg", "05/ct-ttg", "05/CT-TTG", "Chỉ thị 05/ct-ttg"):
+            assert find_document(session, typed) == ("05/CT-TTg", True), typed
+        assert document_tracker(session, "05/CT-TTg", SCOPES, now=T0)["issuer"] == "TTg"
+        assert [d["canonical"] for d in list_documents(session, issuer=issuer_code("ttg")).documents] == ["05/CT-TTg"]
+
+
+# ---- one document's mentions, a page at a time --------------------------------------------------------------
+@pytest.fixture
+def popular(db_url):
+    """23-NQ/TU cited by 250 articles on three portals (wa: 120, one of them undated, wb: 80, far: 50, on the
+    minute ties across portals), and 30-CT/TU by one police article."""
+    writer = ArchiveWriter(db_url)
+    ids = {key: writer.ensure_portal(key, f"Cổng {key}", f"https://{key}.example.vn", "hanoi")
+           for key in ("wa", "wb", "police", "far")}
+    for key, count in (("wa", 120), ("wb", 80), ("far", 50)):
+        writer.write_articles(ids[key], [article(f"{key}{i:03d}", None if (key, i) == ("wa", 7) else T0 - i * H,
+                                                 T0, "23-NQ/TU") for i in range(count)])
+    writer.write_articles(ids["police"], [article("p1", T0 - DAY, T0, "30-CT/TU")])
+    # Expected order: citing order (db.documents.citing_order), written out: dated first, earliest first,
+    # ties (the same hour on several portals) by portal key then external id; the undated one last.
+    expected = sorted(((T0 - i * H, key, f"{key}{i:03d}") for key, count in (("wa", 120), ("wb", 80), ("far", 50))
+                       for i in range(count) if (key, i) != ("wa", 7)), key=lambda e: (e[0], e[1], e[2]))
+    return writer, ids, [(key, ext) for _, key, ext in expected] + [("wa", "wa007")]
+
+
+def test_a_documents_mentions_come_a_page_at_a_time_with_a_stable_cursor(db_url, popular):
+    writer, ids, expected = popular
+    seen, after, pages = [], None, 0
+    while True:
+        doc = tracker(db_url, limit=100, after=after)
+        assert doc["mention_count"] == (250 if pages == 0 else 251) and len(doc["mentions"]) <= 100
+        seen += [(m["site"], m["external_id"]) for m in doc["mentions"]]
+        pages += 1
+        if doc["next"] is None:
+            break
+        after = doc["next"]
+        if pages == 1:  # a mention stored meanwhile, earlier than the page's end: it neither repeats nor hides a row
+            writer.write_articles(ids["wb"], [article("late", T0 - 1000 * H, T0 + H, "23-NQ/TU")])
+    assert pages == 3 and seen == expected
+    # the offset the CLI's --page uses counts from the first mention: the late one is first now
+    assert tracker(db_url, limit=1)["mentions"][0]["external_id"] == "late"
+    assert [(m["site"], m["external_id"]) for m in tracker(db_url, limit=100, offset=100)["mentions"]] == \
+        expected[99:199]
+
+
+def test_coverage_and_counts_come_from_every_mention_not_the_page(db_url, popular):
+    doc = tracker(db_url, limit=3)
+    assert len(doc["mentions"]) == 3 and doc["mention_count"] == 250 and doc["next"] is not None
+    assert doc["portals"] == ["wa", "wb", "far"]  # in order of their first mentions, though far is not on the page
+    assert [(r["site"], r["mentions"]) for r in doc["coverage"]["relayed"]] == [("wa", 120), ("wb", 80), ("far", 50)]
+    assert [r["first_published_at"] for r in doc["coverage"]["relayed"]] == [
+        "2025-10-10T09:00:00+07:00", "2025-10-12T01:00:00+07:00", "2025-10-13T07:00:00+07:00"]
+    assert [p["site"] for p in doc["coverage"]["not_yet"]] == ["police"]
+    assert doc["first_mentioned_at"] == "2025-10-10T09:00:00+07:00"  # wa's 119 h before T0
+
+
+def test_one_document_reads_only_a_page_of_mention_rows(db_url, popular):
+    """The statements the tracker runs return a page of mentions and a row per portal, never all 250: each
+    statement that reads document_mentions is run again as it was sent and its rows counted."""
+    from sqlalchemy import event, text
+
+    sent = []
+    with session_factory(db_url)() as session:
+        event.listen(session.bind, "before_cursor_execute",
+                     lambda conn, cursor, statement, params, *rest: sent.append((statement, params)))
+        doc = document_tracker(session, "23-NQ/TU", SCOPES, now=T0, limit=10)
+        reads = [(statement, params) for statement, params in sent if "document_mentions" in statement]
+        returned = [len(session.connection().exec_driver_sql(statement, params).all()) for statement, params in reads]
+    assert len(doc["mentions"]) == 10 and doc["mention_count"] == 250 and text
+    assert reads and max(returned) <= 11  # 10 rows and one to know a next page exists; 3 portal rows
+
+
+def test_a_bad_page_is_a_query_error(db_url, popular):
+    with pytest.raises(QueryError, match="limit must be at least 1"):
+        tracker(db_url, limit=0)
+
+
+def test_revision_0012_rekeys_an_archives_ttg_documents_and_their_events(db_url):
+    """An archive written before: the Prime Minister's directive keyed 05/CT-TTG (issuer TTG), its new_document
+    event naming it so; 0012 re-keys both to TTg, leaves other documents alone, and its downgrade writes TTG."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from db.engine import get_engine
+    from db.models import Document, Event
+    from db.schema import _upgraded, alembic_config, upgrade
+
+    writer = ArchiveWriter(db_url)
+    portal = writer.ensure_portal("wa", "Cổng wa", "https://wa.example.vn", "hanoi")
+    old = {"canonical": "05/CT-TTG", "system": "state", "type": "CT", "type_name": "Chỉ thị", "number": "05",
+           "issuer": "TTG", "sentence": "Chỉ thị số 05/CT-TTG của Thủ tướng.", "source": "text"}
+    writer.write_articles(portal, [article("a1", T0, T0, "123/QĐ-UBND") | {"references": [
+        old, REFS["123/QĐ-UBND"] | {"canonical": "123/QĐ-UBND", "sentence": "Quyết định 123/QĐ-UBND.", "source": "text"}]}])
+    with session_factory(db_url)() as session:
+        doc = session.scalar(select(Document).where(Document.canonical == "05/CT-TTG"))
+        session.add(Event(key=f"new_document:{doc.id}", kind="new_document", portal_id=portal, document_id=doc.id,
+                          occurred_at=T0, payload={"canonical": "05/CT-TTG", "issuer": "TTG", "type": "CT"}))
+        session.commit()
+
+    def stored():
+        with session_factory(db_url)() as session:
+            docs = sorted(session.execute(select(Document.canonical, Document.issuer)).all())
+            return docs, session.scalar(select(Event.payload))
+
+    config = alembic_config()
+    with get_engine(db_url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.stamp(config, "0011")  # as an archive of the release before
+    _upgraded.discard(db_url)
+    upgrade(db_url)
+    docs, payload = stored()
+    assert docs == [("05/CT-TTg", "TTg"), ("123/QĐ-UBND", "UBND")]
+    assert payload == {"canonical": "05/CT-TTg", "issuer": "TTg", "type": "CT"}
+    with session_factory(db_url)() as session:
+        assert find_document(session, "05/ct-ttg") == ("05/CT-TTg", True)
+    with get_engine(db_url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011")
+    assert stored()[0] == [("05/CT-TTG", "TTG"), ("123/QĐ-UBND", "UBND")]

@@ -125,6 +125,31 @@ def test_document_json_equals_the_cli(demo, client):
     assert client.get("/api/docs/not%20a%20number").status_code == 400
 
 
+def test_one_documents_mentions_page_by_cursor_as_the_cli_pages_them(demo, client, truth):
+    cites, _ = truth
+    number = max(cites, key=lambda n: (len(cites[n]), n))  # the most cited document of the replica
+    assert len(cites[number]) >= 5
+    path = "/api/docs/" + quote(number, safe="")
+    seen, cursor, page = [], None, 0
+    while True:
+        page += 1
+        api = client.get(path, params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        cli = cli_json(demo, "docs", number, "--limit", "2", "--page", str(page))
+        for doc in (api, cli):
+            doc["coverage"].pop("observed_now")
+        assert api == cli  # the same object, `next` cursor included
+        assert api["mention_count"] == len(cites[number]) and len(api["mentions"]) <= 2
+        seen += [(m["site"], m["title"]) for m in api["mentions"]]
+        if not (cursor := api["next"]):
+            break
+    assert seen == [(site, title) for _, site, title in cites[number]] and page == (len(cites[number]) + 1) // 2
+    first = client.get(path, params={"limit": 2}).json()
+    other = client.get("/api/docs/23-NQ%2FTU", params={"cursor": first["next"]})  # a cursor of another document
+    assert other.status_code == 400 and number in other.json()["detail"]
+    html = client.get("/docs/" + quote(number, safe=""), params={"limit": 2}).text
+    assert f"2 trong số {len(cites[number])} bài" in html and 'rel="next"' in html
+
+
 def test_document_list_pages_by_cursor_to_the_cli_list(demo, client):
     cli = cli_json(demo, "docs", "--limit", "1000")
     seen, cursor = [], None

@@ -9,7 +9,8 @@ import re
 from urllib.parse import unquote
 
 from vntext.docrefs import is_register_number
-from vntext.doctypes import FILE_CODES, TYPE_NAMES_PARTY, TYPE_NAMES_STATE, DocumentRef, file_code, party_type
+from vntext.doctypes import (FILE_CODES, TYPE_NAMES_PARTY, TYPE_NAMES_STATE, DocumentRef, file_code, party_type,
+                              state_issuer)
 from vntext.textnorm import clean_text
 
 _FILE_EXT_RE = re.compile(
@@ -88,7 +89,7 @@ def references_from_filename(name: str) -> list[DocumentRef]:
     code, issuer_parts = file_code(rest[0]), rest[1:]
     if code is None and year is not None and rest[0].isupper():
         # a law / NA standing committee number: 101/2015/QH13
-        issuer = "-".join(_ASCII_ISSUERS.get(t.upper(), t.upper()) for t in rest)
+        issuer = state_issuer("-".join(_ASCII_ISSUERS.get(t.upper(), t.upper()) for t in rest))
         return [_file_ref(label, canonical=f"{head}/{year}/{issuer}", system="state", type=None, type_name=None,
                           number=head, year=year, issuer=issuer)]
     if code is None:
@@ -107,6 +108,7 @@ def references_from_filename(name: str) -> list[DocumentRef]:
                           type_name=TYPE_NAMES_PARTY[party_code], number=head, year=None, issuer=issuer)]
     if code not in TYPE_NAMES_STATE:
         return []
+    issuer = state_issuer(issuer)  # 05-CT-TTg.pdf, as the text's 05/CT-TTg
     prefix = f"{head}/{year}/" if year else f"{head}/"
     return [_file_ref(label, canonical=f"{prefix}{code}-{issuer}", system="state", type=code,
                       type_name=TYPE_NAMES_STATE[code], number=head, year=year, issuer=issuer)]

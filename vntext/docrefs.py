@@ -14,7 +14,8 @@ English pages: a number may follow "No." directly ("No.42/2013/QH13"), and an AS
 Đ code where unambiguous ("No.111/QD-STTTT" -> ``111/QĐ-STTTT``; HD stays Hướng dẫn).
 
 Canonical form of a numbered reference: spaces removed, dash variants unified to "-", Ð (U+00D0) read as Đ,
-the type code spelled as in the tables below (``Ctr`` -> ``CTr``), the issuer upper-cased:
+the type code spelled as in the tables below (``Ctr`` -> ``CTr``), the issuer upper-cased but for the parts
+the law spells otherwise (``TTg``, the Prime Minister: ``05/CT-TTg``; vntext.doctypes.state_issuer):
 ``23-NQ/TU``, ``123/QĐ-UBND``, ``15/2023/NQ-HĐND``, ``101/2015/QH13``, ``1473/BTP-CNTT``.
 For a state number the first hyphen-part after the last "/" is the type if it is a known type code
 (case-insensitive), else the whole tail is the issuer (công văn / law). Such type-less numbers get their
@@ -49,7 +50,8 @@ from datetime import date
 
 from vntext.dates import parse_vn_datetime
 from vntext.textnorm import clean_text
-from vntext.doctypes import TYPE_NAMES_PARTY, TYPE_NAMES_STATE, DocumentRef, file_code, party_type, state_type
+from vntext.doctypes import (TYPE_NAMES_PARTY, TYPE_NAMES_STATE, DocumentRef, file_code, party_type, state_issuer,
+                              state_type)
 
 
 # Character classes (input is clean_text'ed first, so Ð is already Đ).
@@ -180,10 +182,10 @@ def _state_parts(match: re.Match, with_year: bool) -> dict | None:
     if rest is None and not with_year:
         return None  # "12/UBND", "3/TP" — too weak without a year
     if code is not None:
-        issuer = rest.upper() if rest else None
+        issuer = state_issuer(rest) if rest else None
         symbol = f"{code}-{issuer}" if issuer else code
     else:
-        issuer = first.upper() + (f"-{rest.upper()}" if rest else "")
+        issuer = state_issuer(first + (f"-{rest}" if rest else ""))
         symbol = issuer
     year = int(match["year"]) if with_year else None
     prefix = f"{match['num']}/{year}/" if with_year else f"{match['num']}/"

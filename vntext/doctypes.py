@@ -76,6 +76,17 @@ TYPE_NAMES_PARTY: dict[str, str] = {
 STATE_CODES = {code.upper(): code for code in TYPE_NAMES_STATE}
 PARTY_CODES = {code.upper(): code for code in TYPE_NAMES_PARTY}
 
+# State issuer codes whose official spelling is not all capitals: "TTg", the Prime Minister (Thủ tướng Chính
+# phủ), as Nghị định 30/2020 Phụ lục III and every Chỉ thị/Quyết định of the Prime Minister write it
+# (02/CT-TTg, 05/CT-TTg; docs/text-formats.md). Keyed by the upper-cased part; every other part is upper-cased.
+MIXED_CASE_ISSUERS = {"TTG": "TTg"}
+
+
+def state_issuer(issuer: str) -> str:
+    """A state issuer as document numbers are keyed: upper case, but a hyphen part such as TTg as the law spells
+    it ("ttg" → TTg, "TTG-KTTH" → TTg-KTTH, "ubnd" → UBND)."""
+    return "-".join(MIXED_CASE_ISSUERS.get(part, part) for part in issuer.upper().split("-"))
+
 
 @dataclass(frozen=True)
 class DocumentRef:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import tomllib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -66,6 +67,12 @@ def slugify(text: str, *, drop_d: bool = False) -> str:
 def load_seed() -> dict:
     text = resources.files("crawler.replica").joinpath("data/seed_bactuliem.json").read_text(encoding="utf-8")
     return json.loads(text)
+
+
+def load_relays() -> dict[tuple[str, int], str]:
+    """(portal key, article number) → the paragraph relaying the seed's documents (data/relays.toml)."""
+    text = resources.files("crawler.replica").joinpath("data/relays.toml").read_text(encoding="utf-8")
+    return {(r["portal"], r["article"]): nfc(r["text"]) for r in tomllib.loads(text)["relay"]}
 
 
 @dataclass(frozen=True)

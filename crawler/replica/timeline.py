@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from vntext.dates import VN_TZ
 from crawler.replica.families import FAMILIES
-from crawler.replica.content import PortalSpec, ReplicaArticle, fill, load_seed, nfc
+from crawler.replica.content import PortalSpec, ReplicaArticle, fill, load_relays, load_seed, nfc
 from crawler.replica.vocabulary import (AUTHORS, FULL_NAMES, NATIONAL_DOCS, OUTLETS, SOURCE_ORGS,
                                         THEMES, Theme)
 
@@ -118,6 +118,7 @@ def generate(spec: PortalSpec) -> list[ReplicaArticle]:
     total = spec.history + spec.future
     categories = list(spec.categories)
     theme = THEMES[spec.theme]
+    relays = {number: text for (key, number), text in load_relays().items() if key == spec.key}
     for number in range(total):
         rnd = random.Random(f"{spec.key}:{number}")
         offset_hours = (number - spec.history) * 4 + rnd.uniform(0.2, 3.5)
@@ -146,6 +147,9 @@ def generate(spec: PortalSpec) -> list[ReplicaArticle]:
         )
         if spec.rich:
             _enrich(article, spec, theme)
+        if number in relays:  # a relay of the seed's documents, before the last paragraph
+            last = max(i for i, block in enumerate(blocks) if block[0] == "p")
+            blocks.insert(last, ("p", relays[number]))
         articles.append(article)
     if spec.with_seed:
         seed = load_seed()

@@ -15,6 +15,7 @@ from vntext.textnorm import clean_text
 
 LIST_CSV = ("canonical", "type", "type_name", "issuer", "issued_on", "first_seen_at", "first_mentioned_at",
             "mention_count", "portals")
+LIST_LIMIT, MENTION_LIMIT = 50, 100  # documents per page; one document's mentions per page (the API's defaults)
 MENTION_CSV = ("status", "canonical", "site", "portal_name", "article_id", "url", "title", "published_at",
                "sentence", "source", "first_seen_at", "removed")
 
@@ -32,8 +33,10 @@ def add_docs(sub) -> None:
                                                      "first mentioning portal's clock, or a date/time)")
     p.add_argument("--scope", metavar="SCOPE[,SCOPE]", help="with NUMBER: read coverage in these scopes (see `portalwatch "
                                                           "sites`) instead of those of the portals that mention it")
-    p.add_argument("--limit", type=at_least_one, default=50, help="documents per page (default 50)")
-    p.add_argument("--page", type=at_least_one, default=1, help="page number, from 1")
+    p.add_argument("--limit", type=at_least_one, default=None,
+                   help="documents per page (default 50); with NUMBER: mentions per page (default 100)")
+    p.add_argument("--page", type=at_least_one, default=1, help="page number, from 1 (with NUMBER: of its mentions, "
+                                                               "oldest first)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print document objects (with mentions; NUMBER: and coverage)")
     out.add_argument("--csv", action="store_true", help="print CSV: a row per document; NUMBER: a row per mention "
@@ -49,6 +52,7 @@ def cmd_docs(args) -> int:
             if args.doc_type or args.issuer or args.since:
                 raise CliError("--type, --issuer and --since filter the list of documents: leave them out with NUMBER")
             document_numbers(args.number)  # not a number at all: bad input, before the archive is opened
+            args.limit = args.limit or MENTION_LIMIT
             return _one_document(args)
         if args.scope:
             raise CliError("--scope reads the coverage of one document: give its NUMBER")
@@ -56,6 +60,7 @@ def cmd_docs(args) -> int:
                    "issuer": issuer_code(args.issuer) if args.issuer else None, "since": tracker_since(args.since)}
     except QueryError as exc:
         raise CliError(str(exc)) from exc
+    args.limit = args.limit or LIST_LIMIT
     return _documents(args, filters)
 
 
@@ -95,6 +100,7 @@ def _print_list(page, args) -> None:
 # ---- one document -------------------------------------------------------------------------------------------
 def _one_document(args) -> int:
     from db.tracker import document_tracker, find_document
+    from monitor.web.cursor import mentions_cursor  # the API's cursor: --json is the API's object for the page
 
     known = registry_scopes()
     wanted = [s.strip() for s in args.scope.split(",") if s.strip()] if args.scope else None
@@ -107,9 +113,11 @@ def _one_document(args) -> int:
             if unknown:
                 raise CliError(f"unknown scope {unknown[0]!r} (known: {', '.join(sorted(set(known.values())))})")
         canonical, found = find_document(session, args.number)
-        doc = document_tracker(session, canonical, known, scope=wanted) if found else None
+        doc = document_tracker(session, canonical, known, scope=wanted, limit=args.limit,
+                               offset=(args.page - 1) * args.limit) if found else None
     if doc is None:
         raise CliError(f"no article in the archive mentions {_as_typed(args.number, canonical)}", code=1)
+    mentions_cursor(doc)  # `next` as the API gives it: the same object for the same page
     if args.json:
         dump_json(doc)
     elif args.csv:
@@ -120,22 +128,26 @@ def _one_document(args) -> int:
             writer.writerow({"status": "not_yet", "canonical": canonical, "site": portal["site"],
                              "portal_name": portal["name"]})
     else:
-        _print_document(doc)
+        _print_document(doc, args)
     return 0
 
 
-def _print_document(doc: dict) -> None:
+def _print_document(doc: dict, args) -> None:
     coverage = doc["coverage"]
     kind = " ".join(filter(None, [doc["type_name"], f"of {doc['issuer']}" if doc["issuer"] else None,
                                   f"issued {doc['issued_on']}" if doc["issued_on"] else None]))
     console.print(f"[bold]{escape(doc['canonical'])}[/bold] {escape(kind)}", highlight=False)
-    if not doc["mentions"]:  # its articles' references were re-read without it: the document row stays
+    if not doc["mention_count"]:  # its articles' references were re-read without it: the document row stays
         console.print(f"first seen {_short(doc['first_seen_at'])} (time in Vietnam); no article mentions it yet",
                       highlight=False)
         return
+    first = (args.page - 1) * args.limit
+    shown = "" if first == 0 and doc["next"] is None else \
+        f"; {first + 1}–{first + len(doc['mentions'])} shown" if doc["mentions"] else f"; none on page {args.page}"
     console.print(f"first mentioned {_short(doc['first_mentioned_at'])}, {coverage['days_since_first_mention']} day(s) "
                   f"ago on that portal's clock; first seen {_short(doc['first_seen_at'])}; {doc['mention_count']} "
-                  f"article(s) on {len(doc['portals'])} portal(s), oldest first (times in Vietnam):", highlight=False)
+                  f"article(s) on {len(doc['portals'])} portal(s){shown}, oldest first (times in Vietnam):",
+                  highlight=False)
     table = Table()
     for column in ("published", "portal", "id", "article", "sentence"):
         table.add_column(column, overflow="fold")
@@ -144,7 +156,10 @@ def _print_document(doc: dict) -> None:
         table.add_row(_short(m["published_at"]) or "undated", m["site"], str(m["article_id"]),
                       escape(m["title"]) + (" [red](removed)[/red]" if m["removed"] else ""),
                       escape(sentence) + (" [dim](attachment)[/dim]" if m["source"] == "attachment" else ""))
-    console.print(table)
+    if doc["mentions"]:
+        console.print(table)
+    if doc["next"] is not None:
+        console.print(f"more: --page {args.page + 1}", highlight=False)
     members = len(coverage["relayed"]) + len(coverage["not_yet"])
     console.print(f"coverage in {', '.join(coverage['scopes']) or 'no scope'}: {len(coverage['relayed'])} of {members} watched "
                   f"portal(s) relayed it", highlight=False)

@@ -41,9 +41,11 @@ def api_documents(db: DB, type: str | None = None, issuer: str | None = None,
 
 @router.get("/docs/{number:path}", summary="one document with its coverage (as `portalwatch docs NUMBER --json`)")
 def api_document(db: DB, number: str,
-                 scope: Annotated[str | None, Query(description="SCOPE[,SCOPE]: read coverage in these")] = None) -> dict:
+                 scope: Annotated[str | None, Query(description="SCOPE[,SCOPE]: read coverage in these")] = None,
+                 limit: Annotated[int, Query(ge=1, le=1000, description="mentions per page, oldest first")] = 100,
+                 cursor: Annotated[str | None, Query(description="a previous page's `next`")] = None) -> dict:
     wanted = [s.strip() for s in scope.split(",") if s.strip()] if scope else None
-    found = service.document(db, number, wanted)
+    found = service.document(db, number, wanted, limit=limit, cursor=cursor)
     if found is None:
         raise HTTPException(404, f"no article in the archive mentions {number}")
     return found

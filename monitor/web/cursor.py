@@ -24,3 +24,22 @@ def decode(kind: str, cursor: str) -> list:
     if found != kind or not isinstance(key, list):
         raise CursorError("not a cursor of this listing (use the `next` value of a previous page)")
     return key
+
+
+# One document's mentions (db/tracker.document_tracker pages them): the cursor carries the document's
+# canonical number with the last mention's key, so a cursor of another document's timeline is refused.
+def mentions_cursor(doc: dict) -> dict:
+    """The tracker's document object with its `next` key (db/mentions.py) encoded as an opaque cursor."""
+    if doc.get("next") is not None:
+        doc["next"] = encode("mentions", [doc["canonical"], *doc["next"]])
+    return doc
+
+
+def mentions_after(canonical: str, cursor: str) -> list:
+    """The mention key a cursor of mentions_cursor names, for this document; CursorError otherwise."""
+    key = decode("mentions", cursor)
+    if len(key) != 4:
+        raise CursorError("not a cursor of this listing (use the `next` value of a previous page)")
+    if key[0] != canonical:
+        raise CursorError(f"this cursor belongs to another document ({key[0]})")
+    return key[1:]

@@ -108,13 +108,17 @@ def documents_page(request: Request, db: DB, type: str | None = None, issuer: st
 
 
 @router.api_route("/docs/{number:path}", methods=["GET", "HEAD"], response_class=HTMLResponse)
-def document_page(request: Request, db: DB, number: str, scope: str | None = None):
+def document_page(request: Request, db: DB, number: str, scope: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: str | None = None):
     wanted = [s.strip() for s in scope.split(",") if s.strip()] if scope else None
-    doc = service.document(db, number, wanted)
+    doc = service.document(db, number, wanted, limit=limit, cursor=cursor)
     if doc is None:
         return error_page(request, 404, f"Chưa có bài nào trong kho lưu trữ nhắc đến văn bản {number}.")
+    path = "/docs/" + _path(doc["canonical"])
     return render(request, "document.html", title=f"Văn bản {doc['canonical']}", doc=doc,
-                  json_url=_twin(request, "/api/docs/" + _path(doc["canonical"])))
+                  json_url=_twin(request, "/api" + path),
+                  first_url=_twin(request, path, cursor=None) if cursor else None,
+                  next_url=_twin(request, path, cursor=doc["next"]) if doc["next"] else None)
 
 
 def _path(number: str) -> str:

@@ -126,10 +126,14 @@ def _since(value: str | None):
         raise BadRequest(str(exc).replace("--since", "since")) from None
 
 
-def document(session: Session, number: str, scope: list[str] | None = None) -> dict | None:
-    """The object of `docs NUMBER --json` (with coverage); None when no article mentions it."""
+def document(session: Session, number: str, scope: list[str] | None = None, *, limit: int = 100,
+             cursor: str | None = None) -> dict | None:
+    """The object of `docs NUMBER --json` (with coverage; one page of `limit` mentions, oldest first, after the
+    cursor; `next` names the next page); None when no article mentions it."""
     from db.tracker import QueryError, archived_portal_keys, document_numbers, document_tracker, find_document
 
+    if limit < 1 or limit > 1000:
+        raise BadRequest("limit must be between 1 and 1000")
     known = registry_scopes()
     try:
         document_numbers(number)
@@ -141,7 +145,14 @@ def document(session: Session, number: str, scope: list[str] | None = None) -> d
         if unknown:
             raise BadRequest(f"unknown scope {unknown[0]!r}")
     canonical, found = find_document(session, number)
-    return document_tracker(session, canonical, known, scope=scope or None) if found else None
+    if not found:
+        return None
+    try:
+        after = cursors.mentions_after(canonical, cursor) if cursor else None
+        doc = document_tracker(session, canonical, known, scope=scope or None, limit=limit, after=after)
+    except (cursors.CursorError, QueryError) as exc:
+        raise BadRequest(str(exc)) from None
+    return cursors.mentions_cursor(doc) if doc else None
 
 
 # ---- events -------------------------------------------------------------------------------------------------
