@@ -45,7 +45,8 @@ from bench.search_bench import archive_size, percentile  # noqa: E402
 from db.engine import session_factory  # noqa: E402
 from db.models import Article, Document, DocumentMention, Portal  # noqa: E402
 
-DEFAULT_DB = os.environ.get("PORTALWATCH_BENCH_DB", "sqlite:////work/bench-data/synth_1m.sqlite3")
+# Where bench/synthetic.py's docstring builds the 1,000,000-article archive.
+DEFAULT_DB = os.environ.get("PORTALWATCH_BENCH_DB", "sqlite:////tmp/pw_synth_1m.sqlite3")
 # (query string parameters) of the search page: folded and exact, a document number, filters.
 SEARCHES = [
     {"q": "nghi quyet 23"},
@@ -194,6 +195,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.articles < 1:
         print("--rounds and --articles must be at least 1", file=sys.stderr)
+        return 2
+    if args.db.startswith("sqlite:///") and not Path(args.db.removeprefix("sqlite:///")).is_file():
+        print(f"no archive at {args.db}: build it first with bench/synthetic.py (see this script's docstring)",
+              file=sys.stderr)
         return 2
     current, revision = schema_is_current(args.db)
     if not current:
