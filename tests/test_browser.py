@@ -249,10 +249,13 @@ def test_the_hostile_articles_payloads_run_on_the_replica(chromium):
     try:
         with Replica() as replica:
             article = replica.find("xasonlinh", HOSTILE["title"])
-            w.page.goto(replica.url_of("xasonlinh", article))
-            w.page.wait_for_timeout(300)  # the broken image's onerror and the iframe's script
-            assert w.page.evaluate("window.__pwned") is not None
-            assert "script" in w.dialogs and "img" in w.dialogs
+            w.page.goto(replica.url_of("xasonlinh", article))  # returns after "load": the image has failed
+            w.page.wait_for_function("window.__pwned !== undefined", timeout=5000)
+            for _ in range(50):  # the dialogs' handlers run in this thread: let them come in
+                if {"script", "img"} <= set(w.dialogs):
+                    break
+                w.page.wait_for_timeout(100)
+            assert {"script", "img"} <= set(w.dialogs), w.dialogs
     finally:
         w.close()
 
