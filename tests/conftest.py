@@ -69,3 +69,20 @@ def db_url(request, tmp_path):
 def replica():
     with Replica() as r:
         yield r
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The demo archive, built by `portalwatch demo --db` as a person would, and its environment: one run
+    for the session, read by tests/test_docs_cli.py, test_web.py and test_browser.py (the demo takes
+    about a minute on 2 cores; each of those modules built its own before)."""
+    from tests.test_cli import portalwatch
+
+    folder = tmp_path_factory.mktemp("docs-demo")
+    (folder / "tmp").mkdir()
+    env = dict(os.environ, XDG_DATA_HOME=str(folder / "data"), TMPDIR=str(folder / "tmp"))
+    env.pop("PORTALWATCH_DB", None)
+    url = f"sqlite:///{folder / 'archive.sqlite3'}"
+    run = portalwatch("demo", "--db", url, env=env)
+    assert run.returncode == 0, run.stderr
+    return url, env

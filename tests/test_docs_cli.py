@@ -4,7 +4,6 @@ it — checked against the replica's ground truth (which articles cite which num
 import csv
 import io
 import json
-import os
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -17,19 +16,6 @@ from tests.test_cli import portalwatch
 
 DEMO_HOURS = 12  # the demo moves the replica's clock 12 h on before its second crawl (monitor/cli/demo.py)
 SCOPE = {spec.key: spec.scope for spec in DEFAULT_PORTALS}
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo archive, built by `portalwatch demo --db` as a person would, and its environment."""
-    folder = tmp_path_factory.mktemp("docs-demo")
-    (folder / "tmp").mkdir()
-    env = dict(os.environ, XDG_DATA_HOME=str(folder / "data"), TMPDIR=str(folder / "tmp"))
-    env.pop("PORTALWATCH_DB", None)
-    url = f"sqlite:///{folder / 'archive.sqlite3'}"
-    run = portalwatch("demo", "--db", url, env=env)
-    assert run.returncode == 0, run.stderr
-    return url, env
 
 
 @pytest.fixture(scope="module")

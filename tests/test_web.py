@@ -22,7 +22,7 @@ from monitor.web import bind_refusal, create_app
 from monitor.web import service
 from monitor.web.security import CSP, safe_html
 from tests.test_cli import portalwatch
-from tests.test_docs_cli import SCOPE, demo, truth  # noqa: F401 (fixtures: the demo archive, the replica's truth)
+from tests.test_docs_cli import SCOPE, truth  # noqa: F401 (fixture: the replica's truth; the demo archive is conftest's)
 
 SEED = load_seed()
 PAGES = ["/", "/?q=nghi+quyet+23", "/docs", "/docs/23-NQ%2FTU", "/events", "/events?kind=new_document&doc_type=NQ",

@@ -17,7 +17,9 @@ from importlib import resources
 
 from crawler.replica.vocabulary import TOPICS
 
-# A body block: ("p", text) paragraph, ("h", text) sub-heading, ("img", src, caption).
+# A body block: ("p", text) paragraph, ("h", text) sub-heading, ("img", src, caption), and ("raw", html, text,
+# images): markup written into the page unescaped, with the text and images a reader sees in it (the hostile
+# article, data/hostile_article.json; only the Tân Dân templates draw it).
 Block = tuple
 
 
@@ -49,7 +51,12 @@ class ReplicaArticle:
         """Document numbers the title and text mention, in order ("23-NQ/TU", "15/2023/NQ-HĐND", "123/QĐ-UBND")."""
         if self.known_documents is not None:
             return list(self.known_documents)
-        return document_numbers(" ".join([self.title] + [b[1] for b in self.blocks if b[0] in ("p", "h")]))
+        return document_numbers(" ".join([self.title] + [text_of(b) for b in self.blocks]))
+
+
+def text_of(block: Block) -> str:
+    """The text a reader sees in a body block ("" for an image)."""
+    return block[1] if block[0] in ("p", "h") else block[2] if block[0] == "raw" else ""
 
 
 def nfc(text: str) -> str:
@@ -65,8 +72,16 @@ def slugify(text: str, *, drop_d: bool = False) -> str:
 
 
 def load_seed() -> dict:
-    text = resources.files("crawler.replica").joinpath("data/seed_bactuliem.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return _data("seed_bactuliem.json")
+
+
+def load_hostile() -> dict:
+    """The hostile article (script in every form a page can carry it), served where a portal says with_hostile."""
+    return _data("hostile_article.json")
+
+
+def _data(name: str) -> dict:
+    return json.loads(resources.files("crawler.replica").joinpath(f"data/{name}").read_text(encoding="utf-8"))
 
 
 def load_relays() -> dict[tuple[str, int], str]:
@@ -88,6 +103,7 @@ class PortalSpec:
     future: int = 12                # articles appearing after start, one every ~4 hours
     id_prefix: str = ""             # Hanoi platform: the site's id prefix
     with_seed: bool = False
+    with_hostile: bool = False      # serve the hostile article (data/hostile_article.json), its oldest; Tân Dân only
     province: str = "Hà Nội"        # for credits ("Báo Ninh Thuận") and provincial documents
     theme: str = "hanoi"            # vocabulary: "hanoi", "province" (Tỉnh ủy, UBND tỉnh) or "police"
     rich: bool = True               # add the richer features: document citations, attachments, tags, credits,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from vntext.dates import VN_TZ
 from crawler.replica.families import FAMILIES
-from crawler.replica.content import PortalSpec, ReplicaArticle, fill, load_relays, load_seed, nfc
+from crawler.replica.content import PortalSpec, ReplicaArticle, fill, load_hostile, load_relays, load_seed, nfc
 from crawler.replica.vocabulary import (AUTHORS, FULL_NAMES, NATIONAL_DOCS, OUTLETS, SOURCE_ORGS,
                                         THEMES, Theme)
 
@@ -112,6 +112,17 @@ def _enrich(article: ReplicaArticle, spec: PortalSpec, theme: Theme) -> None:
         article.source = nfc(xr.choice(OUTLETS).format(province=spec.province))
 
 
+def _hostile(spec: PortalSpec, number: int, before: datetime) -> ReplicaArticle:
+    """The hostile article (data/hostile_article.json), older than every other article of the portal, so it
+    is last in its listing and moves no other article's place (tests pick articles by position)."""
+    data = load_hostile()
+    return ReplicaArticle(
+        number=number, external_id="", slug="", category=list(spec.categories)[data["category_index"]],
+        title=data["title"], summary=data["summary"], blocks=[tuple(b) for b in data["blocks"]],
+        author=data["author"], published=(before - timedelta(hours=data["hours_before_oldest"])).replace(microsecond=0),
+        views_at_start=data["views_at_start"], views_per_hour=data["views_per_hour"])
+
+
 def generate(spec: PortalSpec) -> list[ReplicaArticle]:
     """The portal's full timeline, oldest first (articles after `start` appear as the clock moves)."""
     articles: list[ReplicaArticle] = []
@@ -162,5 +173,7 @@ def generate(spec: PortalSpec) -> list[ReplicaArticle]:
             attachments=[tuple(a) for a in seed["attachments"]], journal_id=seed["journal_id"],
             known_documents=seed["documents"],
         ))
+    if spec.with_hostile:
+        articles.append(_hostile(spec, number=total + 1, before=min(a.published for a in articles)))
     articles.sort(key=lambda a: a.published)
     return articles

@@ -30,6 +30,11 @@ from monitor.cli.crawl import progress_printer, report_failures
 from monitor.events import Edited, NewDocument, load_payload
 
 FEATURED_DOCUMENT = "23-NQ/TU"  # the seed article's resolution: its event and its alert mail are shown in full
+# The correction the demo makes to the seed article 12 h on (_correct_seed): "trên gần 300" loses its "trên",
+# and the paragraph gains a sentence.
+SEED_STRUCK = "với trên gần 300 đại biểu"
+SEED_ADDED = ("Dự tại điểm cầu Quận ủy có các đồng chí Ủy viên Ban Thường vụ Quận ủy, lãnh đạo HĐND, UBND và "
+              "Ủy ban MTTQ Việt Nam Quận.")
 
 
 def add_demo(sub) -> None:
@@ -114,16 +119,32 @@ def _crawl_twice(url: str, parallel: int, detection) -> DemoRun:
         with session_factory(url)() as session:
             run.summaries = {row["site"]: row for row in portal_summaries(session, [s.key for s in sites])}
 
-        # The replica's clock moves half a day: new postings, growing readership, one silent edit.
+        # The replica's clock moves half a day: new postings, growing readership, two silent edits.
         replica.advance(hours=12)
         edited = replica.visible("caugiay")[3]
         replica.edit("caugiay", edited.external_id, title=edited.title + " (cập nhật)")
-        console.print("\nReplica clock +12 h, one article edited; incremental crawl:")
+        _correct_seed(replica)
+        console.print("\nReplica clock +12 h, two articles edited; incremental crawl:")
         run.later = crawl_sites(url, sites, settings=LOOPBACK_OVERRIDES, parallel=parallel,
                                 on_progress=progress_printer(), mode="incremental", crawl_settings=recheck_all,
                                 clock=replica.clock_offset)
         run.later_events = detect_pending(session_factory(url), detection)
     return run
+
+
+def _correct_seed(replica) -> None:
+    """The seed article's body corrected as its editors would: a word struck from its second paragraph and a
+    sentence added to it. Its title and document numbers stay (the tracker's truth is the unedited replica),
+    so its page in the web UI shows a word diff (tests/test_browser.py)."""
+    from crawler.replica.content import load_seed
+
+    seed = replica.find("bactuliem", load_seed()["title"])
+    blocks = list(seed.blocks)
+    text = blocks[1][1]
+    if SEED_STRUCK not in text:
+        raise RuntimeError("the seed's second paragraph changed: update the demo's correction (SEED_STRUCK)")
+    blocks[1] = ("p", text.replace(SEED_STRUCK, SEED_STRUCK.replace("trên ", "")) + " " + SEED_ADDED)
+    replica.edit("bactuliem", seed.external_id, blocks=blocks)
 
 
 def _print_first_crawl(run: DemoRun) -> None:

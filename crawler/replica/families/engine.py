@@ -18,7 +18,7 @@ import math
 import re
 from urllib.parse import parse_qs
 
-from crawler.replica.content import ReplicaArticle, slugify
+from crawler.replica.content import ReplicaArticle, slugify, text_of
 
 BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -170,8 +170,10 @@ class Family:
         start = 0 if self.summary_in_body else 1
         tags = [portal.categories[article.category]] if self.spec.get("tags_are_category") else list(article.tags)
         return {
-            "paragraphs": [b[1] for b in article.blocks[start:] if b[0] in ("p", "h")],
-            "images": [(self.media_url(portal, article, b[1]), b[2]) for b in article.blocks if b[0] == "img"],
+            "paragraphs": [text_of(b) for b in article.blocks[start:] if b[0] in ("p", "h") or text_of(b)],
+            "images": [image for b in article.blocks for image in (
+                [(self.media_url(portal, article, b[1]), b[2])] if b[0] == "img" else
+                [tuple(i) for i in b[3]] if b[0] == "raw" else [])],
             "attachments": [(link["name"], link["url"]) for link in self.attachment_links(portal, article)],
             "author": article.author or None, "source": article.source or None, "tags": tags,
         }
