@@ -138,8 +138,11 @@ def cmd_parse(args) -> int:
 def add_refs(sub) -> None:
     p = sub.add_parser("refs", parents=[db_option()], help="document numbers referenced in a text or HTML file")
     p.add_argument("file")
-    p.add_argument("--json", action="store_true", help="print a JSON list of reference objects")
+    output_options(p, json_help="print a JSON list of reference objects", csv_help="print CSV: a row per reference")
     p.set_defaults(func=cmd_refs)
+
+
+REFS_CSV = ("canonical", "system", "type", "type_name", "number", "year", "issuer", "issued_on", "sentence", "source")
 
 
 def _references(text: str) -> list[dict]:
@@ -171,6 +174,9 @@ def cmd_refs(args) -> int:
     if args.json:
         dump_json(found)
         return 0
+    if args.csv:
+        write_csv(found, REFS_CSV)
+        return 0
     table = Table()
     for column in ("canonical", "type", "issuer", "issued on", "sentence"):
         table.add_column(column, overflow="fold")
@@ -184,16 +190,21 @@ def cmd_refs(args) -> int:
 # ---- sites and reparse --------------------------------------------------------------------------------
 def add_sites(sub) -> None:
     p = sub.add_parser("sites", parents=[db_option()], help="list registered portals")
-    p.add_argument("--json", action="store_true")
+    output_options(p, json_help="print a JSON list of site objects",
+                   csv_help="print CSV: a row per site (listings joined with \"; \")")
     p.set_defaults(func=cmd_sites)
+
+
+SITES_CSV = ("key", "name", "base_url", "profile", "listings", "verified", "notes", "scope")
 
 
 def cmd_sites(args) -> int:
     sites = load_sites()
-    if args.json:
-        dump_json([{"key": s.key, "name": s.name, "base_url": s.base_url, "profile": s.profile,
-                    "listings": list(s.listings), "verified": s.verified, "notes": s.notes, "scope": s.scope}
-                   for s in sites.values()])
+    if args.json or args.csv:
+        rows = [{"key": s.key, "name": s.name, "base_url": s.base_url, "profile": s.profile,
+                 "listings": list(s.listings), "verified": s.verified, "notes": s.notes, "scope": s.scope}
+                for s in sites.values()]
+        dump_json(rows) if args.json else write_csv(rows, SITES_CSV)
         return 0
     table = Table()
     for column in ("key", "name", "profile", "base url", "scope", "verified"):
