@@ -46,16 +46,17 @@ __all__ = ["CHUNK", "FETCH", "QueryError", "export_articles"]
 def export_articles(session: Session, text: str | None = None, *, site: str | None = None, date_from=None,
                     date_to=None, category: str | None = None, doc_type: str | None = None,
                     doc_number: str | None = None, include_removed: bool = False,
-                    chunk: int = CHUNK) -> Iterator[dict]:
+                    chunk: int | None = None) -> Iterator[dict]:
     """The article objects (db.queries.article_json: the objects of `search --json` without score, exact and
     snippet) of every article matching `text` (search's query language; None or blank: all) and the filters
-    (as db.search.search takes them), smallest id first.
+    (as db.search.search takes them), smallest id first; `chunk` ids per keyset page (default CHUNK).
 
     The query and the filters are checked now — QueryError before any row is read — and the rows are read as
     the returned iterator is consumed, within `session`."""
     query = parse_query(text) if text is not None and text.strip() else None
     filters = build_filters(session, site=site, date_from=date_from, date_to=date_to, category=category,
                             doc_type=doc_type, doc_number=doc_number, include_removed=include_removed)
+    chunk = CHUNK if chunk is None else chunk
     if chunk < 1:
         raise QueryError("chunk must be at least 1")
     return _stream(session, query, filters, chunk)
