@@ -247,3 +247,28 @@ def test_the_search_page_links_to_the_csv_of_its_query(archive, capsysbinary):
         link = html.unescape(link)
         assert link.startswith("/api/export?") and "format=csv" in link and "order=" not in link
         assert client.get(link).content == export(url, capsysbinary, "nghi quyet", "--site", "caugiay", "--format", "csv")
+
+
+@pytest.mark.parametrize("chunk", [2, 1000])
+def test_each_engine_exports_what_its_articles_say(db_url, monkeypatch, capsysbinary, chunk):
+    """SQLite and PostgreSQL alike (the keyset pages, the index with text, with a category alone, a document's
+    few articles tested one by one): the articles of tests/test_search.py, by their names."""
+    from tests.test_search import ARTICLES, add_mentions, seed
+
+    ids = seed(db_url)
+    add_mentions(db_url, ids)
+    monkeypatch.setattr(db_export, "CHUNK", chunk)
+    by_id = {v: k for k, v in ids.items()}
+
+    def names(*args) -> list[str]:
+        return [by_id[o["id"]] for o in parse(export(db_url, capsysbinary, *args), "ndjson")]
+
+    assert names() == sorted(ARTICLES, key=ids.get)  # every article, smallest id first
+    assert names("--site", "caugiay") == ["nq", "hdnd"]
+    assert names("--category", "tin noi bat") == ["nq", "nfd"]  # "Tin nổi bật": the index alone knows it
+    assert names("thanh uy") == ["nq", "nfd"] and names("thanh uy", "--category", "tin noi bat") == ["nq", "nfd"]
+    assert names("dang", "--site", "bactuliem") == ["nfd", "dang_ky"]
+    assert names("--doc-type", "NQ") == ["nq"] and names("--doc-number", "123/kh-ubnd") == ["ubnd"]
+    assert names("--category", "dich vu cong", "--doc-number", "30-CTr/TU") == []
+    assert names("--to", "28/02/2025", "--from", "2025-02-27") == ["hdnd", "nfd"]
+    assert names("phuong", "--doc-type", "CTr") == ["nfd"]
