@@ -272,3 +272,17 @@ def test_each_engine_exports_what_its_articles_say(db_url, monkeypatch, capsysbi
     assert names("--category", "dich vu cong", "--doc-number", "30-CTr/TU") == []
     assert names("--to", "28/02/2025", "--from", "2025-02-27") == ["hdnd", "nfd"]
     assert names("phuong", "--doc-type", "CTr") == ["nfd"]
+
+
+def test_a_read_only_archive_url_exports_and_makes_no_folder(archive, tmp_path, monkeypatch, capsysbinary):
+    from pathlib import Path
+
+    from db.engine import describe, parse_url, sqlite_file
+
+    url, _ = archive
+    path = sqlite_file(parse_url(url))
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    assert sqlite_file(parse_url(read_only)) == path and describe(read_only) == str(path.resolve())
+    monkeypatch.chdir(tmp_path)  # the URI used to be taken for a path: a folder "file:" appeared here
+    assert export(read_only, capsysbinary, "--format", "csv") == export(url, capsysbinary, "--format", "csv")
+    assert list(Path(tmp_path).iterdir()) == []
