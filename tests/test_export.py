@@ -201,8 +201,12 @@ def test_output_is_written_whole_or_not_at_all(archive, tmp_path, monkeypatch, c
     with pytest.raises(KeyboardInterrupt):
         main(["export", "--format", "json", "--output", str(tmp_path / "new.json"), "--db", url])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]  # no half file, no temporary left
-    assert main(["export", "--output", str(tmp_path / "missing" / "out.csv"), "--db", url]) == 2
-    assert "cannot write" in capsysbinary.readouterr().err.decode()
+    monkeypatch.undo()
+    for bad in (tmp_path / "missing" / "out.csv", tmp_path):  # no such folder; a folder of that name
+        assert main(["export", "--output", str(bad), "--db", url]) == 2
+        assert capsysbinary.readouterr().err.decode().strip() == f"cannot write {bad}: " + (
+            "No such file or directory" if bad != tmp_path else "Is a directory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 
 
 def test_a_reader_that_stops_early_ends_the_export_quietly(archive):

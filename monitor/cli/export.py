@@ -46,8 +46,7 @@ def write_atomically(path: Path, blocks) -> None:
     """Write the blocks to a temporary file beside `path`, then rename it to `path`: an export that is
     interrupted or fails leaves no half file (and an older `path` untouched); rename is atomic on POSIX."""
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
-                                             suffix=".part")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except OSError as exc:
         raise CliError(f"cannot write {path}: {exc.strerror}") from exc
     try:
@@ -57,7 +56,10 @@ def write_atomically(path: Path, blocks) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; an export is an ordinary file
-        os.replace(temporary, path)
+        try:
+            os.replace(temporary, path)
+        except OSError as exc:  # a folder of that name, say
+            raise CliError(f"cannot write {path}: {exc.strerror}") from exc
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
