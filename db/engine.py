@@ -48,8 +48,20 @@ def describe(url: str) -> str:
     """Where the archive is, for people (no password)."""
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return str(Path(parsed.database).resolve()) if parsed.database else "(in memory)"
+        path = sqlite_file(parsed)
+        return str(path.resolve()) if path else "(in memory)"
     return parsed.render_as_string(hide_password=True)
+
+
+def sqlite_file(parsed: URL) -> Path | None:
+    """The file a SQLite URL names (None: in memory), also as a URI — `sqlite:///file:PATH?mode=ro&uri=true` opens
+    an archive read-only (benches read the shared 1M-article archive so: nothing they run can write into it)."""
+    database = parsed.database
+    if not database or database == ":memory:":
+        return None
+    if parsed.query.get("uri") == "true" and database.startswith("file:"):
+        return Path(database.removeprefix("file:").split("?")[0])
+    return Path(database)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -92,8 +104,8 @@ def get_engine(url: str) -> Engine:
 
 def _create(parsed: URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            _make_folder(Path(parsed.database).parent)
+        if path := sqlite_file(parsed):
+            _make_folder(path.parent)
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "connect", _sqlite_functions)

@@ -308,10 +308,12 @@ def _coverage(session: Session, firsts: list[PortalFirst], scopes: Mapping[str, 
 
 
 def _last_crawled(session: Session, portal_ids: list[int]) -> dict[int, str]:
-    """Per portal id: when its latest finished crawl ended (system clock, local time)."""
+    """Per portal id: when its latest finished crawl ended, as the portal's clock read it (local time) — the
+    clock its articles' dates and the days since the first mention are on (a replica's clock runs ahead)."""
     if not portal_ids:
         return {}
     rows = session.execute(select(CrawlRun.portal_id, func.max(CrawlRun.finished_at))
                            .where(CrawlRun.portal_id.in_(portal_ids), CrawlRun.status == "finished")
                            .group_by(CrawlRun.portal_id))
-    return {pid: local_iso(at) for pid, at in rows if at is not None}
+    clocks = portal_clocks(session)
+    return {pid: local_iso(clocks.get(pid, SYSTEM).observed(at)) for pid, at in rows if at is not None}

@@ -25,7 +25,7 @@ from monitor.cli import main
 from monitor.config import DetectionSettings
 from monitor.web import create_app
 from monitor.web.security import CSP
-from tests.test_docs_cli import DEMO_HOURS, demo  # noqa: F401 (the demo archive fixture)
+from tests.test_docs_cli import DEMO_HOURS  # the demo archive fixture is conftest's
 
 OK_MONITORS = [{"name": n, "status": "OK", "passed": True, "reason": ""}
                for n in ("Finish Reason Monitor", "Retry Count monitor")]

@@ -25,6 +25,7 @@ class Filters:
     fts: list[str] = field(default_factory=list)  # SQLite: FTS5 conditions implied by them (index-side pruning)
     pg: list[str] = field(default_factory=list)   # PostgreSQL: the same as tsquery conditions on meta lexemes
     by_ids: bool = False                          # few candidates (a document's mentions): test each one
+    index_only: bool = False                      # a filter only the index can apply (category): none in `where`
 
 
 def parse_day(value: str) -> date:
@@ -167,6 +168,7 @@ def build_filters(session: Session, *, site=None, date_from=None, date_to=None, 
             raise QueryError(f"no letters or digits in the category {category!r}")
         result.fts.append('{meta} : "' + " ".join("c" + w for w in words) + '"')
         result.pg.append("(" + " <-> ".join(f"'c{w}':D" for w in words) + ")")
+        result.index_only = True
     if doc_type or doc_number:
         _add_documents(session, result, doc_type, doc_number)
     return result

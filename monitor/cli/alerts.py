@@ -5,8 +5,11 @@ from rich.table import Table
 
 from db.engine import describe, session_factory
 from db.queries import newest_events
-from monitor.cli.common import (CliError, console, db_option, dump_json, err, load_rules, open_archive, parse_since,
-                                rules_option)
+from monitor.cli.common import (CliError, console, db_option, dump_json, err, load_rules, open_archive, output_options,
+                                parse_since, rules_option, write_csv)
+
+ALERTS_CSV = ("id", "event_id", "kind", "site", "what", "channel", "recipient", "rule", "mode", "status", "attempts",
+              "next_attempt_at", "last_error", "message_id", "created_at", "sent_at")  # monitor.alerts.outbox_rows
 
 
 def add_alerts(sub) -> None:
@@ -15,7 +18,7 @@ def add_alerts(sub) -> None:
     a = asub.add_parser("list", parents=[db_option()], help="alerts in the outbox, newest first")
     a.add_argument("--status", choices=("pending", "sending", "sent", "failed"))
     a.add_argument("--limit", type=int, default=200)
-    a.add_argument("--json", action="store_true", help="print a JSON list of outbox rows")
+    output_options(a, json_help="print a JSON list of outbox rows", csv_help="print CSV: a row per outbox row")
     a.set_defaults(func=cmd_alerts_list)
     a = asub.add_parser("deliver", parents=[db_option(), rules_option()],
                         help="queue alerts for recent events, send what is due")
@@ -35,6 +38,9 @@ def cmd_alerts_list(args) -> int:
     rows = outbox_rows(session_factory(open_archive(args)), args.status, args.limit)
     if args.json:
         dump_json(rows)
+        return 0
+    if args.csv:
+        write_csv(rows, ALERTS_CSV)
         return 0
     if not rows:
         console.print("no alerts" + (f" with status {args.status}" if args.status else ""))

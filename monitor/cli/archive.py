@@ -12,43 +12,61 @@ from crawler.profiles.fallback import FALLBACK
 from crawler.registry import RegistryError, get_site, load_sites
 from db.engine import session_factory
 from db.queries import article_json
-from monitor.cli.common import CliError, console, db_option, dump_json, err, open_archive
+from monitor.cli.common import CliError, console, db_option, dump_json, err, open_archive, output_options, write_csv
+from monitor.formats import ARTICLE_FIELDS
 
 
 # ---- search ---------------------------------------------------------------------------------------
 def add_search(sub) -> None:
     p = sub.add_parser("search", parents=[db_option()], help="search archived articles")
-    p.add_argument("text", help='words (all must match, diacritics optional: "hoi dong" finds "Hội đồng"); '
-                                '"quoted phrases"; document numbers like 23-NQ/TU')
+    p.add_argument("text", help=TEXT_HELP)
+    add_search_filters(p)
+    p.add_argument("--order", choices=("relevance", "date"), default="relevance",
+                   help="relevance (default; exact diacritics first) or date (newest first)")
+    p.add_argument("--limit", type=int, default=20, help="results per page (default 20)")
+    p.add_argument("--page", type=int, default=1, help="page number, from 1")
+    output_options(p, json_help="print a JSON list of article objects (plus score, exact, snippet)",
+                   csv_help="print CSV: a row per article, the columns of --json")
+    p.set_defaults(func=cmd_search)
+
+
+TEXT_HELP = ('words (all must match, diacritics optional: "hoi dong" finds "Hội đồng"); "quoted phrases"; '
+             'document numbers like 23-NQ/TU')
+SEARCH_CSV = (*ARTICLE_FIELDS, "score", "exact", "snippet")
+
+
+def add_search_filters(p) -> None:
+    """The filters of `search`, shared with `export`."""
     p.add_argument("--site", help="only this portal")
     p.add_argument("--from", dest="date_from", metavar="DATE", help="published on or after DATE (dd/mm/yyyy or yyyy-mm-dd)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="published on or before DATE (dd/mm/yyyy or yyyy-mm-dd)")
     p.add_argument("--category", help="only categories with these words (case and diacritics ignored)")
     p.add_argument("--doc-type", metavar="TYPE", help="only articles citing a document of this type (NQ, CT, CTr, QĐ, KH …)")
     p.add_argument("--doc-number", metavar="NUMBER", help="only articles citing this document (23-NQ/TU, 123/QĐ-UBND …)")
-    p.add_argument("--order", choices=("relevance", "date"), default="relevance",
-                   help="relevance (default; exact diacritics first) or date (newest first)")
-    p.add_argument("--limit", type=int, default=20, help="results per page (default 20)")
-    p.add_argument("--page", type=int, default=1, help="page number, from 1")
     p.add_argument("--include-removed", action="store_true", help="also articles removed from their portal")
-    p.add_argument("--json", action="store_true", help="print a JSON list of article objects (plus score, exact, snippet)")
-    p.set_defaults(func=cmd_search)
+
+
+def search_filters(args) -> dict:
+    """The search filters given on the command line, as db.search.search and db.export take them (raises
+    QueryError for a date that is none)."""
+    from db.search import parse_day
+
+    return dict(site=args.site, date_from=parse_day(args.date_from) if args.date_from else None,
+                date_to=parse_day(args.date_to) if args.date_to else None, category=args.category,
+                doc_type=args.doc_type, doc_number=args.doc_number, include_removed=args.include_removed)
 
 
 def _search(args):
     """The page of hits as article objects plus score, exact and snippet; and the search's totals."""
-    from db.search import QueryError, parse_day, search, snippet
+    from db.search import QueryError, search, snippet
 
     try:
         if args.limit < 1 or args.page < 1:
             raise QueryError("--limit and --page must be at least 1")
-        date_from = parse_day(args.date_from) if args.date_from else None
-        date_to = parse_day(args.date_to) if args.date_to else None
+        filters = search_filters(args)
         with session_factory(open_archive(args))() as session:
-            found = search(session, args.text, site=args.site, date_from=date_from, date_to=date_to,
-                           category=args.category, doc_type=args.doc_type, doc_number=args.doc_number,
-                           order=args.order, limit=args.limit, offset=(args.page - 1) * args.limit,
-                           include_removed=args.include_removed)
+            found = search(session, args.text, **filters, order=args.order, limit=args.limit,
+                           offset=(args.page - 1) * args.limit)
             results = [article_json(hit.article, hit.site) | {
                 "score": round(hit.score, 6) if hit.score is not None else None,
                 "exact": hit.exact, "snippet": snippet(hit.article, found.query)} for hit in found.items]
@@ -61,6 +79,9 @@ def cmd_search(args) -> int:
     results, found = _search(args)
     if args.json:
         dump_json(results)
+        return 0
+    if args.csv:
+        write_csv(results, SEARCH_CSV)
         return 0
     if not results:
         console.print("no article matches" if found.offset == 0 else f"no article on page {args.page}")
@@ -117,8 +138,11 @@ def cmd_parse(args) -> int:
 def add_refs(sub) -> None:
     p = sub.add_parser("refs", parents=[db_option()], help="document numbers referenced in a text or HTML file")
     p.add_argument("file")
-    p.add_argument("--json", action="store_true", help="print a JSON list of reference objects")
+    output_options(p, json_help="print a JSON list of reference objects", csv_help="print CSV: a row per reference")
     p.set_defaults(func=cmd_refs)
+
+
+REFS_CSV = ("canonical", "system", "type", "type_name", "number", "year", "issuer", "issued_on", "sentence", "source")
 
 
 def _references(text: str) -> list[dict]:
@@ -150,6 +174,9 @@ def cmd_refs(args) -> int:
     if args.json:
         dump_json(found)
         return 0
+    if args.csv:
+        write_csv(found, REFS_CSV)
+        return 0
     table = Table()
     for column in ("canonical", "type", "issuer", "issued on", "sentence"):
         table.add_column(column, overflow="fold")
@@ -163,16 +190,21 @@ def cmd_refs(args) -> int:
 # ---- sites and reparse --------------------------------------------------------------------------------
 def add_sites(sub) -> None:
     p = sub.add_parser("sites", parents=[db_option()], help="list registered portals")
-    p.add_argument("--json", action="store_true")
+    output_options(p, json_help="print a JSON list of site objects",
+                   csv_help="print CSV: a row per site (listings joined with \"; \")")
     p.set_defaults(func=cmd_sites)
+
+
+SITES_CSV = ("key", "name", "base_url", "profile", "listings", "verified", "notes", "scope")
 
 
 def cmd_sites(args) -> int:
     sites = load_sites()
-    if args.json:
-        dump_json([{"key": s.key, "name": s.name, "base_url": s.base_url, "profile": s.profile,
-                    "listings": list(s.listings), "verified": s.verified, "notes": s.notes, "scope": s.scope}
-                   for s in sites.values()])
+    if args.json or args.csv:
+        rows = [{"key": s.key, "name": s.name, "base_url": s.base_url, "profile": s.profile,
+                 "listings": list(s.listings), "verified": s.verified, "notes": s.notes, "scope": s.scope}
+                for s in sites.values()]
+        dump_json(rows) if args.json else write_csv(rows, SITES_CSV)
         return 0
     table = Table()
     for column in ("key", "name", "profile", "base url", "scope", "verified"):

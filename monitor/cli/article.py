@@ -1,9 +1,6 @@
 """Commands on archived articles: show (one article, its history and diff) and top (most read, fastest growing)."""
 from __future__ import annotations
 
-import csv
-import sys
-
 from rich.table import Table
 from rich.text import Text
 
@@ -12,7 +9,8 @@ from db.article_view import ArticleNotFound, article_view, parse_range, resolve_
 from db.engine import session_factory
 from db.queries import archived_portal_keys
 from db.top import FIELDS, ORDERS, top_articles
-from monitor.cli.common import CliError, at_least_one, check_sites, console, db_option, dump_json, open_archive
+from monitor.cli.common import (CliError, at_least_one, check_sites, console, db_option, dump_json, open_archive,
+                                output_options, write_csv)
 from monitor.cli.sparkline import sparkline
 
 DELETED, INSERTED = "red strike", "green underline"
@@ -170,9 +168,7 @@ def add_top(sub) -> None:
     p.add_argument("--days", type=at_least_one, default=7, help="the window, in days up to now (default 7)")
     p.add_argument("--site", action="append", help="only these portals, repeatable or comma-separated")
     p.add_argument("--limit", type=at_least_one, default=20, help="how many articles (default 20)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print a JSON list of rows")
-    out.add_argument("--csv", action="store_true", help="print CSV with a header row")
+    output_options(p, json_help="print a JSON list of rows", csv_help="print CSV with a header row")
     p.set_defaults(func=cmd_top)
 
 
@@ -186,9 +182,7 @@ def cmd_top(args) -> int:
         dump_json(rows)
         return 0
     if args.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(rows, FIELDS)
         return 0
     if not rows:
         console.print(f"no article {'published' if args.by == 'views' else 'with view readings'} in the last "

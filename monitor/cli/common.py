@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from rich.console import Console
@@ -36,8 +37,40 @@ def report_error(message: str) -> None:
     err.print(Text(message, style="red"), soft_wrap=True, highlight=False)
 
 
+class OutputClosed(Exception):
+    """Standard output was closed by its reader (`portalwatch export | head`): `main` ends quietly."""
+
+
+def write_out(blocks: Iterable[bytes | str]) -> None:
+    """Write to standard output as the blocks come (UTF-8 whatever the locale); a reader that went away
+    raises OutputClosed, not a traceback."""
+    try:
+        sys.stdout.flush()
+        out = sys.stdout.buffer
+        for block in blocks:
+            out.write(block.encode("utf-8") if isinstance(block, str) else block)
+        out.flush()
+    except BrokenPipeError as exc:
+        raise OutputClosed() from exc
+
+
 def dump_json(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    write_out([json.dumps(data, ensure_ascii=False, indent=2) + "\n"])
+
+
+def write_csv(rows: Iterable[dict], fields: Sequence[str]) -> None:
+    """--csv of a listing: a header of `fields`, a row per object (monitor.formats: RFC 4180, and how a nested
+    value becomes one cell)."""
+    from monitor.formats import encode
+
+    write_out(encode(rows, "csv", fields))
+
+
+def output_options(p, *, json_help: str, csv_help: str) -> None:
+    """--json and --csv of a listing (one or the other)."""
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help=json_help)
+    out.add_argument("--csv", action="store_true", help=csv_help)
 
 
 class Parser(argparse.ArgumentParser):

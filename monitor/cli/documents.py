@@ -2,15 +2,13 @@
 which portals of the same scope have not yet (db/tracker.py reads it; the scopes come from the registry)."""
 from __future__ import annotations
 
-import csv
-import sys
-
 from rich.markup import escape
 from rich.table import Table
 
 from crawler.registry import scopes as registry_scopes
 from db.engine import session_factory
-from monitor.cli.common import CliError, at_least_one, console, db_option, dump_json, open_archive, tracker_since
+from monitor.cli.common import (CliError, at_least_one, console, db_option, dump_json, open_archive, tracker_since,
+                                output_options, write_csv)
 from vntext.textnorm import clean_text
 
 LIST_CSV = ("canonical", "type", "type_name", "issuer", "issued_on", "first_seen_at", "first_mentioned_at",
@@ -37,10 +35,9 @@ def add_docs(sub) -> None:
                    help="documents per page (default 50); with NUMBER: mentions per page (default 100)")
     p.add_argument("--page", type=at_least_one, default=1, help="page number, from 1 (with NUMBER: of its mentions, "
                                                                "oldest first)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print document objects (with mentions; NUMBER: and coverage)")
-    out.add_argument("--csv", action="store_true", help="print CSV: a row per document; NUMBER: a row per mention "
-                                                        "(status relayed) and per portal not yet relaying (not_yet)")
+    output_options(p, json_help="print document objects (with mentions; NUMBER: and coverage)",
+                   csv_help="print CSV: a row per document; NUMBER: a row per mention (status relayed) and per portal "
+                            "not yet relaying (not_yet)")
     p.set_defaults(func=cmd_docs)
 
 
@@ -73,9 +70,7 @@ def _documents(args, filters: dict) -> int:
     if args.json:
         dump_json(page.documents)
     elif args.csv:
-        writer = _csv_writer(LIST_CSV)
-        for doc in page.documents:
-            writer.writerow({**{k: doc[k] for k in LIST_CSV}, "portals": " ".join(doc["portals"])})
+        write_csv(({**doc, "portals": " ".join(doc["portals"])} for doc in page.documents), LIST_CSV)
     elif not page.documents:
         console.print("no document matches" if args.page == 1 else f"no document on page {args.page}")
     else:
@@ -121,12 +116,9 @@ def _one_document(args) -> int:
     if args.json:
         dump_json(doc)
     elif args.csv:
-        writer = _csv_writer(MENTION_CSV)
-        for mention in doc["mentions"]:
-            writer.writerow({"status": "relayed", "canonical": canonical, **mention})
-        for portal in doc["coverage"]["not_yet"]:
-            writer.writerow({"status": "not_yet", "canonical": canonical, "site": portal["site"],
-                             "portal_name": portal["name"]})
+        write_csv([{"status": "relayed", "canonical": canonical, **mention} for mention in doc["mentions"]]
+                  + [{"status": "not_yet", "canonical": canonical, "site": portal["site"], "portal_name": portal["name"]}
+                     for portal in doc["coverage"]["not_yet"]], MENTION_CSV)
     else:
         _print_document(doc, args)
     return 0
@@ -183,9 +175,3 @@ def _as_typed(typed: str, canonical: str) -> str:
 def _short(iso: str | None) -> str:
     """A local ISO time as people read it in a table: 2024-05-10 16:21 (a date alone stays one)."""
     return iso[:16].replace("T", " ") if iso else ""
-
-
-def _csv_writer(fields: tuple[str, ...]) -> csv.DictWriter:
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    return writer

@@ -3,6 +3,7 @@ line naming the problem; anything else is a bug in portalwatch, shown with its t
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from crawler.registry import RegistryError
 from db.engine import ArchiveError, describe
-from monitor.cli.common import CliError, report_error
+from monitor.cli.common import CliError, OutputClosed, report_error
+
+EXIT_OUTPUT_CLOSED = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13), as `yes | head` does
 
 # Files a command may read besides the archive: its options, then what the environment names.
 INPUT_OPTIONS = ("config", "rules", "file")
@@ -21,6 +24,8 @@ def run_command(args) -> int:
     """`args.func(args)`, with every expected failure reported on one line and an exit code."""
     try:
         return args.func(args)
+    except OutputClosed:
+        return _output_closed()
     except (CliError, RegistryError, ArchiveError) as exc:  # bad input
         report_error(str(exc))
         return getattr(exc, "code", 2)
@@ -39,6 +44,19 @@ def run_command(args) -> int:
         return 1
     except Exception:
         return _bug()
+
+
+def _output_closed() -> int:
+    # What is still buffered for the closed pipe would fail again when Python flushes stdout at exit and print
+    # "Exception ignored … BrokenPipeError": point the descriptor at /dev/null first.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real descriptor (a test's captured stdout): nothing will be flushed to it
+        pass
+    finally:
+        os.close(devnull)
+    return EXIT_OUTPUT_CLOSED
 
 
 def _archive_unusable(exc: DatabaseError) -> bool:

@@ -7,7 +7,8 @@ from rich.table import Table
 
 from crawler.registry import load_sites
 from db.engine import session_factory
-from monitor.cli.common import check_sites, config_option, console, db_option, dump_json, load_config, open_archive
+from monitor.cli.common import (check_sites, config_option, console, db_option, dump_json, load_config, open_archive,
+                                output_options, write_csv)
 
 EXIT_FAILING = 1  # some portal is failing (ok, warning and never crawled exit 0): for cron and CI
 STYLES = {"ok": "green", "warning": "yellow", "failing": "bold red", "never crawled": "dim"}  # monitor.health.VERDICTS
@@ -17,8 +18,14 @@ def add_health(sub) -> None:
     p = sub.add_parser("health", parents=[db_option(), config_option()],
                        help="crawler health per portal: last success, failures, items, coverage, verdict")
     p.add_argument("--site", action="append", help="only these portals, repeatable or comma-separated")
-    p.add_argument("--json", action="store_true", help="print a JSON list of portal health objects")
+    output_options(p, json_help="print a JSON list of portal health objects",
+                   csv_help="print CSV: a row per portal (reasons joined with \"; \"; latest_run, coverage and "
+                            "monitors JSON-encoded)")
     p.set_defaults(func=cmd_health)
+
+
+HEALTH_CSV = ("site", "name", "verdict", "reasons", "last_success_at", "consecutive_failures", "latest_run",
+              "usual_items", "usual_runs", "coverage", "monitors")  # monitor.health.PortalHealth's fields
 
 
 def cmd_health(args) -> int:
@@ -35,6 +42,8 @@ def cmd_health(args) -> int:
         rows = [row for row in found if sites is None or row.site in sites]
     if args.json:
         dump_json([row.to_json() for row in rows])
+    elif args.csv:
+        write_csv([row.to_json() for row in rows], HEALTH_CSV)
     else:
         _show(rows)
     return EXIT_FAILING if any(row.verdict == FAILING for row in rows) else 0

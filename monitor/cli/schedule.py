@@ -10,7 +10,7 @@ from db.engine import describe, session_factory
 from db.queries import last_runs, list_events, scheduled_runs
 from monitor.events import label_of
 from monitor.cli.common import (CliError, config_option, console, db_option, dump_json, err, load_config,
-                                open_archive, parse_since)
+                                open_archive, output_options, parse_since, write_csv)
 
 
 # ---- run ------------------------------------------------------------------------------------------
@@ -91,8 +91,13 @@ def cmd_run(args) -> int:
 def add_status(sub) -> None:
     p = sub.add_parser("status", parents=[db_option(), config_option()],
                        help="schedule, last and next run per portal, the lease")
-    p.add_argument("--json", action="store_true")
+    output_options(p, json_help="print the status object (archive, config, lease, portals)",
+                   csv_help="print CSV: a row per portal (last_run JSON-encoded)")
     p.set_defaults(func=cmd_status)
+
+
+STATUS_CSV = ("site", "schedule", "last_run", "next_run")
+EVENTS_CSV = ("id", "key", "kind", "site", "article_id", "document_id", "occurred_at", "created_at", "payload")
 
 
 def _status(url: str, config) -> dict:
@@ -121,6 +126,9 @@ def cmd_status(args) -> int:
     if args.json:
         dump_json(status)
         return 0
+    if args.csv:
+        write_csv(status["portals"], STATUS_CSV)
+        return 0
     holder = status["lease"]
     if holder and holder["alive"]:
         console.print(f"scheduler: running ({holder['holder']}, heartbeat {holder['heartbeat_at']})")
@@ -144,7 +152,8 @@ def add_events(sub) -> None:
     p.add_argument("--since", help="a duration back from now (2d, 6h) or an ISO date/time")
     p.add_argument("--kind", action="append", help="event kind(s), repeatable or comma-separated")
     p.add_argument("--site", help="only this portal")
-    p.add_argument("--json", action="store_true", help="print a JSON list of event objects")
+    output_options(p, json_help="print a JSON list of event objects",
+                   csv_help="print CSV: a row per event (payload JSON-encoded)")
     p.set_defaults(func=cmd_events)
 
 
@@ -156,6 +165,9 @@ def cmd_events(args) -> int:
         found = list_events(session, since=since, kinds=kinds, site=args.site)
     if args.json:
         dump_json(found)
+        return 0
+    if args.csv:
+        write_csv(found, EVENTS_CSV)
         return 0
     if not found:
         console.print("no events")

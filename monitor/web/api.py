@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from monitor.web import service
@@ -68,3 +69,23 @@ def api_article(db: DB, article_id: int,
     if found is None:
         raise HTTPException(404, f"no article {article_id} in the archive")
     return found
+
+
+@router.get("/export", summary="every matching article as CSV, JSON or NDJSON, streamed (as `portalwatch export`)",
+            response_class=StreamingResponse)
+def api_export(request: Request,
+               format: Annotated[str, Query(pattern="^(csv|json|ndjson)$", description="csv, json or ndjson")] = "ndjson",
+               q: Annotated[str | None, Query(description="search's words (optional: without them, every article "
+                                                          "passing the filters)")] = None,
+               site: str | None = None,
+               date_from: Annotated[str | None, Query(alias="from", description="dd/mm/yyyy or yyyy-mm-dd")] = None,
+               date_to: Annotated[str | None, Query(alias="to")] = None,
+               category: str | None = None, doc_type: str | None = None, doc_number: str | None = None,
+               include_removed: bool = False) -> StreamingResponse:
+    # The rows are read while the response is sent, in a session of their own (closed when the stream ends):
+    # the request's session dependency may be closed before a streamed body is.
+    params = service.SearchParams(q=q or "", site=site, date_from=date_from, date_to=date_to, category=category,
+                                  doc_type=doc_type, doc_number=doc_number, include_removed=include_removed)
+    blocks = service.export_blocks(request.app.state.sessions, params, format)
+    return StreamingResponse(blocks, media_type=service.export_media_type(format), headers={
+        "Content-Disposition": f'attachment; filename="portalwatch-export.{format}"'})

@@ -82,6 +82,7 @@ def search_page(request: Request, db: DB, q: str = "", site: str | None = None,
         result = service.search_page(db, params, cursor, counts=True)
     return render(request, "search.html", title="Tìm kiếm", params=params, result=result, portals=portal_list(db),
                   json_url=_twin(request, "/api/search") if q.strip() else "/api/openapi.json",
+                  export_url=_twin(request, "/api/export", format="csv", order=None, limit=None, cursor=None),
                   next_url=_twin(request, "/", cursor=result["next"]) if result and result["next"] else None,
                   site_url=lambda key: _twin(request, "/", site=key, cursor=None),
                   type_url=lambda code: _twin(request, "/", doc_type=code, cursor=None))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -87,6 +88,46 @@ def _term_words(term) -> list[str]:
     if words:
         return list(words)
     return [str(getattr(term, "text", term))]
+
+
+# ---- export ----------------------------------------------------------------------------------------------------
+def export_blocks(sessions, params: SearchParams, fmt: str) -> Iterator[bytes]:
+    """The bytes of `portalwatch export` for the same query and filters (monitor.formats.encode over
+    db.export.export_articles), in blocks. The query and filters are checked now (BadRequest); the rows are
+    read as the blocks are consumed, in a session of `sessions` that the stream closes when it ends."""
+    from db.export import QueryError, export_articles
+    from db.search import parse_day
+    from monitor.formats import FORMATS, encode
+
+    if fmt not in FORMATS:
+        raise BadRequest(f"format is one of {', '.join(FORMATS)}")
+    session = sessions()
+    try:
+        rows = export_articles(session, params.q or None, site=params.site or None,
+                               date_from=parse_day(params.date_from) if params.date_from else None,
+                               date_to=parse_day(params.date_to) if params.date_to else None,
+                               category=params.category or None, doc_type=params.doc_type or None,
+                               doc_number=params.doc_number or None, include_removed=params.include_removed)
+    except QueryError as exc:
+        session.close()
+        raise BadRequest(str(exc)) from None
+    except BaseException:
+        session.close()
+        raise
+    return _closing(encode(rows, fmt), session)
+
+
+def _closing(blocks: Iterator[bytes], session: Session) -> Iterator[bytes]:
+    try:
+        yield from blocks
+    finally:
+        session.close()
+
+
+def export_media_type(fmt: str) -> str:
+    from monitor.formats import MEDIA_TYPES
+
+    return MEDIA_TYPES[fmt]
 
 
 # ---- the resolution tracker ---------------------------------------------------------------------------------
