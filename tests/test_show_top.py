@@ -111,7 +111,8 @@ def test_show_prints_the_edit_word_by_word_and_the_view_series(edited_archive, r
 
 
 def test_the_article_page_marks_the_edit_and_its_api_is_the_show_object(edited_archive, replica, capsys):
-    """The web's article (monitor/web) is `show --json`'s: the API adds only body_html; the page marks the
+    """The web's article (monitor/web) is `show --json`'s: the API adds only body_html and images (both read
+    from the newest stored page); the page marks the
     last edit with <del>/<ins>, its text escaped."""
     from fastapi.testclient import TestClient
 
@@ -123,7 +124,8 @@ def test_the_article_page_marks_the_edit_and_its_api_is_the_show_object(edited_a
     with TestClient(create_app(url)) as client:
         api = client.get(f"/api/articles/{shown['id']}").json()
         html = client.get(f"/articles/{shown['id']}").text
-    assert "body_html" in api and {k: v for k, v in api.items() if k != "body_html"} == shown
+    assert "body_html" in api and "images" in api
+    assert {k: v for k, v in api.items() if k not in ("body_html", "images")} == shown
     assert f"<del>{edit['first_word']}</del><ins>Đẩy</ins>" in html
     assert "<ins>Sáng nay, </ins>" in html and "<ins> Câu mới được thêm.</ins>" in html
     assert "<ins>Kế hoạch số 86/KH-UBND</ins>" in html
