@@ -32,6 +32,8 @@ SITES = ("caugiay", "bactuliem")
 T0 = datetime(2024, 5, 1, 3, 0, tzinfo=timezone.utc)
 HARD = {  # external id: (title, body); stored on caugiay, the last one removed
     "csv-hard": ('Nghị quyết "đặc biệt", có dấu phẩy', 'Dòng 1, có "ngoặc kép"\nDòng 2\r\nDòng 3\rhết; ký tự \u2028 lạ'),
+    # formula injection: a spreadsheet would run these cells (monitor/formats.py neutralises them with ')
+    "formula": ('=HYPERLINK("http://127.0.0.1/x";"Nghị quyết")', "-2+3 Nghị quyết, bấm vào đây"),
     "huge": ("Nghị quyết dài", "Điều 1. Nghị quyết này quy định chi tiết. " * 25_000),  # ~1 MB
     "removed": ("Nghị quyết đã gỡ", "Bài này đã bị gỡ khỏi cổng."),
 }
@@ -123,11 +125,22 @@ def test_the_hard_texts_survive_every_format_whole(archive, capsysbinary):
             assert got[external_id]["body_text"] == HARD[external_id][1]  # CR, LF, quotes and 1 MB: all kept
 
 
+def test_a_csv_export_never_starts_a_cell_with_a_formula(archive, capsysbinary):
+    url, _ = archive
+    data = export(url, capsysbinary, "--format", "csv")
+    rows = {row["external_id"]: row for row in parse(data, "csv")}
+    title, body = HARD["formula"]
+    assert (rows["formula"]["title"], rows["formula"]["body_text"]) == ("'" + title, "'" + body)
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows.values() for value in row.values())
+    json_title = {o["external_id"]: o for o in parse(export(url, capsysbinary, "--format", "json"), "json")}
+    assert json_title["formula"]["title"] == title  # JSON keeps the text as scraped
+
+
 def test_without_text_the_filters_select_what_the_replica_says(archive, capsysbinary):
     url, truth = archive
     every = parse(export(url, capsysbinary), "ndjson")
     assert [o["id"] for o in every] == sorted(o["id"] for o in every)
-    hard = {f"https://caugiay.hanoi.gov.vn/{k}" for k in ("csv-hard", "huge")}
+    hard = {f"https://caugiay.hanoi.gov.vn/{k}" for k in HARD if k != "removed"}
     assert urls(every) == truth_urls(truth) | hard  # every article, the removed one left out
     with_removed = parse(export(url, capsysbinary, "--include-removed"), "ndjson")
     assert urls(with_removed) == urls(every) | {"https://caugiay.hanoi.gov.vn/removed"}
