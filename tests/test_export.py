@@ -222,6 +222,36 @@ def test_output_is_written_whole_or_not_at_all(archive, tmp_path, monkeypatch, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 
 
+def test_output_empty_name_mode_and_symlink(archive, tmp_path, capsysbinary):
+    """--output "" is bad input (it wrote to standard output); a file replaced keeps its permission bits; a
+    symbolic link is written through to its file, the link itself left a link."""
+    url, _ = archive
+    assert main(["export", "--output", "", "--db", url]) == 2
+    captured = capsysbinary.readouterr()
+    assert captured.out == b"" and captured.err.decode().strip() == \
+        '--output needs a file name (leave it out to write to standard output)'
+    expected = export(url, capsysbinary, "--format", "csv")
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    assert export(url, capsysbinary, "--format", "csv", "--output", str(target)) == b""
+    assert target.read_bytes() == expected and target.stat().st_mode & 0o7777 == 0o640
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "data.csv"
+    real.write_bytes(b"old")
+    real.chmod(0o600)
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    assert export(url, capsysbinary, "--format", "csv", "--output", str(link)) == b""
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == expected and real.stat().st_mode & 0o7777 == 0o600
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["data.csv"]  # no temporary left
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "real" / "new.csv")  # as `> dangling.csv` does: the file is created
+    assert export(url, capsysbinary, "--format", "csv", "--output", str(dangling)) == b""
+    assert dangling.is_symlink() and (tmp_path / "real" / "new.csv").read_bytes() == expected
+
+
 def test_a_reader_that_stops_early_ends_the_export_quietly(archive):
     url, _ = archive
     exe = shutil.which("portalwatch", path=os.path.dirname(sys.executable))
