@@ -20,7 +20,7 @@ Every function returns plain data whose field names are the JSON interface's con
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -279,6 +279,15 @@ def document_tracker(session: Session, canonical: str, scopes: Mapping[str, str]
              "mentions": [_mention_json(row) for row in rows], "next": next_key}
     data["coverage"] = _coverage(session, firsts, scopes, scope, now or datetime.now(timezone.utc))
     return data
+
+
+def later_mentions(session: Session, canonical: str, after: MentionKey | None, *, limit: int) -> Iterator[dict]:
+    """Every mention of the document after `after` (a page's `next` key from document_tracker; None: none
+    follow), in citing order, read a page of `limit` rows per statement rather than all in one."""
+    document_id = session.scalar(select(Document.id).where(Document.canonical == canonical))
+    while after is not None and document_id is not None:
+        rows, after = mention_page(session, document_id, limit=limit, after=after)
+        yield from (_mention_json(row) for row in rows)
 
 
 def _coverage(session: Session, firsts: list[PortalFirst], scopes: Mapping[str, str], wanted: list[str] | None,

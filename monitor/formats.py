@@ -5,6 +5,12 @@ CSV is RFC 4180 as Python's csv module writes it (comma, ``"`` quoting when need
 own line breaks stay inside its quoted field), a header row of the columns first. A JSON object's value becomes
 one cell (:func:`cell`): null is empty, true/false as in JSON, a list of plain values joined with ``"; "``, an
 object or a list holding objects JSON-encoded (UTF-8, no escapes); anything else as ``str``.
+
+Formula injection: a spreadsheet opening the CSV runs a cell that starts with ``=``, ``+``, ``-``, ``@``, TAB or
+CR as a formula, and the cells hold scraped text (a title ``=HYPERLINK(...)``). Such a cell is written with a
+``'`` before it (OWASP's advice; spreadsheets show the text without it). A JSON number is left alone (a negative
+growth stays a number); any other value, including a JSON string that merely looks like a number (``"-5"``),
+is text in JSON and is neutralised as text: the JSON type decides, never the look of the string.
 """
 from __future__ import annotations
 
@@ -24,8 +30,19 @@ FORMATS = tuple(MEDIA_TYPES)
 BLOCK = 64 * 1024
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def cell(value) -> str:
-    """One JSON value as a CSV cell (the flattening the module docstring documents)."""
+    """One JSON value as a CSV cell (the flattening the module docstring documents), neutralised against formula
+    injection unless it is a JSON number."""
+    text = _flat(value)
+    if text.startswith(FORMULA_STARTS) and not (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return "'" + text
+    return text
+
+
+def _flat(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -34,7 +51,7 @@ def cell(value) -> str:
                                                                              for v in value)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, (list, tuple)):
-        return "; ".join(cell(v) for v in value)
+        return "; ".join(_flat(v) for v in value)  # neutralised once, as a whole cell
     return str(value)
 
 

@@ -15,7 +15,7 @@ from monitor.cli.health import HEALTH_CSV
 from monitor.cli.schedule import EVENTS_CSV, STATUS_CSV
 from monitor.config import DetectionSettings
 from monitor.detect import detect_pending
-from monitor.formats import cell
+from monitor.formats import cell, encode
 from db.top import FIELDS as TOP_CSV
 from tests.test_export import archive  # noqa: F401 (fixture: an archive crawled from the replica)
 
@@ -85,3 +85,17 @@ def test_json_and_csv_are_one_or_the_other(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["events", "--json", "--csv"])
     assert exit_.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_hostile_row_cannot_run_a_formula_in_a_spreadsheet():
+    """OWASP's CSV injection: a text cell starting with = + - @ TAB or CR gets a ' before it; a JSON number
+    stays a number (a negative growth), while a string that only looks like one ("-5") is text and is guarded."""
+    row = {"title": '=HYPERLINK("http://127.0.0.1/x","bấm")', "sum": "+1+1", "dash": "-2+3", "at": "@SUM(A1)",
+           "tab": "\t=1", "cr": "\r=1", "growth": -5, "ratio": -0.5, "text5": "-5", "list": ["=1", "a"],
+           "plain": "Nghị quyết -23", "flag": False, "none": None, "obj": {"a": "=1"}}
+    fields = list(row)
+    text = b"".join(encode([row], "csv", fields)).decode()
+    got = dict(zip(fields, list(csv.reader(io.StringIO(text, newline="")))[1]))
+    assert got == {"title": '\'=HYPERLINK("http://127.0.0.1/x","bấm")', "sum": "'+1+1", "dash": "'-2+3",
+                   "at": "'@SUM(A1)", "tab": "'\t=1", "cr": "'\r=1", "growth": "-5", "ratio": "-0.5", "text5": "'-5",
+                   "list": "'=1; a", "plain": "Nghị quyết -23", "flag": "false", "none": "", "obj": '{"a":"=1"}'}

@@ -32,6 +32,8 @@ SITES = ("caugiay", "bactuliem")
 T0 = datetime(2024, 5, 1, 3, 0, tzinfo=timezone.utc)
 HARD = {  # external id: (title, body); stored on caugiay, the last one removed
     "csv-hard": ('Nghị quyết "đặc biệt", có dấu phẩy', 'Dòng 1, có "ngoặc kép"\nDòng 2\r\nDòng 3\rhết; ký tự \u2028 lạ'),
+    # formula injection: a spreadsheet would run these cells (monitor/formats.py neutralises them with ')
+    "formula": ('=HYPERLINK("http://127.0.0.1/x";"Nghị quyết")', "-2+3 Nghị quyết, bấm vào đây"),
     "huge": ("Nghị quyết dài", "Điều 1. Nghị quyết này quy định chi tiết. " * 25_000),  # ~1 MB
     "removed": ("Nghị quyết đã gỡ", "Bài này đã bị gỡ khỏi cổng."),
 }
@@ -123,11 +125,22 @@ def test_the_hard_texts_survive_every_format_whole(archive, capsysbinary):
             assert got[external_id]["body_text"] == HARD[external_id][1]  # CR, LF, quotes and 1 MB: all kept
 
 
+def test_a_csv_export_never_starts_a_cell_with_a_formula(archive, capsysbinary):
+    url, _ = archive
+    data = export(url, capsysbinary, "--format", "csv")
+    rows = {row["external_id"]: row for row in parse(data, "csv")}
+    title, body = HARD["formula"]
+    assert (rows["formula"]["title"], rows["formula"]["body_text"]) == ("'" + title, "'" + body)
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows.values() for value in row.values())
+    json_title = {o["external_id"]: o for o in parse(export(url, capsysbinary, "--format", "json"), "json")}
+    assert json_title["formula"]["title"] == title  # JSON keeps the text as scraped
+
+
 def test_without_text_the_filters_select_what_the_replica_says(archive, capsysbinary):
     url, truth = archive
     every = parse(export(url, capsysbinary), "ndjson")
     assert [o["id"] for o in every] == sorted(o["id"] for o in every)
-    hard = {f"https://caugiay.hanoi.gov.vn/{k}" for k in ("csv-hard", "huge")}
+    hard = {f"https://caugiay.hanoi.gov.vn/{k}" for k in HARD if k != "removed"}
     assert urls(every) == truth_urls(truth) | hard  # every article, the removed one left out
     with_removed = parse(export(url, capsysbinary, "--include-removed"), "ndjson")
     assert urls(with_removed) == urls(every) | {"https://caugiay.hanoi.gov.vn/removed"}
@@ -207,6 +220,36 @@ def test_output_is_written_whole_or_not_at_all(archive, tmp_path, monkeypatch, c
         assert capsysbinary.readouterr().err.decode().strip() == f"cannot write {bad}: " + (
             "No such file or directory" if bad != tmp_path else "Is a directory")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_output_empty_name_mode_and_symlink(archive, tmp_path, capsysbinary):
+    """--output "" is bad input (it wrote to standard output); a file replaced keeps its permission bits; a
+    symbolic link is written through to its file, the link itself left a link."""
+    url, _ = archive
+    assert main(["export", "--output", "", "--db", url]) == 2
+    captured = capsysbinary.readouterr()
+    assert captured.out == b"" and captured.err.decode().strip() == \
+        '--output needs a file name (leave it out to write to standard output)'
+    expected = export(url, capsysbinary, "--format", "csv")
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    assert export(url, capsysbinary, "--format", "csv", "--output", str(target)) == b""
+    assert target.read_bytes() == expected and target.stat().st_mode & 0o7777 == 0o640
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "data.csv"
+    real.write_bytes(b"old")
+    real.chmod(0o600)
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    assert export(url, capsysbinary, "--format", "csv", "--output", str(link)) == b""
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == expected and real.stat().st_mode & 0o7777 == 0o600
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["data.csv"]  # no temporary left
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "real" / "new.csv")  # as `> dangling.csv` does: the file is created
+    assert export(url, capsysbinary, "--format", "csv", "--output", str(dangling)) == b""
+    assert dangling.is_symlink() and (tmp_path / "real" / "new.csv").read_bytes() == expected
 
 
 def test_a_reader_that_stops_early_ends_the_export_quietly(archive):

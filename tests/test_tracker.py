@@ -354,3 +354,43 @@ def test_revision_0012_rekeys_an_archives_ttg_documents_and_their_events(db_url)
         config.attributes["connection"] = connection
         command.downgrade(config, "0011")
     assert stored()[0] == [("05/CT-TTG", "TTG"), ("123/QĐ-UBND", "UBND")]
+
+
+def test_docs_number_json_and_csv_print_every_mention_page_after_page(db_url, popular, capsys, monkeypatch):
+    """`docs NUMBER --json/--csv` printed every mention before it took --limit/--page; without them it still
+    does, read a page per statement (here 100 at a time: 3 statements for 250), never in one query."""
+    import csv
+    import io
+    import json
+
+    from db import tracker as db_tracker
+    from monitor.cli import documents, main
+
+    _, _, expected = popular
+    limits = []
+    real = db_tracker.mention_page
+
+    def spy(*args, **kwargs):
+        limits.append(kwargs["limit"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(db_tracker, "mention_page", spy)
+    monkeypatch.setattr(documents, "EVERY_PAGE", 100)
+    scope = ["--scope", "wa,wb,far,police", "--db", db_url]  # police: a portal of the scopes that has not relayed it
+    assert main(["docs", "23-NQ/TU", "--json", *scope]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [(m["site"], m["external_id"]) for m in doc["mentions"]] == expected and doc["next"] is None
+    assert limits == [100, 100, 100]
+    assert main(["docs", "23-NQ/TU", "--csv", *scope]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
+    assert [(r["status"], r["site"]) for r in rows] == [("relayed", s) for s, _ in expected] + [("not_yet", "police")]
+    # --limit or --page: one page as before; the not_yet rows (the document's, not the page's) on page 1 only
+    for args, page, not_yet in ((["--limit", "100"], expected[:100], True), (["--page", "2"], expected[100:200], False),
+                                (["--page", "3", "--limit", "100"], expected[200:], False)):
+        assert main(["docs", "23-NQ/TU", "--csv", *args, *scope]) == 0
+        rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
+        assert [(r["status"], r["site"]) for r in rows] == [("relayed", s) for s, _ in page] + (
+            [("not_yet", "police")] if not_yet else []), args
+    assert main(["docs", "23-NQ/TU", "--json", "--limit", "10", *scope]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["mentions"]) == 10 and doc["next"] is not None

@@ -2,6 +2,8 @@
 which portals of the same scope have not yet (db/tracker.py reads it; the scopes come from the registry)."""
 from __future__ import annotations
 
+from itertools import chain
+
 from rich.markup import escape
 from rich.table import Table
 
@@ -14,6 +16,9 @@ from vntext.textnorm import clean_text
 LIST_CSV = ("canonical", "type", "type_name", "issuer", "issued_on", "first_seen_at", "first_mentioned_at",
             "mention_count", "portals")
 LIST_LIMIT, MENTION_LIMIT = 50, 100  # documents per page; one document's mentions per page (the API's defaults)
+# `docs NUMBER --json/--csv` without --limit and --page prints every mention (as it always did), read this many
+# per statement: a mention row is small (no body), so a page costs well under a megabyte.
+EVERY_PAGE = 1000
 MENTION_CSV = ("status", "canonical", "site", "portal_name", "article_id", "url", "title", "published_at",
                "sentence", "source", "first_seen_at", "removed")
 
@@ -33,8 +38,9 @@ def add_docs(sub) -> None:
                                                           "sites`) instead of those of the portals that mention it")
     p.add_argument("--limit", type=at_least_one, default=None,
                    help="documents per page (default 50); with NUMBER: mentions per page (default 100)")
-    p.add_argument("--page", type=at_least_one, default=1, help="page number, from 1 (with NUMBER: of its mentions, "
-                                                               "oldest first)")
+    p.add_argument("--page", type=at_least_one, default=None,
+                   help="page number, from 1 (with NUMBER: of its mentions, oldest first; with --json/--csv and "
+                        "neither --limit nor --page, every mention)")
     output_options(p, json_help="print document objects (with mentions; NUMBER: and coverage)",
                    csv_help="print CSV: a row per document; NUMBER: a row per mention (status relayed) and per portal "
                             "not yet relaying (not_yet)")
@@ -49,7 +55,8 @@ def cmd_docs(args) -> int:
             if args.doc_type or args.issuer or args.since:
                 raise CliError("--type, --issuer and --since filter the list of documents: leave them out with NUMBER")
             document_numbers(args.number)  # not a number at all: bad input, before the archive is opened
-            args.limit = args.limit or MENTION_LIMIT
+            args.every = args.limit is None and args.page is None and (args.json or args.csv)
+            args.limit, args.page = args.limit or MENTION_LIMIT, args.page or 1
             return _one_document(args)
         if args.scope:
             raise CliError("--scope reads the coverage of one document: give its NUMBER")
@@ -57,7 +64,7 @@ def cmd_docs(args) -> int:
                    "issuer": issuer_code(args.issuer) if args.issuer else None, "since": tracker_since(args.since)}
     except QueryError as exc:
         raise CliError(str(exc)) from exc
-    args.limit = args.limit or LIST_LIMIT
+    args.limit, args.page = args.limit or LIST_LIMIT, args.page or 1
     return _documents(args, filters)
 
 
@@ -94,7 +101,7 @@ def _print_list(page, args) -> None:
 
 # ---- one document -------------------------------------------------------------------------------------------
 def _one_document(args) -> int:
-    from db.tracker import document_tracker, find_document
+    from db.tracker import document_tracker, find_document, later_mentions
     from monitor.web.cursor import mentions_cursor  # the API's cursor: --json is the API's object for the page
 
     known = registry_scopes()
@@ -108,20 +115,34 @@ def _one_document(args) -> int:
             if unknown:
                 raise CliError(f"unknown scope {unknown[0]!r} (known: {', '.join(sorted(set(known.values())))})")
         canonical, found = find_document(session, args.number)
-        doc = document_tracker(session, canonical, known, scope=wanted, limit=args.limit,
+        limit = EVERY_PAGE if args.every else args.limit
+        doc = document_tracker(session, canonical, known, scope=wanted, limit=limit,
                                offset=(args.page - 1) * args.limit) if found else None
-    if doc is None:
-        raise CliError(f"no article in the archive mentions {_as_typed(args.number, canonical)}", code=1)
-    mentions_cursor(doc)  # `next` as the API gives it: the same object for the same page
-    if args.json:
-        dump_json(doc)
-    elif args.csv:
-        write_csv([{"status": "relayed", "canonical": canonical, **mention} for mention in doc["mentions"]]
-                  + [{"status": "not_yet", "canonical": canonical, "site": portal["site"], "portal_name": portal["name"]}
-                     for portal in doc["coverage"]["not_yet"]], MENTION_CSV)
-    else:
-        _print_document(doc, args)
+        if doc is None:
+            raise CliError(f"no article in the archive mentions {_as_typed(args.number, canonical)}", code=1)
+        rest = iter(())
+        if args.every:  # the following pages, read as they are printed, the session still open
+            rest, doc["next"] = later_mentions(session, canonical, doc["next"], limit=EVERY_PAGE), None
+        mentions_cursor(doc)  # `next` as the API gives it: the same object for the same page
+        if args.json:
+            doc["mentions"].extend(rest)
+            dump_json(doc)
+        elif args.csv:
+            write_csv(_mention_rows(doc, rest, not_yet=args.page == 1), MENTION_CSV)
+        else:
+            _print_document(doc, args)
     return 0
+
+
+def _mention_rows(doc: dict, rest, *, not_yet: bool):
+    """--csv of one document: a row per mention (status relayed), then, on the first page only, one per portal
+    not yet relaying it (they are the document's, not the page's)."""
+    canonical = doc["canonical"]
+    for mention in chain(doc["mentions"], rest):
+        yield {"status": "relayed", "canonical": canonical, **mention}
+    if not_yet:
+        for portal in doc["coverage"]["not_yet"]:
+            yield {"status": "not_yet", "canonical": canonical, "site": portal["site"], "portal_name": portal["name"]}
 
 
 def _print_document(doc: dict, args) -> None:
