@@ -377,3 +377,10 @@ def test_nukeviet_attachments_keep_http_files_only():
             '<a href="/uploads/b.pdf?download=1"><strong>b.pdf</strong></a></div>')
     got = PROFILES["nukeviet"].extract_attachments(Selector(text=html), "https://x.gov.vn/tin-tuc/c.html")
     assert [a["url"] for a in got] == ["https://x.gov.vn/uploads/b.pdf?download=1"]
+
+
+def test_listing_pager_follows_http_links_only():
+    html = ('<div class="box-pagination"><a class="next" href="JaVaScRiPt:__doPostBack(\'p\',\'2\')">Sau</a>'
+            '<a class="next" href="?page=2">Sau</a></div>')
+    _, next_urls = PROFILES["hanoi"].parse_listing(Selector(text=html), "https://x.gov.vn/tin-tuc")
+    assert next_urls == ["https://x.gov.vn/tin-tuc?page=2"]

@@ -137,16 +137,12 @@ class Profile:
         """Article URLs (canonical, in page order, no repeats) and next-page URLs of a listing page."""
         seen: dict[str, None] = {}
         for href in sel.css(self.listing_links).getall():
-            if href.strip().startswith(("javascript:", "#")):
-                continue
-            absolute = urljoin(url, href.strip())
-            if self.article_id(absolute):
+            absolute = None if href.strip().startswith("#") else web_url(url, href)
+            if absolute and self.article_id(absolute):
                 seen.setdefault(self.canonical_url(absolute), None)
-        next_urls = [
-            urljoin(url, h.strip())
-            for h in (self._query(sel, self.next_page).getall() if self.next_page else [])
-            if not h.strip().startswith(("javascript:", "#"))
-        ]
+        pager = self._query(sel, self.next_page).getall() if self.next_page else []
+        # http(s) only, any case: a "JaVaScRiPt:__doPostBack(…)" pager link is not a page to fetch
+        next_urls = [u for h in pager if not h.strip().startswith("#") and (u := web_url(url, h))]
         return list(seen), next_urls
 
     @staticmethod
