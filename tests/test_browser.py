@@ -270,8 +270,15 @@ def test_the_hostile_article_runs_nothing_in_the_archive(site, watched):
     assert "script-src 'none'" in CSP
     page.wait_for_timeout(300)
     # Every link of the body clicked (the javascript: ones among them, were they left): still nothing ran.
-    links = page.locator(".article-html a", has_text=re.compile("tại đây|tại mục hỏi đáp|Tải biểu mẫu")).all()
-    assert len(links) == 3  # the sanitized body kept the links' text (and dropped their href)
+    # (…and the three .pdf links whose hrefs are script: the crawler stored none of them as an attachment)
+    files = HOSTILE["hostile_attachments"]
+    links = page.locator(".article-html a", has_text=re.compile("|".join(["tại đây", "tại mục hỏi đáp", "Tải biểu mẫu",
+                                                                          *map(re.escape, files)]))).all()
+    assert len(links) == 3 + len(files)  # the sanitized body kept the links' text (and dropped their href)
+    assert page.request.get(f"{site}/api/articles/{article_id}").json()["attachments"] == []
+    assert page.get_by_role("heading", name="Tệp đính kèm").count() == 0
+    assert all(h.startswith(("/", "?", "#", "http://", "https://"))
+               for h in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"))
     for link in links:
         assert link.get_attribute("href") is None or link.get_attribute("href").startswith("http")
         link.click(no_wait_after=True)

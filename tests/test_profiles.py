@@ -353,3 +353,34 @@ def test_choose_profile_still_claims_the_news_module_form():
 
     url = "https://seee.hust.edu.vn/vi/news/dao-tao/thong-bao-ve-le-tot-nghiep-02-2025-317646.html"
     assert choose_profile(Selector(text="<html></html>"), url).name == "nukeviet"
+
+
+# Attachment hrefs that are script, not files (issue 13 review): the scheme check is case-blind and keeps
+# http(s) only, in every family's attachment reader (base: plain links and Tân Dân's downloadfile(); NukeViet's own).
+SCRIPT_FILES = ('<a href="JaVaScRiPt:alert(document.domain)//bieumau.pdf">a</a>'
+                '<a href=" data:text/html;base64,PHNjcmlwdD4=#x.pdf">b</a>'
+                '<a href="javascript:downloadfile(\'c.pdf\',\'data:text/html,x\')">c</a>'
+                '<a href="vbscript:x//d.docx">d</a><a href="mailto:a@b.vn?subject=e.pdf">e</a>'
+                '<a href="/files/ok.pdf">ok</a><a href="javascript:downloadfile(\'ok2.pdf\',\'/files/ok2.pdf\')">ok2</a>')
+
+
+@pytest.mark.parametrize("name, holder", [("hanoi", '<div data-role="content">'), ("liferay", '<div class="asset-attachments">'),
+                                          ("tandan", '<div class="tandan-div-attach">'), ("dnn", '<div id="dnn-body">')])
+def test_attachments_keep_http_files_only(name, holder):
+    html = f"<html><body>{holder}{SCRIPT_FILES}</div></body></html>"
+    got = PROFILES[name].extract_attachments(Selector(text=html), "https://x.gov.vn/a/b.aspx")
+    assert [a["url"] for a in got] == ["https://x.gov.vn/files/ok.pdf", "https://x.gov.vn/files/ok2.pdf"]
+
+
+def test_nukeviet_attachments_keep_http_files_only():
+    html = ('<div class="news-download-file"><a href="JaVaScRiPt:x()//?download=1"><strong>a.pdf</strong></a>'
+            '<a href="/uploads/b.pdf?download=1"><strong>b.pdf</strong></a></div>')
+    got = PROFILES["nukeviet"].extract_attachments(Selector(text=html), "https://x.gov.vn/tin-tuc/c.html")
+    assert [a["url"] for a in got] == ["https://x.gov.vn/uploads/b.pdf?download=1"]
+
+
+def test_listing_pager_follows_http_links_only():
+    html = ('<div class="box-pagination"><a class="next" href="JaVaScRiPt:__doPostBack(\'p\',\'2\')">Sau</a>'
+            '<a class="next" href="?page=2">Sau</a></div>')
+    _, next_urls = PROFILES["hanoi"].parse_listing(Selector(text=html), "https://x.gov.vn/tin-tuc")
+    assert next_urls == ["https://x.gov.vn/tin-tuc?page=2"]

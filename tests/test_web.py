@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from crawler.replica import DEFAULT_PORTALS
 from crawler.replica.content import load_seed
 from db.engine import session_factory
-from db.models import Article, Portal, RawPage
+from db.models import Article, Attachment, Document, DocumentMention, Portal, RawPage
 from db.pages import compress_page
 from db.schema import upgrade
 from monitor.cli import main
@@ -294,6 +294,39 @@ def test_a_hostile_article_renders_none_of_its_script(hostile_archive, monkeypat
         assert "Đoạn mở đầu." in html and '<a href="http://example.org/ok" rel="noopener noreferrer nofollow">' in html
         assert "bấm vào" in html
         _assert_harmless(c.get("/api/articles/1").json()["body_html"])
+
+
+SCRIPT_URLS = ("JaVaScRiPt:alert(document.domain)//bieumau.pdf", "data:text/html;base64,PHNjcmlwdD4=#x.pdf",
+               " javascript:alert(1)")
+
+
+def _outside_hrefs(html: str) -> list[str]:
+    """Every href of the page that leaves the archive's own paths."""
+    return [h for h in re.findall(r'href="([^"]*)"', html) if not h.startswith(("/", "?", "#"))]
+
+
+def test_stored_urls_become_links_only_when_http(hostile_archive):
+    """Attachments, images and "bài gốc" links come from portals: one with a script scheme (any case), stored
+    by an older crawler or another writer, shows as text, never as an href (issue 13 review)."""
+    now = datetime(2024, 5, 10, 2, 0, tzinfo=timezone.utc)
+    with session_factory(hostile_archive)() as s, s.begin():
+        s.get(Article, 1).url = SCRIPT_URLS[0]
+        for n, url in enumerate(SCRIPT_URLS + ("https://127.0.0.1:1/files/ok.pdf",)):
+            s.add(Attachment(article_id=1, url=url, title=f"Tệp {n}", file_name="", file_type="pdf",
+                             first_seen_at=now, last_seen_at=now))
+        s.add(Document(id=1, canonical="23-NQ/TU", system="party", type="NQ", number="23", first_seen_at=now))
+        s.add(DocumentMention(document_id=1, article_id=1, sentence="Nghị quyết số 23-NQ/TU", first_seen_at=now))
+    with TestClient(create_app(hostile_archive)) as c:
+        for path in ("/articles/1", "/?q=tieu+de", "/docs/23-NQ%2FTU"):
+            html = c.get(path).text
+            assert all(h.lower().startswith(("http://", "https://")) for h in _outside_hrefs(html)), path
+            assert not re.search(r'href="\s*(javascript|data|vbscript):', html, re.I), path
+        html = c.get("/articles/1").text
+        assert all(f"Tệp {n}" in html for n in range(4)) and "bài gốc" in html
+        assert _outside_hrefs(html) == ["https://127.0.0.1:1/files/ok.pdf"]
+        assert all("bài gốc" in c.get(path).text for path in ("/?q=tieu+de", "/docs/23-NQ%2FTU"))  # the links' places
+        # the JSON keeps what was stored (a contract): the URL is data there, never a link
+        assert [a["url"] for a in c.get("/api/articles/1").json()["attachments"]][:3] == list(SCRIPT_URLS)
 
 
 def test_safe_html_keeps_article_markup_only():

@@ -22,6 +22,7 @@ from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
 from crawler.profiles.paragraphs import parse_byline, reading_order_paragraphs, strip_byline_prefix
+from crawler.weburl import web_url
 from db.record import ArticleRecord
 from vntext.dates import ParsedDate, parse_iso, parse_vn_datetime
 from vntext.docfiles import references_from_filename
@@ -136,16 +137,12 @@ class Profile:
         """Article URLs (canonical, in page order, no repeats) and next-page URLs of a listing page."""
         seen: dict[str, None] = {}
         for href in sel.css(self.listing_links).getall():
-            if href.strip().startswith(("javascript:", "#")):
-                continue
-            absolute = urljoin(url, href.strip())
-            if self.article_id(absolute):
+            absolute = None if href.strip().startswith("#") else web_url(url, href)
+            if absolute and self.article_id(absolute):
                 seen.setdefault(self.canonical_url(absolute), None)
-        next_urls = [
-            urljoin(url, h.strip())
-            for h in (self._query(sel, self.next_page).getall() if self.next_page else [])
-            if not h.strip().startswith(("javascript:", "#"))
-        ]
+        pager = self._query(sel, self.next_page).getall() if self.next_page else []
+        # http(s) only, any case: a "JaVaScRiPt:__doPostBack(…)" pager link is not a page to fetch
+        next_urls = [u for h in pager if not h.strip().startswith("#") and (u := web_url(url, h))]
         return list(seen), next_urls
 
     @staticmethod
@@ -217,10 +214,12 @@ class Profile:
                     href = (a.get("href") or "").strip()
                     script = f"{href} {a.get('onclick') or ''}"
                     if match := _DOWNLOADFILE_RE.search(script):
-                        name, target = match[1], urljoin(url, match[2] or match[1])
-                    elif _FILE_RE.search(href) and not href.startswith(("javascript:", "#", "mailto:")):
-                        name, target = "", urljoin(url, href)
+                        name, target = match[1], web_url(url, match[2] or match[1])
+                    elif _FILE_RE.search(href) and not href.startswith("#"):
+                        name, target = "", web_url(url, href)
                     else:
+                        continue
+                    if target is None:  # "JaVaScRiPt:…//x.pdf", "data:…#x.pdf", mailto: — not a file to keep
                         continue
                     file_type = file_type_of(target) or file_type_of(name)
                     path_parts = unquote(urlsplit(target).path).split("/")

@@ -9,12 +9,13 @@ image in figure.article outside the body #news-bodyhtml, files behind "?download
 links named in <strong>, "Tác giả:" / "Nguồn tin:" lines in p.h5.text-right.
 """
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
 from vntext.dates import ParsedDate, parse_iso
 from crawler.profiles.base import Profile, _compiled, file_type_of
+from crawler.weburl import web_url
 from vntext.textnorm import clean_text
 
 # "2024-05-10+0716:21:00": PHP's date('Y-m-dTH:i:s') where T printed the zone offset.
@@ -84,8 +85,8 @@ class NukeViet(Profile):
         found = {}
         for link in _compiled("div.news-download-file a[href*='download=1']")(sel.root):
             name = clean_text("".join(next(link.iter("strong"), link).itertext()))
-            target = urljoin(url, link.get("href"))
-            if file_type_of(name):
+            target = web_url(url, link.get("href"))
+            if target and file_type_of(name):
                 found.setdefault(target, {"title": clean_text(link.get("title")) or name, "url": target,
                                           "file_type": file_type_of(name), "file_name": name})
         return list(found.values())

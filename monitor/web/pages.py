@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
+from crawler.weburl import is_web_url
 from db.queries import portal_list, portal_name
 from monitor.events import KINDS, label_of
 from monitor.web import service
@@ -54,6 +55,7 @@ def _short(iso: str | None) -> str:
 
 
 templates.env.filters["short"] = _short
+templates.env.tests["web_url"] = is_web_url  # macros.html out_link: only http(s) URLs become links
 templates.env.globals.update(KIND_LABELS=KIND_LABELS, FIELD_LABELS=FIELD_LABELS, label_of=label_of,
                              highlight=highlight)
 

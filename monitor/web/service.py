@@ -15,6 +15,7 @@ from functools import lru_cache
 from sqlalchemy.orm import Session
 
 from crawler.registry import scopes as registry_scopes
+from crawler.weburl import is_web_url
 from db.article_view import ArticleNotFound, article_view, resolve_article
 from db.queries import article_json, list_events, newest_raw_page
 from monitor.web import cursor as cursors
@@ -267,7 +268,7 @@ def article(session: Session, article_id: int, diff: str | None = None) -> dict 
 
 def stored_page(session: Session, article_id: int) -> tuple[str | None, list[dict]]:
     """The body's HTML, sanitized again (None without a stored page), and the images with their captions
-    (http(s) only, as safe_html keeps them), read from the article's newest stored page."""
+    (http(s) only: crawler.weburl.is_web_url, as safe_html keeps them), read from the article's newest stored page."""
     page = newest_raw_page(session, article_id)
     if page is None:
         return None, []
@@ -275,7 +276,7 @@ def stored_page(session: Session, article_id: int) -> tuple[str | None, list[dic
     html = safe_html(extract_body_html(text, url, profile))
     record = _extracted(text, url, profile)
     return html, [{"url": i["url"], "caption": i.get("caption") or ""} for i in (record.images if record else [])
-                  if str(i.get("url") or "").lower().startswith(("http://", "https://"))]
+                  if is_web_url(i.get("url"))]
 
 
 def extract_body_html(text: str, url: str, profile: str | None) -> str:
