@@ -11,16 +11,39 @@ window functions (SQLite ≥ 3.25 and PostgreSQL both have them), one row per po
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from db.documents import citing_order
 from db.models import Article, DocumentMention, Portal
 
+
+class CodePointOrder(FunctionElement):
+    """A text column compared in code-point order, as Python compares the str of citing_order: SQLite's
+    default BINARY collation already is; PostgreSQL's follows the database's locale (an ICU "en" database
+    sorts "wa" before "Wb", Python after), so there it is COLLATE "C" (UTF-8 bytes: code-point order)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(CodePointOrder)
+def _binary(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(CodePointOrder, "postgresql")
+def _collate_c(element, compiler, **kw):
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
+
+
+_KEY, _EXTERNAL_ID = CodePointOrder(Portal.key), CodePointOrder(Article.external_id)
 # citing_order in SQL: dated articles first, earliest first; ties by portal key, then the portal's article id.
-_ORDER = (Article.published_at.is_(None), Article.published_at, Portal.key, Article.external_id)
+_ORDER = (Article.published_at.is_(None), Article.published_at, _KEY, _EXTERNAL_ID)
 
 MENTION_COLUMNS = (DocumentMention.document_id, DocumentMention.sentence, DocumentMention.source,
                    DocumentMention.first_seen_at, Article.id, Article.portal_id, Article.external_id, Article.url,
@@ -62,8 +85,10 @@ def mention_page(session: Session, document_id: int, *, limit: int, offset: int 
                  after: MentionKey | None = None) -> tuple[list, MentionKey | None]:
     """One page of the document's mention rows in citing order (after `after`, a previous page's key; then
     `offset` rows skipped), and the key of its last row when more follow (else None). One statement: the
-    page's mentions are chosen on the sort columns alone (SQLite reads them from ix_articles_citing, never
-    the article rows with their bodies), then only those limit + 1 rows are read whole."""
+    page's mentions are chosen on the sort columns alone, then only those limit + 1 rows are read whole.
+    SQLite's plan (EXPLAIN QUERY PLAN) for the choice: the document's mentions from the covering index of
+    uq_document_mentions_document_article, each article and portal looked up by primary key for its sort
+    columns, sorted in a temporary B-tree; the sentences and titles are read for the page's rows alone."""
     chosen = _joined(DocumentMention.id.label("mention_id")).where(DocumentMention.document_id == document_id)
     if after is not None:
         chosen = chosen.where(_after(parse_key(after)))
@@ -88,13 +113,17 @@ def parse_key(key: MentionKey) -> tuple[datetime | None, str, str]:
     at = datetime.fromisoformat(key[0]) if key[0] else None
     if at is not None and at.tzinfo is None:
         raise ValueError("not a cursor of this document's mentions")
+    try:  # in UTC now: a time whose UTC reading leaves years 1–9999 would overflow when bound
+        at = at.astimezone(timezone.utc) if at is not None else None
+    except OverflowError:
+        raise ValueError("not a cursor of this document's mentions") from None
     return at, key[1], key[2]
 
 
 def _after(key: tuple[datetime | None, str, str]):
     """Rows after this key in citing order (an undated article comes after every dated one)."""
     at, site, external_id = key
-    later = or_(Portal.key > site, and_(Portal.key == site, Article.external_id > external_id))
+    later = or_(_KEY > site, and_(Portal.key == site, _EXTERNAL_ID > external_id))
     if at is None:
         return and_(Article.published_at.is_(None), later)
     return or_(Article.published_at.is_(None), Article.published_at > at,

@@ -181,7 +181,11 @@ def _record(row: dict) -> RunRecord:
              if key.startswith("downloader/response_status_count/")}
     http = {code: value for code, value in codes.items() if code.isdigit() and int(code) >= 400}
     prefix = "downloader/exception_type_count/"
-    exceptions = {key[len(prefix):].rsplit(".", 1)[-1]: value for key, value in stats.items() if key.startswith(prefix)}
+    exceptions: dict[str, int] = {}
+    for key, value in stats.items():  # two modules' TimeoutError share a short name: their counts add up
+        if key.startswith(prefix):
+            short = key[len(prefix):].rsplit(".", 1)[-1]
+            exceptions[short] = exceptions.get(short, 0) + value
     return RunRecord(id=row["id"], status=row["status"], mode=row["mode"], started_at=row["started_at"],
                      finished_at=row["finished_at"], finish_reason=stats.get("finish_reason"), pages=row["pages"],
                      items=row["items"], errors=row["errors"], message=row["message"],

@@ -88,6 +88,23 @@ def test_parallel_must_be_at_least_one(command, capsys):
                                 f"(see portalwatch {command[0]} --help)")
 
 
+HUGE = "1" + "0" * 20  # 10^20: past a signed 64-bit integer, as LIMIT, OFFSET or a timedelta's days
+
+
+@pytest.mark.parametrize("command, option, maximum", [
+    (["docs"], "--page", "922,337,203,685,477"), (["docs", "23-NQ/TU"], "--page", "922,337,203,685,477"),
+    (["docs"], "--limit", "10,000"), (["docs", "23-NQ/TU"], "--limit", "10,000"),
+    (["top"], "--limit", "10,000"), (["top"], "--days", "36,500"),
+])
+def test_paging_options_are_bounded(command, option, maximum, tmp_path, capsys):
+    # they reached SQL (or a timedelta) and overflowed: an OverflowError traceback
+    with pytest.raises(SystemExit) as exit:
+        main(command + [option, HUGE, "--db", f"sqlite:///{tmp_path / 'a.sqlite3'}"])
+    assert exit.value.code == 2
+    assert one_line(capsys) == (f"portalwatch {command[0]}: argument {option}: must be at most {maximum}, not {HUGE} "
+                                f"(see portalwatch {command[0]} --help)")
+
+
 def test_a_bug_shows_its_traceback_and_asks_for_a_report(monkeypatch, tmp_path, capsys):
     from monitor.cli import archive
 

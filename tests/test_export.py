@@ -183,7 +183,8 @@ def test_an_empty_result_is_still_a_valid_file(archive, capsysbinary):
 
 def test_bad_input_is_one_line_and_exit_2(archive, capsysbinary):
     url, _ = archive
-    for args in (["!!"], ["--site", "nowhere"], ["--from", "31/02/2024"], ["--doc-type", "XYZ"], ["--doc-number", "abc"]):
+    for args in (["!!"], ["--site", "nowhere"], ["--from", "31/02/2024"], ["--doc-type", "XYZ"], ["--doc-number", "abc"],
+                 ["--to", "31/12/9999"], ["--from", "01/01/0001"]):  # years that overflowed in UTC or a day on
         assert main(["export", *args, "--db", url]) == 2
         captured = capsysbinary.readouterr()
         assert captured.out == b"" and len(captured.err.decode().strip().splitlines()) == 1, args
@@ -281,6 +282,10 @@ def test_the_api_sends_the_clis_bytes(archive, capsysbinary, fmt):
             assert response.headers["content-disposition"] == f'attachment; filename="portalwatch-export.{fmt}"'
         bad = client.get("/api/export", params={"format": fmt, "q": "!!"})
         assert bad.status_code == 400 and "nothing to search for" in bad.json()["detail"]
+        # a year the bounds overflow at: refused before the first byte (it was a 500, or a 200 cut short)
+        for query in ({"to": "31/12/9999"}, {"from": "01/01/0001"}, {"from": "1899-12-31"}):
+            bad = client.get("/api/export", params={"format": fmt, **query})
+            assert bad.status_code == 400 and "between 1900 and 2200" in bad.json()["detail"], query
 
 
 def test_the_search_page_links_to_the_csv_of_its_query(archive, capsysbinary):

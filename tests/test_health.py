@@ -165,3 +165,17 @@ def test_a_full_run_that_scrapes_half_its_usual_count_is_a_warning(tmp_path, rep
     items = row["latest_run"]["items"]
     assert row["verdict"] == "warning" and (row["usual_items"], row["usual_runs"]) == (50, 2) and items < 25
     assert f"{items} items, usually 50 (full runs)" in row["reasons"]
+
+
+def test_exceptions_of_the_same_short_name_add_up():
+    """Twisted has two TimeoutError classes (internet.error, internet.defer): shown by short name, the run's
+    count is both counts, not whichever came last (3 and 5 showed 5)."""
+    from monitor.health import _record
+
+    prefix = "downloader/exception_type_count/"
+    row = {"id": 1, "status": "finished", "mode": "full", "started_at": None, "finished_at": None, "pages": 9,
+           "items": 0, "errors": 8, "message": None, "articles_new": 0,
+           "stats": {f"{prefix}twisted.internet.error.TimeoutError": 3,
+                     f"{prefix}twisted.internet.defer.TimeoutError": 5,
+                     f"{prefix}twisted.internet.error.ConnectionRefusedError": 1}}
+    assert _record(row).exceptions == {"ConnectionRefusedError": 1, "TimeoutError": 8}

@@ -616,6 +616,20 @@ def test_parse_day():
     for bad in ("31/02/2024", "2024/05/09", "hôm qua", "", "13/13/2024"):
         with pytest.raises(QueryError):
             parse_day(bad)
+    # the years a filter may name: at 9999 or 0001 the bounds overflowed (UTC, a day on), an OverflowError
+    assert parse_day("01/01/1900") == date(1900, 1, 1) and parse_day("2200-12-31") == date(2200, 12, 31)
+    for bad in ("31/12/9999", "01/01/0001", "31/12/1899", "2201-01-01"):
+        with pytest.raises(QueryError, match="between 1900 and 2200"):
+            parse_day(bad)
+
+
+def test_a_day_out_of_range_passed_in_is_a_query_error(db_url):
+    """Not only typed days: a date or datetime given to search() directly is checked the same way."""
+    seed(db_url)
+    for bounds in ({"date_to": date(9999, 12, 31)}, {"date_from": date(1, 1, 1)},
+                   {"date_from": datetime(1, 1, 1, 3, tzinfo=timezone(timedelta(hours=5)))}):
+        with pytest.raises(QueryError, match="between 1900 and 2200"):
+            run(db_url, "phuong", **bounds)
 
 
 def test_cli_search(db_url, capsys):

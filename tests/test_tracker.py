@@ -311,6 +311,34 @@ def test_a_bad_page_is_a_query_error(db_url, popular):
     with pytest.raises(QueryError, match="limit must be at least 1"):
         tracker(db_url, limit=0)
 
+    # a cursor time whose UTC reading leaves years 1-9999: it overflowed when bound (a 500 on the API)
+    for at in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"):
+        with pytest.raises(QueryError, match="not a cursor"):
+            tracker(db_url, limit=10, after=[at, "wa", "wa001"])
+
+
+def test_ties_go_in_code_point_order_on_every_engine(db_url):
+    """Ties by portal key, then external id, compared as Python compares them (citing_order): in code-point
+    order, whatever the database's collation. On a PostgreSQL database with an ICU "en" collation (createdb
+    --locale-provider=icu --icu-locale=en) the SQL order put "wa" before "Wb" and "a1" before "B1": the
+    first mention and the first portal disagreed, and paging by cursor lost rows. (SQLite's BINARY and a
+    C-collated PostgreSQL already compare code points.)"""
+    writer = ArchiveWriter(db_url)
+    ids = {key: writer.ensure_portal(key, f"Cổng {key}", f"https://{key}.example.vn", "hanoi") for key in ("wa", "Wb")}
+    writer.write_articles(ids["wa"], [article(e, T0, T0, "23-NQ/TU") for e in ("a1", "B1")])
+    writer.write_articles(ids["Wb"], [article(e, T0, T0, "23-NQ/TU") for e in ("c1", "D1")])
+    expected = [("Wb", "D1"), ("Wb", "c1"), ("wa", "B1"), ("wa", "a1")]  # sorted() of the pairs
+    doc = tracker(db_url)
+    assert [(m["site"], m["external_id"]) for m in doc["mentions"]] == expected == sorted(expected)
+    assert doc["portals"] == ["Wb", "wa"] and doc["portals"][0] == doc["mentions"][0]["site"]
+    seen, after = [], None
+    while True:  # a page at a time, each after the previous page's key
+        page = tracker(db_url, limit=1, after=after)
+        seen += [(m["site"], m["external_id"]) for m in page["mentions"]]
+        if (after := page["next"]) is None:
+            break
+    assert seen == expected
+
 
 def test_revision_0012_rekeys_an_archives_ttg_documents_and_their_events(db_url):
     """An archive written before: the Prime Minister's directive keyed 05/CT-TTG (issuer TTG), its new_document

@@ -248,6 +248,28 @@ def test_search_pages_by_cursor_and_refuses_a_cursor_of_another_query(client):
     assert client.get("/api/search", params={"q": "nghi quyet", "cursor": first["next"]}).status_code == 400
 
 
+@pytest.mark.parametrize("path, kind, key", [
+    # a mention time whose UTC reading leaves years 1-9999 (its offset checked, its UTC reading overflowed)
+    ("/api/docs/23-NQ%2FTU", "mentions", ["23-NQ/TU", "0001-01-01T00:00:00+05:00", "a", "b"]),
+    ("/docs/23-NQ%2FTU", "mentions", ["23-NQ/TU", "9999-12-31T23:00:00-05:00", "a", "b"]),
+    # the document list's time naive or overflowing, its id past a signed 64-bit integer or not one
+    ("/api/docs", "docs", ["2025-01-01T00:00:00", 1]), ("/api/docs", "docs", ["0001-01-01T00:00:00+05:00", 1]),
+    ("/api/docs", "docs", ["2025-01-01T00:00:00+00:00", 10**20]), ("/docs", "docs", ["2025-01-01T00:00:00+00:00", 1e23]),
+    # an event id too large (as a float and as an integer), a search offset too large
+    ("/api/events", "events-oldest", [1e23]), ("/events", "events-oldest", [10**23]),
+    ("/api/search?q=ha+noi", "search", [10**20, None]),
+])
+def test_an_out_of_range_cursor_is_bad_input(client, path, kind, key):
+    """Cursors come back from people: every value is checked for type and range (all but the last two were a
+    500; those two are the same checks on the events page and the search offset)."""
+    from monitor.web.cursor import decode, encode
+
+    if kind == "search":  # a real next page's cursor with its offset changed: the query's own fingerprint
+        key[1] = decode("search", client.get("/api/search", params={"q": "ha noi", "limit": 5}).json()["next"])[1]
+    response = client.get(path, params={"cursor": encode(kind, key)})
+    assert response.status_code == 400, response.text
+
+
 HOSTILE = """<p>Đoạn mở đầu.</p><script>alert(1)</script><img src="x" onerror="alert(2)">
 <p><a href="javascript:alert(3)">bấm vào</a> <a href="http://example.org/ok">liên kết</a></p>
 <p style="background: expression(alert(4))">CSS</p><iframe src="http://evil.example/"></iframe>

@@ -28,6 +28,18 @@ class Filters:
     index_only: bool = False                      # a filter only the index can apply (category): none in `where`
 
 
+# Years a filter may name: the archive holds web pages (none before 1900), and a year near 1 or 9999 makes the
+# bound overflow once converted to UTC or moved a day on (OverflowError, a 500); 2200 leaves room for typos
+# of the future that should simply match nothing.
+YEARS = (1900, 2200)
+
+
+def _check_year(day: date) -> date:
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise QueryError(f"not a valid date: {day.isoformat()} (the year must be between {YEARS[0]} and {YEARS[1]})")
+    return day
+
+
 def parse_day(value: str) -> date:
     """A day typed by a person: dd/mm/yyyy (day first, as Vietnamese pages write it), d/m/yyyy, dd-mm-yyyy,
     dd.mm.yyyy or ISO yyyy-mm-dd."""
@@ -35,10 +47,10 @@ def parse_day(value: str) -> date:
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text_value)
     try:
         if m:
-            return date(int(m[1]), int(m[2]), int(m[3]))
+            return _check_year(date(int(m[1]), int(m[2]), int(m[3])))
         m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text_value)
         if m:
-            return date(int(m[3]), int(m[2]), int(m[1]))
+            return _check_year(date(int(m[3]), int(m[2]), int(m[1])))
     except ValueError as exc:
         raise QueryError(f"not a valid date: {value!r} ({exc})") from None
     raise QueryError(f"not a date: {value!r} (use dd/mm/yyyy or yyyy-mm-dd)")
@@ -104,6 +116,9 @@ def date_bounds(session: Session) -> tuple[datetime | None, datetime | None]:
 
 def _add_days(session: Session, result: Filters, date_from, date_to) -> None:
     a = Article.__table__.c
+    for bound in (date_from, date_to):  # parse_day checked typed days; this covers dates and datetimes passed in
+        if bound is not None:
+            _check_year(bound.date() if isinstance(bound, datetime) else bound)
     if date_from is not None:
         result.where.append(a.published_at >= _start_of(date_from))
     if date_to is not None:

@@ -9,8 +9,8 @@ from db.article_view import ArticleNotFound, article_view, parse_range, resolve_
 from db.engine import session_factory
 from db.queries import archived_portal_keys
 from db.top import FIELDS, ORDERS, top_articles
-from monitor.cli.common import (CliError, at_least_one, check_sites, console, db_option, dump_json, open_archive,
-                                output_options, write_csv)
+from monitor.cli.common import (MAX_LIMIT, CliError, between_one_and, check_sites, console, db_option, dump_json,
+                                open_archive, output_options, write_csv)
 from monitor.cli.sparkline import sparkline
 
 DELETED, INSERTED = "red strike", "green underline"
@@ -165,9 +165,10 @@ def add_top(sub) -> None:
     p.add_argument("--by", choices=ORDERS, default="views",
                    help="views (the latest count of articles published in the window; default) or growth "
                         "(views gained within the window)")
-    p.add_argument("--days", type=at_least_one, default=7, help="the window, in days up to now (default 7)")
+    # A century of days: a larger window reaches before year 1 (OverflowError) and holds no more articles.
+    p.add_argument("--days", type=between_one_and(36_500), default=7, help="the window, in days up to now (default 7)")
     p.add_argument("--site", action="append", help="only these portals, repeatable or comma-separated")
-    p.add_argument("--limit", type=at_least_one, default=20, help="how many articles (default 20)")
+    p.add_argument("--limit", type=between_one_and(MAX_LIMIT), default=20, help="how many articles (default 20)")
     output_options(p, json_help="print a JSON list of rows", csv_help="print CSV with a header row")
     p.set_defaults(func=cmd_top)
 

@@ -92,6 +92,24 @@ def at_least_one(value: str) -> int:
     return number
 
 
+# Paging options reach SQL as LIMIT and OFFSET, which overflow past a signed 64-bit integer (OverflowError, a
+# traceback): a page holds at most MAX_LIMIT rows and --page stays low enough that (page - 1) × limit fits.
+MAX_LIMIT = 10_000
+MAX_PAGE = (2**63 - 1) // MAX_LIMIT
+
+
+def between_one_and(maximum: int):
+    """An argparse type: a whole number from 1 to `maximum` (at_least_one, bounded)."""
+
+    def bounded(value: str) -> int:
+        number = at_least_one(value)
+        if number > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}, not {value}")
+        return number
+
+    return bounded
+
+
 # ---- options shared by several commands (argparse parent parsers) -----------------------------------
 def db_option() -> argparse.ArgumentParser:
     # SUPPRESS: given after the command it overrides the top-level --db; absent, it leaves it alone.

@@ -9,8 +9,8 @@ from rich.table import Table
 
 from crawler.registry import scopes as registry_scopes
 from db.engine import session_factory
-from monitor.cli.common import (CliError, at_least_one, console, db_option, dump_json, open_archive, tracker_since,
-                                output_options, write_csv)
+from monitor.cli.common import (MAX_LIMIT, MAX_PAGE, CliError, between_one_and, console, db_option, dump_json,
+                                open_archive, output_options, tracker_since, write_csv)
 from vntext.textnorm import clean_text
 
 LIST_CSV = ("canonical", "type", "type_name", "issuer", "issued_on", "first_seen_at", "first_mentioned_at",
@@ -36,9 +36,9 @@ def add_docs(sub) -> None:
                                                      "first mentioning portal's clock, or a date/time)")
     p.add_argument("--scope", metavar="SCOPE[,SCOPE]", help="with NUMBER: read coverage in these scopes (see `portalwatch "
                                                           "sites`) instead of those of the portals that mention it")
-    p.add_argument("--limit", type=at_least_one, default=None,
+    p.add_argument("--limit", type=between_one_and(MAX_LIMIT), default=None,
                    help="documents per page (default 50); with NUMBER: mentions per page (default 100)")
-    p.add_argument("--page", type=at_least_one, default=None,
+    p.add_argument("--page", type=between_one_and(MAX_PAGE), default=None,
                    help="page number, from 1 (with NUMBER: of its mentions, oldest first; with --json/--csv and "
                         "neither --limit nor --page, every mention)")
     output_options(p, json_help="print document objects (with mentions; NUMBER: and coverage)",

@@ -4,10 +4,32 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, timezone
+
+INT64 = 2**63 - 1  # SQL binds ids and offsets as signed 64-bit integers: a larger one overflows (a 500)
 
 
 class CursorError(ValueError):
     pass
+
+
+def whole(value, *, low: int = 0) -> int:
+    """A cursor's id or offset: a JSON integer (not a float, not a boolean) that SQL can bind."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= INT64:
+        raise CursorError("not a cursor of this listing (use the `next` value of a previous page)")
+    return value
+
+
+def instant(value) -> datetime:
+    """A cursor's time: an ISO string with its UTC offset, read in UTC (binding a time whose UTC reading
+    falls outside years 1–9999 would overflow)."""
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) else None
+        if at is not None and at.tzinfo is not None:
+            return at.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        pass
+    raise CursorError("not a cursor of this listing (use the `next` value of a previous page)")
 
 
 def encode(kind: str, key: list) -> str:

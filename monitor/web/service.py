@@ -9,7 +9,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy.orm import Session
@@ -57,10 +56,11 @@ def search_page(session: Session, params: SearchParams, cursor: str | None = Non
     if cursor:
         try:
             offset, fingerprint = cursors.decode("search", cursor)
+            if fingerprint != params.fingerprint():
+                raise BadRequest("this cursor belongs to another search (its query or filters differ)")
+            offset = cursors.whole(offset)
         except (cursors.CursorError, ValueError) as exc:
             raise BadRequest(str(exc)) from None
-        if fingerprint != params.fingerprint() or not isinstance(offset, int) or offset < 0:
-            raise BadRequest("this cursor belongs to another search (its query or filters differ)")
     try:
         date_from = parse_day(params.date_from) if params.date_from else None
         date_to = parse_day(params.date_to) if params.date_to else None
@@ -143,7 +143,7 @@ def documents_page(session: Session, *, doc_type: str | None = None, issuer: str
     if cursor:
         try:
             at, last_id = cursors.decode("docs", cursor)
-            after = (datetime.fromisoformat(at), int(last_id))
+            after = (cursors.instant(at), cursors.whole(last_id))
         except (cursors.CursorError, ValueError, TypeError) as exc:
             raise BadRequest(str(exc) or "not a cursor of this listing") from None
     try:
@@ -230,7 +230,7 @@ def events_page(session: Session, *, since: str | None = None, kind: list[str] |
     if cursor:
         try:
             (last,) = cursors.decode(f"events-{order}", cursor)
-            last = int(last)
+            last = cursors.whole(last)
         except (cursors.CursorError, ValueError, TypeError) as exc:
             raise BadRequest(str(exc) or "not a cursor of this listing") from None
     newest = order == "newest"
