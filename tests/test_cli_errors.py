@@ -95,6 +95,7 @@ HUGE = "1" + "0" * 20  # 10^20: past a signed 64-bit integer, as LIMIT, OFFSET o
     (["docs"], "--page", "922,337,203,685,477"), (["docs", "23-NQ/TU"], "--page", "922,337,203,685,477"),
     (["docs"], "--limit", "10,000"), (["docs", "23-NQ/TU"], "--limit", "10,000"),
     (["top"], "--limit", "10,000"), (["top"], "--days", "36,500"),
+    (["search", "x"], "--page", "922,337,203,685,477"), (["search", "x"], "--limit", "10,000"),
 ])
 def test_paging_options_are_bounded(command, option, maximum, tmp_path, capsys):
     # they reached SQL (or a timedelta) and overflowed: an OverflowError traceback

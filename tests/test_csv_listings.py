@@ -47,7 +47,7 @@ def listing(capsys, argv: list[str], codes=(0,)) -> tuple[list[dict], list[list[
     (["status"], STATUS_CSV, "portals"),
     (["health"], HEALTH_CSV, None),
     (["alerts", "list"], ALERTS_CSV, None),
-    (["top", "--days", "100000", "--limit", "50"], TOP_CSV, None),
+    (["top", "--days", "36500", "--limit", "50"], TOP_CSV, None),
     (["docs", "--limit", "50"], LIST_CSV, None),
 ])
 def test_csv_has_the_columns_and_rows_of_json(events_archive, capsys, argv, fields, pick):

@@ -650,8 +650,11 @@ def test_cli_search(db_url, capsys):
     out = capsys.readouterr().out
     assert "Hội đồng nhân dân phường họp kỳ thứ 5" in out and "1 match," in out
     for args, message in ((["*"], "nothing to search for"), (["x", "--from", "31/02/2025"], "not a valid date"),
-                          (["x", "--to", "hôm qua"], "not a date"), (["x", "--page", "0"], "at least 1"),
+                          (["x", "--to", "hôm qua"], "not a date"),
                           (["x", "--doc-number", "abc"], "not a document number"),
                           (["[bold]x", "--site", "[red]nope"], "no portal '[red]nope'")):
         assert main(["search", *args, "--db", db_url]) == 2
         assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # a paging option is checked by the parser, like any bad option
+        main(["search", "x", "--page", "0", "--db", db_url])
+    assert exit_.value.code == 2 and "--page: must be at least 1, not 0" in capsys.readouterr().err

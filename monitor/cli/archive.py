@@ -12,7 +12,8 @@ from crawler.profiles.fallback import FALLBACK
 from crawler.registry import RegistryError, get_site, load_sites
 from db.engine import session_factory
 from db.queries import article_json
-from monitor.cli.common import CliError, console, db_option, dump_json, err, open_archive, output_options, write_csv
+from monitor.cli.common import (MAX_LIMIT, MAX_PAGE, CliError, between_one_and, console, db_option, dump_json, err,
+                                open_archive, output_options, write_csv)
 from monitor.formats import ARTICLE_FIELDS
 
 
@@ -23,8 +24,8 @@ def add_search(sub) -> None:
     add_search_filters(p)
     p.add_argument("--order", choices=("relevance", "date"), default="relevance",
                    help="relevance (default; exact diacritics first) or date (newest first)")
-    p.add_argument("--limit", type=int, default=20, help="results per page (default 20)")
-    p.add_argument("--page", type=int, default=1, help="page number, from 1")
+    p.add_argument("--limit", type=between_one_and(MAX_LIMIT), default=20, help="results per page (default 20)")
+    p.add_argument("--page", type=between_one_and(MAX_PAGE), default=1, help="page number, from 1")
     output_options(p, json_help="print a JSON list of article objects (plus score, exact, snippet)",
                    csv_help="print CSV: a row per article, the columns of --json")
     p.set_defaults(func=cmd_search)
@@ -61,8 +62,6 @@ def _search(args):
     from db.search import QueryError, search, snippet
 
     try:
-        if args.limit < 1 or args.page < 1:
-            raise QueryError("--limit and --page must be at least 1")
         filters = search_filters(args)
         with session_factory(open_archive(args))() as session:
             found = search(session, args.text, **filters, order=args.order, limit=args.limit,
