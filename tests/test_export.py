@@ -83,11 +83,12 @@ def as_format(objects: list[dict], fmt: str) -> list[dict]:
 
 
 def searched(url, capsys, text, *args) -> list[dict]:
-    """`search TEXT --json` over all its matches, as article objects (no score, exact, snippet), by id."""
+    """`search TEXT --json` over all its matches, as article objects (no score, exact, snippet and marks), by id."""
     assert main(["search", text, *args, "--json", "--limit", "1000", "--order", "date", "--db", url]) == 0
     found = json.loads(capsys.readouterr().out)
     assert len(found) < 1000
-    return sorted(({k: v for k, v in o.items() if k not in ("score", "exact", "snippet")} for o in found),
+    return sorted(({k: v for k, v in o.items()
+                    if k not in ("score", "exact", "snippet", "snippet_marks", "title_marks")} for o in found),
                   key=lambda o: o["id"])
 
 

@@ -1,7 +1,8 @@
 """Full-text search over the archive: diacritics-insensitive, `đ`-aware, the same on SQLite and PostgreSQL.
 
 API: :func:`search` (→ :class:`SearchResult` of :class:`SearchHit` ``(article, site, score, exact)``),
-:func:`parse_query`, :func:`parse_day`, :func:`snippet`; errors are :class:`QueryError` (a ``ValueError``).
+:func:`parse_query`, :func:`parse_day`, :func:`snippet`, :func:`snippet_marks`; errors are :class:`QueryError`
+(a ``ValueError``).
 
 Folding
     Both engines search the *folded* text of an article's title, summary and body: lower case, tones and other
@@ -90,9 +91,12 @@ Modules
     number pairs); ``filters`` portal, days, category, documents; ``sql`` the SQL pieces each engine matches with;
     ``ranking`` relevance and exact diacritics; ``run`` :func:`search` itself; ``facets`` the counts per portal
     and document type over a search's window (:func:`window_counts`, :func:`search_counts`); ``textmatch`` folded
-    terms found in original text; ``snippet`` :func:`snippet` (linear in the text: one scan per term, a sliding
-    window over the matches); ``sqlite_index`` / ``pg_index`` each engine's index at the current revision (DDL,
-    and the SQLite queue flush); ``index`` rebuilding and checking either. The migrations that built the index
+    terms found in original text (:func:`match_spans`: the character spans of a query's matches in any text, NFC
+    or NFD, a phrase as one span); ``snippet`` :func:`snippet` and :func:`snippet_marks` (the extract with the
+    spans of its matches; linear in the text: one scan per term, a sliding window over the matches),
+    :func:`title_marks`, :func:`hit_extract` (the "snippet", "snippet_marks" and "title_marks" of a hit's JSON);
+    ``sqlite_index`` / ``pg_index`` each engine's index at the current revision (DDL, and the SQLite queue flush);
+    ``index`` rebuilding and checking either. The migrations that built the index
     hold frozen copies of the DDL they executed; a change to ``*_index`` needs a new migration.
 """
 from db.search.facets import search_counts, window_counts
@@ -100,11 +104,13 @@ from db.search.filters import parse_day
 from db.search.index import index_is_installed, rebuild_index
 from db.search.query import ParsedQuery, QueryError, Term, parse_query, tokens
 from db.search.run import SearchHit, SearchResult, search
-from db.search.snippet import snippet
+from db.search.snippet import Snippet, hit_extract, snippet, snippet_marks, title_marks
+from db.search.textmatch import match_spans
 from db.search.sqlite_index import index_queued, install_sqlite_triggers, register_sqlite_functions
 
 __all__ = [
-    "ParsedQuery", "QueryError", "SearchHit", "SearchResult", "Term", "index_is_installed", "index_queued",
-    "install_sqlite_triggers", "parse_day", "parse_query", "rebuild_index", "register_sqlite_functions", "search",
-    "search_counts", "snippet", "tokens", "window_counts",
+    "ParsedQuery", "QueryError", "SearchHit", "SearchResult", "Snippet", "Term", "hit_extract", "index_is_installed",
+    "index_queued", "install_sqlite_triggers", "match_spans", "parse_day", "parse_query", "rebuild_index",
+    "register_sqlite_functions", "search", "search_counts", "snippet", "snippet_marks", "title_marks", "tokens",
+    "window_counts",
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from crawler.extract import extract_page
 from crawler.profiles.fallback import FALLBACK
@@ -26,7 +26,8 @@ def add_search(sub) -> None:
                    help="relevance (default; exact diacritics first) or date (newest first)")
     p.add_argument("--limit", type=between_one_and(MAX_LIMIT), default=20, help="results per page (default 20)")
     p.add_argument("--page", type=between_one_and(MAX_PAGE), default=1, help="page number, from 1")
-    output_options(p, json_help="print a JSON list of article objects (plus score, exact, snippet)",
+    output_options(p, json_help="print a JSON list of article objects (plus score, exact, snippet, snippet_marks, "
+                   "title_marks)",
                    csv_help="print CSV: a row per article, the columns of --json")
     p.set_defaults(func=cmd_search)
 
@@ -58,8 +59,9 @@ def search_filters(args) -> dict:
 
 
 def _search(args):
-    """The page of hits as article objects plus score, exact and snippet; and the search's totals."""
-    from db.search import QueryError, search, snippet
+    """The page of hits as article objects plus score, exact, snippet and the marks of the snippet and the title;
+    and the search's totals."""
+    from db.search import QueryError, hit_extract, search
 
     try:
         filters = search_filters(args)
@@ -68,10 +70,22 @@ def _search(args):
                            offset=(args.page - 1) * args.limit)
             results = [article_json(hit.article, hit.site) | {
                 "score": round(hit.score, 6) if hit.score is not None else None,
-                "exact": hit.exact, "snippet": snippet(hit.article, found.query)} for hit in found.items]
+                "exact": hit.exact} | hit_extract(hit.article, found.query) for hit in found.items]
     except QueryError as exc:
         raise CliError(str(exc)) from exc
     return results, found
+
+
+MARK_STYLE = "bold yellow"  # the query's matches in a title and a snippet
+
+
+def _marked(text: str | None, marks: list[list[int]], style: str = "") -> Text:
+    """`text` as a rich Text (never read as markup: a title holding "[bold]" prints as typed) with its marks
+    styled."""
+    shown = Text(text or "", style=style)
+    for start, end in marks:
+        shown.stylize(MARK_STYLE, start, end)
+    return shown
 
 
 def cmd_search(args) -> int:
@@ -89,8 +103,10 @@ def cmd_search(args) -> int:
         else f"more than {found.total} matches"
     console.print(f"{total}, {found.offset + 1}–{found.offset + len(results)} by {args.order}:", highlight=False)
     for r in results:
-        console.print(f"[bold]{escape(r['title'])}[/bold]\n  {r['site']} · {r['published_at']} · {r['views']} lượt xem · "
-                      f"{escape(r['url'])}\n  {escape(r['snippet'])}", highlight=False)
+        console.print(Text.assemble(
+            _marked(r["title"], r["title_marks"], "bold"),
+            f"\n  {r['site']} · {r['published_at']} · {r['views']} lượt xem · {r['url']}\n  ",
+            _marked(r["snippet"], r["snippet_marks"])), highlight=False)
     return 0
 
 

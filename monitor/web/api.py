@@ -28,9 +28,7 @@ def api_search(db: DB, q: Annotated[str, Query(description="words; diacritics op
     params = service.SearchParams(q=q, site=site, date_from=date_from, date_to=date_to, category=category,
                                   doc_type=doc_type, doc_number=doc_number, order=order, limit=limit,
                                   include_removed=include_removed)
-    found = service.search_page(db, params, cursor, counts=counts)
-    found.pop("terms")  # the page's highlighting
-    return found
+    return service.search_page(db, params, cursor, counts=counts)
 
 
 @router.get("/docs", summary="the resolution tracker's documents (as `portalwatch docs --json`)")

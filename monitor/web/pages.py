@@ -3,7 +3,6 @@ as its JSON twin under /api/ and links to it with the same query string; filters
 so every page's URL can be bookmarked and shared."""
 from __future__ import annotations
 
-import re
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -19,7 +18,6 @@ from monitor.events import KINDS, label_of
 from monitor.web import service
 from monitor.web.app import HERE, session
 from monitor.web.labels import FIELD_LABELS, KIND_LABELS
-from vntext.textnorm import fold_word
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -38,15 +36,15 @@ def _twin(request: Request, path: str, **changes) -> str:
     return path + (f"?{query}" if query else "")
 
 
-def highlight(text: str, words: list[str]) -> Markup:
-    """`text` escaped, with the words whose folded form is a query word wrapped in <mark>."""
-    wanted = set(words)
+def marked(text: str | None, marks: list[list[int]]) -> Markup:
+    """`text` escaped, with each of its marks (a search hit's "snippet_marks" or "title_marks": [start, end)
+    character offsets, sorted and disjoint) wrapped in <mark>: a phrase or a document number is one mark."""
+    text = text or ""
     out, last = [], 0
-    for match in re.finditer(r"\w+", text or ""):
-        if fold_word(match.group()) in wanted:
-            out += [escape(text[last:match.start()]), Markup("<mark>"), escape(match.group()), Markup("</mark>")]
-            last = match.end()
-    out.append(escape((text or "")[last:]))
+    for start, end in marks:
+        out += [escape(text[last:start]), Markup("<mark>"), escape(text[start:end]), Markup("</mark>")]
+        last = end
+    out.append(escape(text[last:]))
     return Markup("").join(out)
 
 
@@ -57,7 +55,7 @@ def _short(iso: str | None) -> str:
 templates.env.filters["short"] = _short
 templates.env.tests["web_url"] = is_web_url  # macros.html out_link: only http(s) URLs become links
 templates.env.globals.update(KIND_LABELS=KIND_LABELS, FIELD_LABELS=FIELD_LABELS, label_of=label_of,
-                             highlight=highlight)
+                             marked=marked)
 
 
 def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:

@@ -45,10 +45,11 @@ class SearchParams:
 
 
 def search_page(session: Session, params: SearchParams, cursor: str | None = None, *, counts: bool = False) -> dict:
-    """{"items": the article objects of `search --json` (plus score, exact, snippet), "total", "total_exact",
+    """{"items": the article objects of `search --json` (plus score, exact, snippet, snippet_marks, title_marks),
+    "total", "total_exact",
     "next"[, "counts"]}. The cursor names the page's end in the ranked list of this very query (a cursor
     of another query is refused)."""
-    from db.search import QueryError, parse_day, search, snippet, window_counts
+    from db.search import QueryError, hit_extract, parse_day, search, window_counts
 
     if params.limit < 1 or params.limit > 200:
         raise BadRequest("limit must be between 1 and 200")
@@ -70,25 +71,16 @@ def search_page(session: Session, params: SearchParams, cursor: str | None = Non
         found = search(session, params.q, **filters, order=params.order, limit=params.limit, offset=offset)
         items = [article_json(hit.article, hit.site) | {
             "score": round(hit.score, 6) if hit.score is not None else None,
-            "exact": hit.exact, "snippet": snippet(hit.article, found.query)} for hit in found.items]
+            "exact": hit.exact} | hit_extract(hit.article, found.query) for hit in found.items]
         result = {"items": items, "total": found.total, "total_exact": found.total_exact, "next": None}
         end = offset + len(items)
         if items and (end < found.total or not found.total_exact):
             result["next"] = cursors.encode("search", [end, params.fingerprint()])
         if counts:
             result["counts"] = window_counts(session, found.window, exact=found.total_exact)
-        result["terms"] = [t for term in found.query.terms for t in _term_words(term)]
     except QueryError as exc:
         raise BadRequest(str(exc)) from None
     return result
-
-
-def _term_words(term) -> list[str]:
-    """The folded words of a query term (for highlighting in snippets)."""
-    words = getattr(term, "tokens", None) or getattr(term, "words", None)
-    if words:
-        return list(words)
-    return [str(getattr(term, "text", term))]
 
 
 # ---- export ----------------------------------------------------------------------------------------------------
