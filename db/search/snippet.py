@@ -57,7 +57,7 @@ def snippet_marks(article: Article, query: ParsedQuery, width: int = 160) -> Sni
         space = text.rfind(" ", max(0, start - 19), start)  # a word start at most 19 back
         start = space + 1 if space >= 0 else start
     end = min(len(text), start + width)
-    inside = [(s, e) for s, e in merge_spans(s for term in spans for s in term) if start <= s and e <= end]
+    inside = merge_spans((s, e) for term in spans for s, e in term if start <= s and e <= end)
     piece, marks = _collapse(text, start, end, inside)
     lead = "…" if start else ""
     return Snippet(lead + piece + ("…" if end < len(text) or cut else ""),
