@@ -112,6 +112,33 @@ def run_engine(url: str, archive: str, queries: dict, rankers: list[str] | None,
     return results
 
 
+ISSUE_QUERIES = ("Hội nghị trực tuyến", "hoi nghi truc tuyen", "quan triet chuong trinh hanh dong nghi quyet tw 8")
+
+
+def seed_ranks(url: str, rankers: list[str] | None = None) -> dict[str, dict[str, int | None]]:
+    """Issue 14's own scenario: the seed's rank for the issue's queries in a demo archive (`make demo`), per
+    ranker of its engine; the seed is found by its title (the replica's data). The archive is only read, so
+    the rankers needing the bench's side table are left out."""
+    from crawler.replica.content import load_seed
+    from db.engine import get_engine, session_factory
+
+    engine = get_engine(url)
+    ranks: dict[str, dict[str, int | None]] = {}
+    with session_factory(url)() as session:
+        seed = session.execute(text("SELECT id FROM articles WHERE title = :t"), {"t": load_seed()["title"]}).scalar()
+        if seed is None:
+            raise SystemExit(f"{url}: no seed article (not a demo archive)")
+        for name, ranker in RANKERS[engine.dialect.name].items():
+            if name == "fts5-bm25" or (rankers and name not in rankers):
+                continue
+            ranks[name] = {}
+            for query in ISSUE_QUERIES:
+                ranking = ranker(session, query, ISSUE_DEPTH)
+                ranks[name][query] = ranking.index(seed) + 1 if seed in ranking else None
+    engine.dispose()
+    return ranks
+
+
 def table(results: list[dict]) -> str:
     lines = [f"{'ranker':<16} {'engine':<10} {'MRR@10':>7} {'S@1':>6} {'S@3':>6} {'nDCG@10':>8} {'p50 ms':>8} "
              f"{'p95 ms':>8}  issue 14 (seed's rank)"]
@@ -134,6 +161,8 @@ def main(argv=None) -> int:
     parser.add_argument("--db", metavar="URL", help="SQLite archive to reuse (built there when empty)")
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL database (a schema relevance_<archive> in it)")
     parser.add_argument("--ranker", action="append", help="only these rankers (repeatable)")
+    parser.add_argument("--demo", metavar="URL", help="also: the seed's rank for issue 14's queries in this demo "
+                                                      "archive (read only)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON instead of the table")
     args = parser.parse_args(argv)
     archive = "small" if args.quick else "bench"
@@ -149,10 +178,14 @@ def main(argv=None) -> int:
             results += run_engine(pg_schema_url(args.pg, archive), archive, queries, args.ranker, log)
         else:
             log("PostgreSQL: skipped (no --pg URL)")
+    demo = seed_ranks(args.demo, args.ranker) if args.demo else None
     if args.json:
-        print(json.dumps({"archive": archive, "k": K, "results": results}, indent=1, ensure_ascii=False))
-    else:
-        print(table(results))
+        print(json.dumps({"archive": archive, "k": K, "results": results, **({"demo_seed_ranks": demo} if demo else {})},
+                         indent=1, ensure_ascii=False))
+        return 0
+    print(table(results))
+    for name, ranks in (demo or {}).items():
+        print(f"demo archive, {name}: seed's rank " + ", ".join(f"{q!r}: {r or f'>{ISSUE_DEPTH}'}" for q, r in ranks.items()))
     return 0
 
 
