@@ -139,13 +139,17 @@ def seed_ranks(url: str, rankers: list[str] | None = None) -> dict[str, dict[str
     return ranks
 
 
+def _ranks(ranks: dict[str, int | None]) -> str:
+    return ", ".join(f"{query!r}: {rank or f'>{ISSUE_DEPTH}'}" for query, rank in ranks.items())
+
+
 def table(results: list[dict]) -> str:
     lines = [f"{'ranker':<16} {'engine':<10} {'MRR@10':>7} {'S@1':>6} {'S@3':>6} {'nDCG@10':>8} {'p50 ms':>8} "
              f"{'p95 ms':>8}  issue 14 (seed's rank)"]
     for r in results:
-        issue = ", ".join(f"{q!r}: {rank or f'>{ISSUE_DEPTH}'}" for q, rank in r["issue_ranks"].items())
         lines.append(f"{r['ranker']:<16} {r['engine']:<10} {r['mrr']:>7.3f} {r['success_at_1']:>6.3f} "
-                     f"{r['success_at_3']:>6.3f} {r['ndcg_at_10']:>8.3f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}  {issue}")
+                     f"{r['success_at_3']:>6.3f} {r['ndcg_at_10']:>8.3f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}  "
+                     + _ranks(r["issue_ranks"]))
     return "\n".join(lines)
 
 
@@ -180,12 +184,12 @@ def main(argv=None) -> int:
             log("PostgreSQL: skipped (no --pg URL)")
     demo = seed_ranks(args.demo, args.ranker) if args.demo else None
     if args.json:
-        print(json.dumps({"archive": archive, "k": K, "results": results, **({"demo_seed_ranks": demo} if demo else {})},
-                         indent=1, ensure_ascii=False))
+        extra = {"demo_seed_ranks": demo} if demo else {}
+        print(json.dumps({"archive": archive, "k": K, "results": results, **extra}, indent=1, ensure_ascii=False))
         return 0
     print(table(results))
     for name, ranks in (demo or {}).items():
-        print(f"demo archive, {name}: seed's rank " + ", ".join(f"{q!r}: {r or f'>{ISSUE_DEPTH}'}" for q, r in ranks.items()))
+        print(f"demo archive, {name}: seed's rank {_ranks(ranks)}")
     return 0
 
 
