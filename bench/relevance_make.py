@@ -76,6 +76,9 @@ def _clean(word: str) -> str:
 def _span_query(rnd: random.Random, article: Truth) -> dict | None:
     field = "summary" if article.summary and rnd.random() < 0.5 else "title"
     text_words = [w for w in map(_clean, getattr(article, field).split()) if w]
+    if field == "summary" and article.first_paragraph.startswith(article.summary) and \
+            len(article.first_paragraph) > len(article.summary):
+        text_words = text_words[:-1]  # a sapo cut at 320 characters (the generator's): its last word may be cut too
     size = rnd.randint(3, 8)
     if len(text_words) < size:
         return None
