@@ -203,6 +203,9 @@ def topical(index: Index, name: str, rnd: random.Random) -> list[dict]:
     for number in numbers:
         add("document number", _typed(rnd, number), [[number]])
     add("named resolution", ["nghị quyết trung ương 8 khóa XIII", "nghi quyet trung uong 8 khoa xiii"], [TW8])
+    # the resolution the seed relays by number and subject (its relays on caugiay and hoangliet name both)
+    add("named resolution", ["Nghị quyết 23-NQ/TU khuyến học", "nghi quyet 23-nq/tu khuyen hoc"],
+        [["23-NQ/TU"], ["khuyến học"]])
     return out
 
 
