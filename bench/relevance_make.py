@@ -148,7 +148,7 @@ def judge(index: Index, facets: list[list[str]], portal: str | None = None) -> d
     return judged
 
 
-def _grouped(keys: list[str]) -> dict[str, list]:
+def grouped(keys: list[str]) -> dict[str, list]:
     """Keys grouped by portal, external ids as numbers where they are ("p001": [100000007, …]): the bench set
     holds ~150,000 judgments, and this halves the file."""
     groups: dict[str, list] = {}
@@ -160,7 +160,7 @@ def _grouped(keys: list[str]) -> dict[str, list]:
 
 def _topical(qid: str, kind: str, texts: list[str], facets: list[list[str]], judged: dict, portal=None) -> dict:
     return {"id": qid, "kind": kind, "queries": texts, "facets": facets, "portal": portal,
-            "judged": {grade: _grouped(keys) for grade, keys in judged.items()}}
+            "judged": {grade: grouped(keys) for grade, keys in judged.items()}}
 
 
 DOC_TYPES = ["Kế hoạch", "Quyết định", "Chỉ thị", "Nghị quyết", "Thông báo"]
