@@ -36,6 +36,10 @@ K = 10
 ISSUE_DEPTH = 1000  # how deep the seed's rank is looked for on issue 14's queries
 
 
+class NotThatArchive(Exception):
+    """--db, --pg or --demo names an archive that is not the one the query set was judged on."""
+
+
 def load_set(archive: str) -> dict:
     return json.loads((SETS / f"{archive}.json").read_text(encoding="utf-8"))
 
@@ -47,8 +51,9 @@ def judged_keys(judged: dict) -> dict[str, int]:
 
 
 def prepare(url: str, archive: str, log=print) -> None:
-    """Build the archive at url unless it holds articles; then the bm25 side table on SQLite."""
-    from db.engine import get_engine
+    """Build the archive at url unless it holds articles, check it is that archive, then add the bm25 side table
+    on SQLite."""
+    from db.engine import get_engine, session_factory
     from db.schema import upgrade
 
     upgrade(url)
@@ -59,6 +64,11 @@ def prepare(url: str, archive: str, log=print) -> None:
         started = time.perf_counter()
         build_archive(url, archive, log=log)
         log(f"  ({time.perf_counter() - started:.0f} s)")
+    with session_factory(url)() as session:
+        ids = archive_ids(session)
+    missing = {q["target"] for q in load_set(archive)["known_item"]} - set(ids)
+    if missing:  # checked before the side table is added: another archive is left as it was
+        raise NotThatArchive(f"{url} is not the {archive} archive: {len(missing)} judged articles missing")
     if engine.dialect.name == "sqlite":
         with engine.begin() as connection:
             if ensure_side_table(connection):
@@ -100,9 +110,6 @@ def run_engine(url: str, archive: str, queries: dict, rankers: list[str] | None,
     results = []
     with session_factory(url)() as session:
         ids = archive_ids(session)
-        missing = {q["target"] for q in queries["known_item"]} - set(ids)
-        if missing:
-            raise SystemExit(f"{url} is not the {archive} archive: {len(missing)} judged articles missing")
         for name, ranker in RANKERS[engine.dialect.name].items():
             if rankers and name not in rankers:
                 continue
@@ -127,7 +134,7 @@ def seed_ranks(url: str, rankers: list[str] | None = None) -> dict[str, dict[str
     with session_factory(url)() as session:
         seed = session.execute(text("SELECT id FROM articles WHERE title = :t"), {"t": load_seed()["title"]}).scalar()
         if seed is None:
-            raise SystemExit(f"{url}: no seed article (not a demo archive)")
+            raise NotThatArchive(f"{url}: no seed article (not a demo archive)")
         for name, ranker in RANKERS[engine.dialect.name].items():
             if name == "fts5-bm25" or (rankers and name not in rankers):
                 continue
@@ -175,14 +182,18 @@ def main(argv=None) -> int:
     log(f"query set {archive}: {len(queries['known_item'])} known-item, "
         f"{sum(len(t['queries']) for t in queries['topical'])} topical queries ({len(queries['topical'])} needs)")
     results = []
-    with tempfile.TemporaryDirectory(prefix="pw-relevance-") as scratch:
-        url = args.db or f"sqlite:///{scratch}/relevance-{archive}.sqlite3"
-        results += run_engine(url, archive, queries, args.ranker, log)
-        if args.pg:
-            results += run_engine(pg_schema_url(args.pg, archive), archive, queries, args.ranker, log)
-        else:
-            log("PostgreSQL: skipped (no --pg URL)")
-    demo = seed_ranks(args.demo, args.ranker) if args.demo else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="pw-relevance-") as scratch:
+            url = args.db or f"sqlite:///{scratch}/relevance-{archive}.sqlite3"
+            results += run_engine(url, archive, queries, args.ranker, log)
+            if args.pg:
+                results += run_engine(pg_schema_url(args.pg, archive), archive, queries, args.ranker, log)
+            else:
+                log("PostgreSQL: skipped (no --pg URL)")
+        demo = seed_ranks(args.demo, args.ranker) if args.demo else None
+    except NotThatArchive as exc:
+        print(f"relevance: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         extra = {"demo_seed_ranks": demo} if demo else {}
         print(json.dumps({"archive": archive, "k": K, "results": results, **extra}, indent=1, ensure_ascii=False))
