@@ -17,7 +17,8 @@
    through Tantivy on the same machine in the same run: p50/p95 and their ratios. Tantivy's time is the
    query (with its filters as index queries: portal, Vietnam days, category, document type/number; order=date
    as a sort on the published fast field; page 5 as an offset; the total counted) plus loading the 20
-   Article rows from the archive, as a search page needs them; "ids only" is printed beside it.
+   Article rows from the archive, as a search page needs them. Tantivy runs three ways: as db.search answers
+   (a total counted), the top 20 only (no total), and the top 20 by BM25 with field boosts only.
 Timings are noisy on a shared machine: compare within one run. Exit 2 with one line when tantivy is missing.
 """
 from __future__ import annotations
@@ -135,8 +136,10 @@ def relevance(url: str, archive: str, scratch: str, log=print) -> list[dict]:
     return results
 
 
-def tantivy_search(index, load_rows: bool):
-    """search_bench.run_queries' fn: (session, query, **search kwargs) through Tantivy."""
+def tantivy_search(index, count: bool = True, **options):
+    """search_bench.run_queries' fn: (session, query, **search kwargs) through Tantivy, the 20 Article rows
+    loaded from the archive; count=False: the top hits only, no total (Tantivy can then skip blocks that
+    cannot reach the top, as db.search's window of the newest matches skips the older ones)."""
     from sqlalchemy import select
 
     from bench.tantivy_index import build_query, filter_queries
@@ -147,28 +150,35 @@ def tantivy_search(index, load_rows: bool):
 
     def run(session, query_text, *, order="relevance", offset=0, limit=20, **filters):
         query = build_query(index.schema, parse_query(query_text),
-                            filters=filter_queries(index.schema, session, **filters))
+                            filters=filter_queries(index.schema, session, **filters), **options)
         by_date = {"order_by_field": "published"} if order == "date" else {}
-        result = searcher.search(query, limit, count=True, offset=offset, **by_date)
+        result = searcher.search(query, limit, count=count, offset=offset, **by_date)
         ids = [searcher.doc(address)["id"][0] for _key, address in result.hits]
-        if load_rows and ids:
+        if ids:
             rows = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
             ids = [rows[i] for i in ids]
         session.expunge_all()
-        return result.count, ids
+        return (result.count if count else "-"), ids
     return run
 
 
-def speed(url: str, scratch: str, limit: int | None, repeat: int, log=print) -> dict:
+SPEED_RUNS = {  # name → tantivy_search options
+    "tantivy": {},
+    "tantivy top 20": {"count": False},
+    "tantivy-bm25 top 20": {"count": False, "proximity": False, "exactness": False},
+}
+
+
+def speed(url: str, folder: str, limit: int | None, repeat: int, log=print) -> dict:
     from bench.search_bench import QUERIES, percentile, run_queries
     from db.engine import get_engine, session_factory
     from db.search import search
 
     with session_factory(url)() as session:
-        built = build(session, f"{scratch}/big", limit, log=log)
+        built = build(session, folder, limit, log=log)
         index = built.pop("index")
-        fns = {"db.search": lambda s, q, **k: _expunged(s, search(s, q, **k)), "tantivy": tantivy_search(index, True),
-               "tantivy ids only": tantivy_search(index, False)}
+        fns = {"db.search": lambda s, q, **k: _expunged(s, search(s, q, **k)),
+               **{name: tantivy_search(index, **options) for name, options in SPEED_RUNS.items()}}
         counts = {name: {label: _count(fn(session, q, **k)) for label, q, k in QUERIES} for name, fn in fns.items()}
         times = {name: {label: [] for label, _, _ in QUERIES} for name in fns}
         for _ in range(repeat):  # interleaved rounds: the machine's noise falls on all three alike
@@ -176,15 +186,14 @@ def speed(url: str, scratch: str, limit: int | None, repeat: int, log=print) -> 
                 for label, values in run_queries(session, fn, QUERIES, 1)[0].items():
                     times[name][label] += values
     get_engine(url).dispose()
-    log(f"\n{'query':<28} {'text':<24} {'matches db / tantivy':>22} {'db ms':>8} {'tantivy ms':>10} {'ids only':>9}")
+    log(f"\n{'query':<28} {'text':<24} {'matches db / tantivy':>22}  median ms: " + " | ".join(fns))
     for label, query, _ in QUERIES:
-        med = {name: statistics.median(times[name][label]) for name in fns}
-        log(f"{label:<28} {query[:24]:<24} {counts['db.search'][label]:>12} / {counts['tantivy'][label]:<8}"
-            f"{med['db.search']:8.1f} {med['tantivy']:10.1f} {med['tantivy ids only']:9.1f}")
+        med = " | ".join(f"{statistics.median(times[name][label]):.1f}" for name in fns)
+        log(f"{label:<28} {query[:24]:<24} {counts['db.search'][label]:>12} / {counts['tantivy'][label]:<8} {med}")
     out = {name: {"p50": percentile([t for v in times[name].values() for t in v], 0.5),
                   "p95": percentile([t for v in times[name].values() for t in v], 0.95)} for name in fns}
     for name in fns:
-        log(f"{name:<17} p50 {out[name]['p50']:7.1f} ms  p95 {out[name]['p95']:7.1f} ms   "
+        log(f"{name:<20} p50 {out[name]['p50']:7.1f} ms  p95 {out[name]['p95']:7.1f} ms   "
             f"(db.search / {name}: p50 {out['db.search']['p50'] / out[name]['p50']:.2f}x, "
             f"p95 {out['db.search']['p95'] / out[name]['p95']:.2f}x)")
     log(f"over {len(QUERIES)} queries x {repeat} rounds, warm; archive {url}")
@@ -211,6 +220,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="rounds of the speed queries (default 5)")
     parser.add_argument("--skip-relevance", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--keep-index", metavar="DIR", help="build the --big index in DIR (empty or new) and keep it")
     args = parser.parse_args(argv)
     try:
         import tantivy  # noqa: F401
@@ -228,7 +238,7 @@ def main(argv=None) -> int:
         if not args.skip_big:
             print(f"\nspeed: {args.big}" + (f" (Tantivy indexes the first {args.limit:,} articles only: "
                                               "db.search searches them all)" if args.limit else ""))
-            speed(args.big, scratch, args.limit, args.repeat)
+            speed(args.big, args.keep_index or f"{scratch}/big", args.limit, args.repeat)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
