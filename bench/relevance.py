@@ -40,8 +40,9 @@ class NotThatArchive(Exception):
     """--db, --pg or --demo names an archive that is not the one the query set was judged on."""
 
 
-def load_set(archive: str) -> dict:
-    return json.loads((SETS / f"{archive}.json").read_text(encoding="utf-8"))
+def load_set(archive: str, holdout: bool = False) -> dict:
+    name = f"{archive}-holdout" if holdout else archive
+    return json.loads((SETS / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def judged_keys(judged: dict) -> dict[str, int]:
@@ -175,11 +176,16 @@ def main(argv=None) -> int:
     parser.add_argument("--demo", metavar="URL", help="also: the seed's rank for issue 14's queries in this demo "
                                                       "archive (read only)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON instead of the table")
+    parser.add_argument("--holdout", action="store_true", help="the bench archive's holdout set (never used to tune "
+                                                               "a ranker) instead of its own")
     args = parser.parse_args(argv)
+    if args.quick and args.holdout:
+        print("relevance: --holdout is a set of the bench archive; it does not go with --quick", file=sys.stderr)
+        return 2
     archive = "small" if args.quick else "bench"
-    queries = load_set(archive)
+    queries = load_set(archive, args.holdout)
     log = (lambda line: print(line, file=sys.stderr)) if args.json else print
-    log(f"query set {archive}: {len(queries['known_item'])} known-item, "
+    log(f"query set {archive}{' (holdout)' if args.holdout else ''}: {len(queries['known_item'])} known-item, "
         f"{sum(len(t['queries']) for t in queries['topical'])} topical queries ({len(queries['topical'])} needs)")
     results = []
     try:

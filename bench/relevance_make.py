@@ -2,6 +2,11 @@
 """Writes the judged query sets (bench/relevance/<archive>.json) from the archives' ground truth.
 
     python bench/relevance_make.py            # both archives: bench (50,000 + replica) and small (2,000 + replica)
+    python bench/relevance_make.py --holdout  # bench-holdout.json: the bench archive, other samples
+
+The holdout set is the bench archive's, drawn by the same rules from another random stream; it was written
+after the new ranking had been built on the other sets and is never used to tune anything: it measures whether
+the ranking generalises beyond the queries it was checked on (bench/relevance.py --holdout).
 
 Everything here is read from the generators' texts (bench/relevance_truth.py), never from an archive, an
 extractor or a search: the rules are in bench/relevance/README.md. Deterministic: the same code writes the
@@ -209,19 +214,20 @@ def topical(index: Index, name: str, rnd: random.Random) -> list[dict]:
     return out
 
 
-def make(name: str) -> dict:
+def make(name: str, stream: str = "") -> dict:
     index = Index(truth(name))
-    rnd = random.Random(f"relevance:{name}")
+    rnd = random.Random(f"relevance:{name}{stream}")
     return {"archive": name, "config": ARCHIVES[name], "seed_article": SEED_KEY,
             "known_item": issue_queries(index) + known_items(index, name, rnd),
             "topical": topical(index, name, rnd)}
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    holdout = "--holdout" in (sys.argv[1:] if argv is None else argv)
     OUT.mkdir(exist_ok=True)
-    for name in ARCHIVES:
-        data = make(name)
-        path = OUT / f"{name}.json"
+    for name in (["bench"] if holdout else ARCHIVES):
+        data = make(name, ":holdout" if holdout else "")
+        path = OUT / (f"{name}-holdout.json" if holdout else f"{name}.json")
         # one line per query: diffs stay readable, the file small
         lines = [f'{{"archive": {json.dumps(name)}, "config": {json.dumps(data["config"])}, '
                  f'"seed_article": {json.dumps(SEED_KEY)},']
