@@ -1,145 +1,148 @@
-"""Ranking a window of matches: relevance (terms in the title, freshness), then exact diacritics first (the
-reasons and the formula are in db/search/__init__.py)."""
+"""Scoring a matching article from its text: the field where each term occurs, phrase and proximity, exact
+diacritics and title length (the rules and the reasons are in db/search/__init__.py). Pure Python over the
+original title, summary and body prefix, so both engines rank the same candidates identically."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import String, bindparam, func, literal_column, select
-from sqlalchemy.orm import Session
-
 from vntext.textnorm import tone_key
-from db.models import Article
-from db.search.bounds import BODY_CHARS
-from db.search.filters import Filters
 from db.search.query import ParsedQuery, Term
-from db.search.sql import FTS, ids_in
-from db.search.sqlite_index import FTS_TABLE
-from db.search.textmatch import folded_pattern
+from db.search.textmatch import one_char_folds
 
-RERANK = 200          # best-scored matches checked for exact diacritics
-HALF_LIFE_DAYS = 7.0  # freshness: an article this much older than the newest match counts 3/4, much older 1/2
-TITLE_WEIGHT = 0.5    # relevance bonus for the query terms found in the title (all of them: +50 %)
-COMPACT = 50          # SQLite: title matches come from the index when the window spans < 50 x its size
+FIELD_WEIGHTS = (1.0, 0.6, 0.3)  # title, summary (sapo), body
+FOLDED_ONLY = 0.25     # credit of an accented term found only without its diacritics (any exact match beats it)
+OUT_OF_ORDER = 0.9     # proximity of terms close together but not the query's words adjacent and in order
+COVERAGE, PROXIMITY, DENSITY = 0.5, 0.4, 0.1  # the score's parts (they sum to 1: the score is in 0…1)
+MAX_OCCURRENCES = 64   # occurrences of a term read per field (a body naming a word 500 times costs 64)
 
-_NEW_STYLE = re.compile(r"(?<!q)([òóỏõọùúủũụ])([aey])(?![^\W\d_])")
-
-
-def _old_style(word: str) -> str:
-    """The old tone placement of a lower-case, new-style word (hòa → hoà, ủy → uỷ), as tone_key's inverse."""
-    def move(m: re.Match) -> str:
-        base, mark = unicodedata.normalize("NFD", m[1])[0], unicodedata.normalize("NFD", m[1])[1:]
-        if base + m[2] not in ("oa", "oe", "uy"):
-            return m[0]
-        return base + unicodedata.normalize("NFC", m[2] + mark)
-    return _NEW_STYLE.sub(move, word)
+_TOKEN = re.compile(r"[^\W_]+")
 
 
-def _exact_pattern(term: Term) -> re.Pattern:
-    """The term with its diacritics, in lower-case NFC text, either tone placement."""
-    words = []
-    for word in term.original.split():
-        new = tone_key(word).lower()
-        words.append("(?:" + "|".join(map(re.escape, sorted({new, _old_style(new)}))) + ")")
-    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])")
+def _folded_regex(tokens: tuple[str, ...]) -> re.Pattern:
+    """Whole folded tokens in folded text, separated by anything that is not a letter or digit."""
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, tokens)) + r"(?![^\W_])")
+
+
+def _exact_words(term: Term) -> tuple[str, ...] | None:
+    """The term's words as typed, lower case, new tone placement (hoà = hòa); None for a term typed without
+    diacritics (its folded match is all there is)."""
+    return tuple(_TOKEN.findall(tone_key(term.original).lower())) if term.accented else None
 
 
 @dataclass
-class Exactness:
-    """The share of a query's accented terms found with their diacritics (case and tone placement ignored)."""
-
-    patterns: list[re.Pattern]
-
-    @classmethod
-    def of(cls, query: ParsedQuery) -> "Exactness | None":
-        accented = query.accented_terms
-        return cls([_exact_pattern(t) for t in accented]) if accented else None
-
-    def ratio(self, *texts: str | None) -> float:
-        haystack = "\n".join(t or "" for t in texts)
-        if not unicodedata.is_normalized("NFC", haystack):
-            haystack = unicodedata.normalize("NFC", haystack)
-        haystack = haystack.lower()
-        return sum(1 for p in self.patterns if p.search(haystack)) / len(self.patterns)
+class FieldMatch:
+    found: list[bool]       # per term: it occurs in the field (folded)
+    exact: list[bool]       # per term: it occurs with its diacritics (always True for an unaccented term)
+    span: int | None        # characters of the smallest stretch holding every term (None: not all occur)
+    in_order: bool          # the query's tokens occur adjacent and in order (a phrase)
+    tokens: int             # tokens in the field
 
 
-def exact_first(session: Session, dialect: str, query: ParsedQuery, ranked: list, offset: int) -> list:
-    """`ranked` ((id, score, None) best first) with its RERANK best rows ordered by exactness, then score and
-    id, their exactness filled in; unchanged when the query has no accented term or the page is past them."""
-    exactness = Exactness.of(query)
-    if exactness is None or offset >= RERANK:
-        return ranked
-    a = Article.__table__.c
-    head = ranked[:RERANK]
-    # the part of each body the index holds (db/search/bounds.py): a huge body is neither sent nor scanned
-    texts = session.execute(select(a.id, a.title, a.summary, func.substr(a.body_text, 1, BODY_CHARS)).where(
-        ids_in(dialect, [h[0] for h in head])))
-    ratios = {row[0]: exactness.ratio(*row[1:]) for row in texts}
-    head = [(i, score, ratios.get(i, 0.0)) for i, score, _ in head]
-    head.sort(key=lambda h: (h[2], h[1], h[0]), reverse=True)
-    return head + ranked[RERANK:]
+@dataclass(frozen=True)
+class Score:
+    value: float            # 0…1, rounded (the same float on every engine)
+    exact: float | None     # share of accented terms found with their diacritics; None when there is none
 
 
-@dataclass
-class Relevance:
-    """How well a window row matches, from its title (bounded work per row), times its freshness.
+class Scorer:
+    """Scores texts against one query; built once per search."""
 
-    raw = 1 + TITLE_WEIGHT · (share of the query's terms found in the title); relevance = raw / best raw in the
-    window · (0.5 + 0.5 · 2^(−age / HALF_LIFE_DAYS)), age counted from the newest match. The same formula on
-    both engines. The title matches come from FTS5 column filters over the window's rowid range (SQLite, when
-    that range is compact or the filters prune it inside the index), else from the titles read back and
-    matched in Python against the folded terms.
-    """
+    def __init__(self, query: ParsedQuery):
+        self.terms = query.terms
+        self.patterns = [_folded_regex(t.tokens) for t in query.terms]
+        self.exact_words = [_exact_words(t) for t in query.terms]
+        every = tuple(tok for t in query.terms for tok in t.tokens)
+        self.phrase = _folded_regex(every)
+        self.length = len(" ".join(every))  # characters of the query's tokens written adjacent
+        self.token_count = len(every)
 
-    raw: dict[int, float]
-    best: float
-    newest: float | None     # publication day number of the newest match
+    def field(self, text: str | None) -> FieldMatch | None:
+        if not text:
+            return None
+        if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        folded = text.translate(one_char_folds())  # one character per character: offsets map back
+        found, exact, hits = [], [], []
+        for number, pattern in enumerate(self.patterns):
+            spans = []
+            for m in pattern.finditer(folded):
+                spans.append((m.start(), m.end()))
+                if len(spans) >= MAX_OCCURRENCES:
+                    break
+            words = self.exact_words[number]
+            found.append(bool(spans))
+            exact.append(bool(spans) and (words is None or any(
+                tuple(_TOKEN.findall(tone_key(text[s:e]).lower())) == words for s, e in spans)))
+            hits += [(s, e, number) for s, e in spans]
+        span = _smallest_span(sorted(hits), len(self.terms)) if all(found) else None
+        in_order = span is not None and self.phrase.search(folded) is not None
+        return FieldMatch(found, exact, span, in_order, len(_TOKEN.findall(folded)))
 
-    @classmethod
-    def of(cls, session: Session, dialect: str, query: ParsedQuery, filters: Filters, rows) -> "Relevance":
-        if not rows:
-            return cls({}, 1.0, None)
-        ids = [r.id for r in rows]
-        lo, hi = min(ids), max(ids)
-        if dialect == "sqlite" and not filters.by_ids and (filters.fts or hi - lo < COMPACT * len(ids)):
-            found = cls._titles_from_index(session, query, filters, lo, hi)
-        else:
-            found = cls._titles_from_text(session, dialect, query, ids)
-        raw = {i: 1.0 + TITLE_WEIGHT * found.get(i, 0) / len(query.terms) for i in ids}
-        newest = max((r.day for r in rows if r.day is not None), default=None)
-        return cls(raw, max(raw.values()), newest)
+    def score(self, title: str | None, summary: str | None, body: str | None, *, body_read: bool) -> Score:
+        """The score from the fields read. When the body was not read (`body_read` False), a term missing from
+        title and summary is counted as in the body without its diacritics (every match holds every term):
+        a lower bound; :meth:`upper` is the matching upper bound."""
+        return self._score((self.field(title), self.field(summary), self.field(body) if body_read else None),
+                           optimistic=False, body_read=body_read)
 
-    @staticmethod
-    def _titles_from_index(session: Session, query: ParsedQuery, filters: Filters, lo: int, hi: int) -> dict:
-        counts: dict[int, int] = {}
-        for term in query.terms:
-            match = " AND ".join(["{title} : " + term.fts5, *filters.fts])
-            stmt = select(FTS.c.rowid).where(
-                literal_column(FTS_TABLE).op("MATCH")(bindparam(None, match, type_=String)),
-                FTS.c.rowid.between(lo, hi))
-            for rowid in session.scalars(stmt):
-                counts[rowid] = counts.get(rowid, 0) + 1
-        return counts
+    def upper(self, title: str | None, summary: str | None) -> float:
+        """The best score the article can reach once its body is read."""
+        return self._score((self.field(title), self.field(summary), None), optimistic=True, body_read=False).value
 
-    @staticmethod
-    def _titles_from_text(session: Session, dialect: str, query: ParsedQuery, ids: list[int]) -> dict:
-        a = Article.__table__.c
-        pattern = re.compile("|".join(f"(?P<t{n}>{folded_pattern(t)})" for n, t in enumerate(query.terms)))
-        counts: dict[int, int] = {}
-        for row_id, title in session.execute(select(a.id, a.title).where(ids_in(dialect, ids))):
-            if not title:
+    def _score(self, fields, *, optimistic: bool, body_read: bool) -> Score:
+        n = len(self.terms)
+        credit = [0.0] * n
+        proximity = 0.0
+        for weight, match in zip(FIELD_WEIGHTS, fields):
+            if match is None:
                 continue
-            if not title.isascii() and not unicodedata.is_normalized("NFC", title):
-                title = unicodedata.normalize("NFC", title)
-            found = {m.lastgroup for m in pattern.finditer(title)}
-            if found:
-                counts[row_id] = len(found)
-        return counts
+            factors = [1.0 if match.exact[i] else FOLDED_ONLY for i in range(n)]
+            for i in range(n):
+                if match.found[i]:
+                    credit[i] = max(credit[i], weight * factors[i])
+            if match.span is not None:
+                closeness = 1.0 if match.in_order else OUT_OF_ORDER * min(1.0, self.length / max(match.span, 1))
+                proximity = max(proximity, weight * closeness * sum(factors) / n)
+        if not body_read:  # every term is somewhere in the text: assumed in the body
+            body = FIELD_WEIGHTS[2]
+            for i in range(n):
+                assumed = body if optimistic or self.exact_words[i] is None else body * FOLDED_ONLY
+                credit[i] = max(credit[i], assumed)
+            proximity = max(proximity, body if optimistic else 0.0)
+        title = fields[0]
+        density = 0.0
+        if title is not None and title.span is not None:
+            density = min(1.0, self.token_count / max(title.tokens, 1)) * sum(
+                1.0 if e else FOLDED_ONLY for e in title.exact) / n
+        value = COVERAGE * sum(credit) / n + PROXIMITY * proximity + DENSITY * density
+        return Score(round(min(1.0, value), 6), self._exactness(fields))
 
-    def __call__(self, row) -> float:
-        if self.newest is None or row.day is None:
-            freshness = 0.5 if self.newest is not None else 1.0
-        else:
-            freshness = 0.5 + 0.5 * 2 ** (-max(0.0, self.newest - row.day) / HALF_LIFE_DAYS)
-        return round(self.raw.get(row.id, 1.0) / self.best * freshness, 6)
+    def _exactness(self, fields) -> float | None:
+        accented = [i for i, words in enumerate(self.exact_words) if words is not None]
+        if not accented:
+            return None
+        found = sum(1 for i in accented if any(f is not None and f.exact[i] for f in fields))
+        return found / len(accented)
+
+
+def _smallest_span(hits: list[tuple[int, int, int]], terms: int) -> int | None:
+    """Characters of the smallest stretch of text holding an occurrence of every term (hits: (start, end, term)
+    sorted by start); a sliding window over the occurrences, linear in their number."""
+    counts = [0] * terms
+    distinct = 0
+    best = None
+    left = 0
+    for right in range(len(hits)):
+        term = hits[right][2]
+        counts[term] += 1
+        distinct += counts[term] == 1
+        while distinct == terms:
+            end = max(h[1] for h in hits[left:right + 1])
+            if best is None or end - hits[left][0] < best:
+                best = end - hits[left][0]
+            counts[hits[left][2]] -= 1
+            distinct -= counts[hits[left][2]] == 0
+            left += 1
+    return best

@@ -12,10 +12,12 @@ from vntext.dates import VN_TZ
 from db.models import Article, Portal
 from db.search.filters import Filters, build_filters, date_bounds
 from db.search.query import ParsedQuery, QueryError, parse_query
-from db.search.ranking import Relevance, exact_first
+from db.search.candidates import head_matches, read_bodies, read_heads
+from db.search.ranking import Scorer
 from db.search.sql import FTS, day_number, dialect_of, fts_has, match_condition, newest_matches
 
-WINDOW = 1000  # matches considered for relevance (newest first) and for an in-memory date sort
+WINDOW = 1000  # newest matches ranked (with the title/summary candidates) and sorted by date in memory
+RERANK = 200   # best candidates whose body is read when it can change their score
 
 
 class SearchHit(NamedTuple):
@@ -77,19 +79,38 @@ def search(session: Session, text_query: str, *, site: str | None = None, date_f
 
 def _by_relevance(session: Session, dialect: str, query: ParsedQuery, filters: Filters, rows, overflow: bool,
                   limit: int, offset: int) -> list[tuple[int, float | None, float | None]]:
-    """The page of (id, score, exactness): the window ranked, then past it the older matches, newest first."""
-    relevance = Relevance.of(session, dialect, query, filters, rows)
-    ranked = sorted(((r.id, relevance(r), None) for r in rows), key=lambda h: (h[1], h[0]), reverse=True)
-    ranked = exact_first(session, dialect, query, ranked, offset)
+    """The page of (id, score, exactness): the candidates ranked, then the older matches, newest first."""
+    days = {r.id: r.day for r in rows}
+    if overflow:  # the window is not every match: the newest matches in the title or summary join it
+        days.update({i: d for i, d in head_matches(session, dialect, query, filters).items() if i not in days})
+    ranked = _ranked(session, dialect, query, days)
     page = ranked[offset:offset + limit]
-    window = WINDOW
-    if overflow and offset + limit > window:
-        # Past the window: the older matches, newest first (a stable continuation for deep pages), scored
-        # by freshness alone.
-        start = max(offset, window)
-        tail = session.execute(newest_matches(dialect, query, filters, offset + limit - start, start)).all()
-        page += [(r.id, relevance(r), None) for r in tail]
+    if overflow and offset + limit > len(ranked):
+        # Past the candidates: the older matches, newest first (a stable continuation for deep pages), scored
+        # by freshness alone. The candidates older than the window are skipped there.
+        extra = len(ranked) - len(rows)
+        skip = max(0, offset - len(ranked))
+        tail = session.execute(newest_matches(dialect, query, filters, skip + limit - len(page) + extra,
+                                              WINDOW)).all()
+        page += [(r.id, 0.0, None) for r in tail if r.id not in days][skip:skip + limit - len(page)]
     return page
+
+
+def _ranked(session: Session, dialect: str, query: ParsedQuery, days: dict) -> list[tuple[int, float, float | None]]:
+    """The candidates best first: scored from title and summary, then from the body too for the RERANK best
+    whose score the body can change; ties newest published first, then newest id."""
+    scorer = Scorer(query)
+    heads = read_heads(session, dialect, list(days))
+    scores = {i: scorer.score(*heads.get(i, (None, None)), None, body_read=False) for i in days}
+    bounds = {i: scorer.upper(*heads.get(i, (None, None))) for i in days}
+    open_ = sorted((i for i in days if bounds[i] > scores[i].value or scores[i].exact not in (None, 1.0)),
+                   key=lambda i: (bounds[i], i), reverse=True)[:RERANK]
+    exact = {i: s.exact if s.exact in (None, 1.0) else None for i, s in scores.items()}  # None: not checked
+    for i, body in read_bodies(session, dialect, open_).items():
+        scores[i] = scorer.score(*heads.get(i, (None, None)), body, body_read=True)
+        exact[i] = scores[i].exact
+    return sorted(((i, scores[i].value, exact[i]) for i in days),
+                  key=lambda h: (h[1], days[h[0]] is not None, days[h[0]] or 0.0, h[0]), reverse=True)
 
 
 def _by_date(session: Session, dialect: str, query: ParsedQuery, filters: Filters, limit: int,
