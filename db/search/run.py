@@ -16,8 +16,9 @@ from db.search.candidates import head_matches, read_bodies, read_heads
 from db.search.ranking import Scorer
 from db.search.sql import FTS, day_number, dialect_of, fts_has, match_condition, newest_matches
 
-WINDOW = 1000  # newest matches ranked (with the title/summary candidates) and sorted by date in memory
-RERANK = 200   # best candidates whose body is read when it can change their score
+WINDOW = 1000  # newest matches read: counted (total, facets), sorted by date in memory, the newest SCORED ranked
+SCORED = 200   # newest matches scored (with the newest matches in title or summary, candidates.HEAD_LIMIT)
+RERANK = 50    # best candidates whose body is read when it can change their score
 
 
 class SearchHit(NamedTuple):
@@ -79,20 +80,23 @@ def search(session: Session, text_query: str, *, site: str | None = None, date_f
 
 def _by_relevance(session: Session, dialect: str, query: ParsedQuery, filters: Filters, rows, overflow: bool,
                   limit: int, offset: int) -> list[tuple[int, float | None, float | None]]:
-    """The page of (id, score, exactness): the candidates ranked, then the older matches, newest first."""
-    days = {r.id: r.day for r in rows}
-    if overflow:  # the window is not every match: the newest matches in the title or summary join it
+    """The page of (id, score, exactness): the candidates ranked, then the other matches, newest first."""
+    days = {r.id: r.day for r in rows[:SCORED]}
+    if overflow or len(rows) > SCORED:  # more matches than scored: the newest with every term in title or summary join
         days.update({i: d for i, d in head_matches(session, dialect, query, filters).items() if i not in days})
     ranked = _ranked(session, dialect, query, days)
     page = ranked[offset:offset + limit]
-    if overflow and offset + limit > len(ranked):
-        # Past the candidates: the older matches, newest first (a stable continuation for deep pages), scored
-        # by freshness alone. The candidates older than the window are skipped there.
-        extra = len(ranked) - len(rows)
-        skip = max(0, offset - len(ranked))
-        tail = session.execute(newest_matches(dialect, query, filters, skip + limit - len(page) + extra,
-                                              WINDOW)).all()
-        page += [(r.id, 0.0, None) for r in tail if r.id not in days][skip:skip + limit - len(page)]
+    if len(page) < limit and offset + limit > len(ranked):
+        # Past the candidates: the other matches newest first (a stable continuation for deep pages), unscored
+        # (0.0): the rest of the window, then the older matches without the candidates among them.
+        skip, count = max(0, offset - len(ranked)), limit - len(page)
+        tail = [r.id for r in rows if r.id not in days]
+        if overflow and len(tail) < skip + count:
+            older = len(days) - sum(1 for r in rows if r.id in days)  # candidates past the window
+            more = session.execute(newest_matches(dialect, query, filters, skip + count - len(tail) + older,
+                                                  WINDOW)).all()
+            tail += [r.id for r in more if r.id not in days]
+        page += [(i, 0.0, None) for i in tail[skip:skip + count]]
     return page
 
 
@@ -100,14 +104,15 @@ def _ranked(session: Session, dialect: str, query: ParsedQuery, days: dict) -> l
     """The candidates best first: scored from title and summary, then from the body too for the RERANK best
     whose score the body can change; ties newest published first, then newest id."""
     scorer = Scorer(query)
-    heads = read_heads(session, dialect, list(days))
-    scores = {i: scorer.score(*heads.get(i, (None, None)), None, body_read=False) for i in days}
-    bounds = {i: scorer.upper(*heads.get(i, (None, None))) for i in days}
+    heads = {i: scorer.head(title, summary) for i, (title, summary) in read_heads(session, dialect, list(days)).items()}
+    heads.update({i: (None, None) for i in days if i not in heads})
+    scores = {i: scorer.score(heads[i], None, body_read=False) for i in days}
+    bounds = {i: scorer.upper(heads[i]) for i in days}
     open_ = sorted((i for i in days if bounds[i] > scores[i].value or scores[i].exact not in (None, 1.0)),
                    key=lambda i: (bounds[i], i), reverse=True)[:RERANK]
     exact = {i: s.exact if s.exact in (None, 1.0) else None for i, s in scores.items()}  # None: not checked
     for i, body in read_bodies(session, dialect, open_).items():
-        scores[i] = scorer.score(*heads.get(i, (None, None)), body, body_read=True)
+        scores[i] = scorer.score(heads[i], body, body_read=True)
         exact[i] = scores[i].exact
     return sorted(((i, scores[i].value, exact[i]) for i in days),
                   key=lambda h: (h[1], days[h[0]] is not None, days[h[0]] or 0.0, h[0]), reverse=True)
