@@ -63,10 +63,7 @@ class FieldMatch:
     tokens: int             # tokens in the field
 
 
-@dataclass(frozen=True)
-class Score:
-    value: float            # 0…1, rounded (the same float on every engine)
-    exact: float | None     # share of accented terms found with their diacritics; None when there is none
+UNREAD = object()  # a field not read yet (its matches bounded, not known)
 
 
 class Scorer:
@@ -106,53 +103,54 @@ class Scorer:
         in_order = span is not None and any(tuple(toks[p:p + len(every)]) == every for p in where.get(every[0], ()))
         return FieldMatch(found, exact, span, in_order, len(toks))
 
-    def head(self, title: str | None, summary: str | None) -> tuple:
-        """The title's and the summary's matches (read once, scored twice: lower and upper bound)."""
-        return self.field(title), self.field(summary)
+    def score(self, fields: list) -> float:
+        """The score (0…1, rounded: the same float on every engine) from the fields read: `fields` is [title,
+        summary, body], each a FieldMatch, None (empty) or UNREAD. A term found in no field read is counted
+        where it can least be (every match holds every term): in the body, without its diacritics — a lower
+        bound; :meth:`upper` is the matching upper bound."""
+        return self._score(fields, optimistic=False)
 
-    def score(self, head: tuple, body: str | None, *, body_read: bool) -> Score:
-        """The score from the fields read. When the body was not read (`body_read` False), a term missing from
-        title and summary is counted as in the body without its diacritics (every match holds every term):
-        a lower bound; :meth:`upper` is the matching upper bound."""
-        return self._score((*head, self.field(body) if body_read else None), optimistic=False, body_read=body_read)
+    def upper(self, fields: list) -> float:
+        """The best score the article can reach once its unread fields are read."""
+        return self._score(fields, optimistic=True)
 
-    def upper(self, head: tuple) -> float:
-        """The best score the article can reach once its body is read."""
-        return self._score((*head, None), optimistic=True, body_read=False).value
-
-    def _score(self, fields, *, optimistic: bool, body_read: bool) -> Score:
+    def _score(self, fields: list, *, optimistic: bool) -> float:
         n = len(self.terms)
         credit = [0.0] * n
         proximity = 0.0
+        unread = [w for w, f in zip(FIELD_WEIGHTS, fields) if f is UNREAD]
         for weight, match in zip(FIELD_WEIGHTS, fields):
-            if match is None:
+            if match is None or match is UNREAD:
                 continue
-            factors = [1.0 if match.exact[i] else FOLDED_ONLY for i in range(n)]
+            factors = [1.0 if e else FOLDED_ONLY for e in match.exact]
             for i in range(n):
-                if match.found[i]:
-                    credit[i] = max(credit[i], weight * factors[i])
+                if match.found[i] and weight * factors[i] > credit[i]:
+                    credit[i] = weight * factors[i]
             if match.span is not None:
                 closeness = 1.0 if match.in_order else OUT_OF_ORDER * min(1.0, len(self.every) / match.span)
                 proximity = max(proximity, weight * closeness * sum(factors) / n)
-        if not body_read:  # every term is somewhere in the text: assumed in the body
-            body = FIELD_WEIGHTS[2]
+        if unread:  # every term is somewhere in the text: at best in the best unread field, at worst in the body
+            best = max(unread)
             for i in range(n):
-                assumed = body if optimistic or self.exact_patterns[i] is None else body * FOLDED_ONLY
+                assumed = best if optimistic else FIELD_WEIGHTS[2] * (
+                    1.0 if self.exact_patterns[i] is None else FOLDED_ONLY)
                 credit[i] = max(credit[i], assumed)
-            proximity = max(proximity, body if optimistic else 0.0)
+            if optimistic:
+                proximity = max(proximity, best)
         title = fields[0]
         density = 0.0
-        if title is not None and title.span is not None:
+        if isinstance(title, FieldMatch) and title.span is not None:
             density = min(1.0, len(self.every) / max(title.tokens, 1)) * sum(
                 1.0 if e else FOLDED_ONLY for e in title.exact) / n
         value = COVERAGE * sum(credit) / n + PROXIMITY * proximity + DENSITY * density
-        return Score(round(min(1.0, value), 6), self._exactness(fields))
+        return round(min(1.0, value), 6)
 
-    def _exactness(self, fields) -> float | None:
+    def exactness(self, fields: list) -> float | None:
+        """The share of the accented terms found with their diacritics in the fields read; None without any."""
         accented = [i for i, pattern in enumerate(self.exact_patterns) if pattern is not None]
         if not accented:
             return None
-        found = sum(1 for i in accented if any(f is not None and f.exact[i] for f in fields))
+        found = sum(1 for i in accented if any(isinstance(f, FieldMatch) and f.exact[i] for f in fields))
         return found / len(accented)
 
 
