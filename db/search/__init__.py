@@ -57,40 +57,64 @@ Query language
     category (its words, folded: "tin noi bat" finds "Tin nổi bật"), document type and document number
     (through document_mentions).
 
-Ranking, and why it is bounded (the p95 target is < 50 ms over 1,000,000 articles on SQLite)
-    A folded query like "nghi quyet" matches most of a big archive. FTS5's ``bm25`` was measured and dropped:
-    it computes each term's document frequency by scanning the term's whole doclist on every query (about
-    2.5 ms per 100,000 articles per common term, so ~50 ms for a two-word query at 1M), and ``ORDER BY rank``
-    scores every match (150 ms at 100,000). PostgreSQL's ``ts_rank`` must detoast every candidate's tsvector.
-    Instead, relevance is computed among the newest ``run.WINDOW`` matches that pass the filters (FTS5 walks
-    its doclists newest-first and stops at the LIMIT; when a document number is given and few articles cite it,
-    those articles are tested one by one instead). When a query has fewer matches than that — any specific
-    query — the ranking covers all of them. Within the window, rows are ordered by:
+Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,000 articles on SQLite)
+    A folded query like "nghi quyet" matches most of a big archive, and neither engine's own scoring is cheap
+    there: FTS5's ``bm25`` scans each term's whole doclist on every query (~2.5 ms per 100,000 articles per
+    common term) and ``ORDER BY rank`` scores every match (150 ms at 100,000); PostgreSQL's ``ts_rank_cd`` must
+    detoast every match's tsvector. And neither ranks the same way as the other. So the engines only find
+    bounded sets of candidates, and Python scores them from their text (``ranking.Scorer``): the same numbers
+    on both engines, by construction.
 
-    1. exactness — the share of the query's accented words found *with the same diacritics* (case and old/new
-       tone placement ignored: "Thành uỷ" = "Thành ủy") in the original text, so "Đảng" ranks articles that
-       say "Đảng" above those that only say "đăng"; checked on the ``ranking.RERANK`` best rows;
-    2. relevance = (1 + share of the terms found in the title + 0.5 · share found in the summary), divided by
-       the best in the window, times a freshness factor ``0.5 + 0.5 · 2^(−age / 7 days)`` (age from the newest
-       match): news search favours recent articles, but an older one still wins when it matches clearly better
-       (in its title). The shares come from FTS5 column filters over the window's rowid range (SQLite) or from
-       the titles and summaries read back and matched in Python (PostgreSQL, or a sparse window) — the same
-       numbers on both engines;
-    3. newest article id first.
+    Candidates (``run`` and ``candidates``), each set "the newest K matches passing the filters", read from the
+    index newest first (FTS5 stops at the LIMIT; PostgreSQL walks the primary key or the GIN bitmap):
+    the newest ``run.SCORED`` (200) matches, and — when there are more matches than that — the newest
+    ``candidates.HEAD_LIMIT`` (200) with every term in the title or the summary (FTS5 column filter
+    ``{title summary}``, tsquery weights ``:AB``; a phrase term within one field on both). The second set is
+    what lets an older article whose title says what was asked outrank a stream of newer articles that mention
+    the words in passing. A set "the whole query as a phrase in the title" was measured and dropped: over
+    common words that rarely stand together in a title ("hoi dong nhan dan") it read the terms' whole doclists,
+    body positions included, 1.5 s at 1,000,000 articles; every article with the phrase in its title or summary
+    is in the second set whenever it is among the newest 200 that hold the words there.
 
-    Deeper pages than the window continue with the older matches, newest first (stable paging).
+    Score (0…1, ``SearchHit.score``), from title, summary and body (the indexed prefix), each weighted
+    ``ranking.FIELD_WEIGHTS`` (1, 0.6, 0.3):
+    * 0.5 · coverage: per term, the weight of the best field holding it, averaged over the terms;
+    * 0.4 · proximity: per field holding every term, its weight × 1 when the query's tokens stand adjacent and
+      in order there (a phrase), else 0.9 × (query tokens / tokens of the smallest stretch holding every term);
+      the best field counts;
+    * 0.1 · title density: query tokens / title tokens when the title holds every term (BM25's length
+      normalization in its simplest form: a short title that says exactly the query beats a long one).
+    Exact diacritics: a term typed with them ("Đảng") counts fully only in a field where it is spelled so (case
+    and old/new tone placement ignored: "Thành uỷ" = "Thành ủy"), and ``ranking.FOLDED_ONLY`` (1/4) where only
+    its folded form occurs ("đăng"): any exact match outweighs a folded one, even a folded one in the title.
+    Typed without diacritics, every spelling counts alike. ``SearchHit.exact`` is the share of accented terms
+    found with their diacritics (None: no accented term, or the article's body was not read). Ties (equal
+    scores) go to the newest published article, then the newest id: recency only breaks ties. No idf: every
+    candidate holds every term (AND), so a document frequency would weigh terms, not articles, and
+    coverage/proximity already separate them on the judged set (bench/relevance.py).
+
+    Bounded work: the candidates' titles and summaries are read in one query, the scorer folds and tokenizes a
+    field once (ASCII fold, one regex) and works in stages with lower and upper bounds — the title of every
+    candidate; the summary of the ``run.SUMMARIES`` (60) best by the bound the title leaves; the body of the
+    ``run.RERANK`` (30) best by the bound title and summary leave, when reading it can change the score or the
+    exactness. The others keep the lower bound of what was read (a term not found yet counted in the body,
+    folded only). The stages do not depend on the page asked for, so paging is stable.
+
+    Deeper pages than the candidates continue with the other matches, newest first, unscored (score 0.0).
     ``order="date"`` is newest published first (no date last, then by id): sorted in memory when the matches
-    fit in the window; otherwise, when matches are dense (≥ 5 % of the window's id span), the date index is
-    walked and each row tested against the FTS index; when sparse, all matches are collected and sorted through
-    the covering index. ``total`` is exact when the matches fit in the window; otherwise it is a lower bound
-    and ``total_exact`` is False ("more than 1000").
+    fit in the window of the newest ``run.WINDOW`` (1,000) matches; otherwise, when matches are dense (≥ 5 % of
+    the window's id span), the date index is walked and each row tested against the FTS index; when sparse, all
+    matches are collected and sorted through the covering index. ``total`` is exact when the matches fit in
+    the window; otherwise it is a lower bound and ``total_exact`` is False ("more than 1000"); the facets count
+    that window (``SearchResult.window``).
 
 Modules
     ``bounds`` how much of a body search reads; ``query`` the query language (terms, FTS5 and tsquery rendering,
     number pairs); ``filters`` portal, days, category, documents; ``sql`` the SQL pieces each engine matches with;
-    ``ranking`` relevance and exact diacritics; ``run`` :func:`search` itself; ``facets`` the counts per portal
-    and document type over a search's window (:func:`window_counts`, :func:`search_counts`); ``textmatch`` folded
-    terms found in original text; ``snippet`` :func:`snippet` (linear in the text: one scan per term, a sliding
+    ``ranking`` the score (fields, phrase and proximity, exact diacritics); ``candidates`` the sets of matches
+    scored and their texts; ``run`` :func:`search` itself; ``facets`` the counts per portal
+    and document type over a search's window (:func:`window_counts`, :func:`search_counts`); ``textmatch`` one-character
+    folding (offsets kept) for the snippet; ``snippet`` :func:`snippet` (linear in the text: one scan per term, a sliding
     window over the matches); ``sqlite_index`` / ``pg_index`` each engine's index at the current revision (DDL,
     and the SQLite queue flush); ``index`` rebuilding and checking either. The migrations that built the index
     hold frozen copies of the DDL they executed; a change to ``*_index`` needs a new migration.
