@@ -13,7 +13,7 @@ from db.search.filters import Filters
 from db.search.query import ParsedQuery
 from db.search.sql import ids_in, newest_matches
 
-HEAD_LIMIT = 200  # matches with every term in the title or summary that are scored (newest first)
+HEAD_LIMIT = 100  # matches with every term in the title or summary that are scored (newest first)
 
 
 def _fts_phrase(tokens) -> str:

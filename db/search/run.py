@@ -17,7 +17,7 @@ from db.search.ranking import UNREAD, Scorer
 from db.search.sql import FTS, day_number, dialect_of, fts_has, match_condition, newest_matches
 
 WINDOW = 1000  # newest matches read: counted (total, facets), sorted by date in memory, the newest SCORED ranked
-SCORED = 200   # newest matches scored (with the newest matches in title or summary, candidates.HEAD_LIMIT)
+SCORED = 100   # newest matches scored (with the newest matches in title or summary, candidates.HEAD_LIMIT)
 SUMMARIES = 60  # best candidates by their title whose summary is read when it can change their score
 RERANK = 30    # best candidates by their title and summary whose body is read when it can change their score
 
