@@ -18,7 +18,6 @@ from db.search.sql import FTS, day_number, dialect_of, fts_has, match_condition,
 
 WINDOW = 1000  # newest matches read: counted (total, facets), sorted by date in memory, the newest SCORED ranked
 SCORED = 100   # newest matches scored (with the newest matches in title or summary, candidates.HEAD_LIMIT)
-SUMMARIES = 60  # best candidates by their title whose summary is read when it can change their score
 RERANK = 30    # best candidates by their title and summary whose body is read when it can change their score
 
 
@@ -103,33 +102,30 @@ def _by_relevance(session: Session, dialect: str, query: ParsedQuery, filters: F
 
 
 def _ranked(session: Session, dialect: str, query: ParsedQuery, days: dict) -> list[tuple[int, float, float | None]]:
-    """The candidates best first; ties newest published first, then newest id. Each is scored from its title;
-    the SUMMARIES best by the bound the title leaves from the summary too, and the RERANK best by the bound
-    title and summary leave from the body too, when it can change their score. The others keep the lower bound
-    of what was read: a fixed amount of work per search, whatever the page (folding and tokenizing a title and
-    summary took 22 µs, the whole scoring of ~200 candidates 10–40 ms at 1,000,000 articles on the loaded
-    2-core benchmark machine)."""
+    """The candidates best first; ties newest published first, then newest id. Each is scored from its title
+    and summary, and the RERANK best by the bound those leave from the body too, when reading it can change
+    their score or exactness; the others keep the lower bound of what was read. A fixed amount of work per
+    search, whatever the page (folding and tokenizing a title and summary takes ~22 µs; reading the summary
+    only for the best bounds left by the title was tried and lost a known item whose words are all in its
+    summary behind 60 titles holding some of them)."""
     scorer = Scorer(query)
     texts = read_heads(session, dialect, list(days))
-    fields = {i: [scorer.field(texts.get(i, (None, None))[0]), UNREAD, UNREAD] for i in days}
+    fields = {i: [scorer.field(title), scorer.field(summary), UNREAD] for i, (title, summary) in texts.items()}
+    fields.update({i: [None, None, UNREAD] for i in days if i not in fields})
     lower = {i: scorer.score(f) for i, f in fields.items()}
     bounds = {i: scorer.upper(f) for i, f in fields.items()}
-    # exactness is below 1 only for an accented query: then a field read may still raise it
+    # exactness is below 1 only for an accented query: then the body may still raise it
     accented = any(p is not None for p in scorer.exact_patterns)
-    for stage, count in ((1, SUMMARIES), (2, RERANK)):
-        open_ = sorted((i for i in days if bounds[i] > lower[i] or (accented and UNREAD in fields[i])),
-                       key=lambda i: (bounds[i], i), reverse=True)[:count]
-        bodies = read_bodies(session, dialect, open_) if stage == 2 else {}
-        for i in open_:
-            if fields[i][1] is UNREAD:
-                fields[i][1] = scorer.field(texts.get(i, (None, None))[1])
-            if stage == 2:
-                fields[i][2] = scorer.field(bodies.get(i))
-            lower[i], bounds[i] = scorer.score(fields[i]), scorer.upper(fields[i])
+    open_ = sorted((i for i in days if bounds[i] > lower[i] or accented),
+                   key=lambda i: (bounds[i], i), reverse=True)[:RERANK]
+    bodies = read_bodies(session, dialect, open_)
+    for i in open_:
+        fields[i][2] = scorer.field(bodies.get(i))
+        lower[i] = scorer.score(fields[i])
     hits = []
     for i, f in fields.items():
         exact = scorer.exactness(f)
-        hits.append((i, lower[i], exact if exact in (None, 1.0) or UNREAD not in f else None))  # None: unchecked
+        hits.append((i, lower[i], exact if exact in (None, 1.0) or f[2] is not UNREAD else None))  # None: unchecked
     return sorted(hits, key=lambda h: (h[1], days[h[0]] is not None, days[h[0]] or 0.0, h[0]), reverse=True)
 
 
