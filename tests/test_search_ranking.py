@@ -111,3 +111,30 @@ def test_the_cli_prints_the_seed_first(demo):
     assert out.returncode == 0, out.stderr
     first = json.loads(out.stdout)[0]
     assert first["title"].startswith("Gần 300 đại biểu dự Hội nghị trực tuyến") and 0 < first["score"] <= 1
+
+
+@pytest.mark.parametrize("doc_driven", [2000, 0])  # 2000: the document's citing articles tested one by one
+def test_title_matches_past_the_scored_ones_with_a_document_filter(db_url, doc_driven, monkeypatch):
+    """With a document filter, either way it is applied, an article with the words in its title ranks first
+    though more matches than run.SCORED are newer."""
+    from db.models import Document, DocumentMention
+    from db.engine import session_factory
+    from db.search import filters as search_filters
+    from tests.test_search import T0
+
+    monkeypatch.setattr(search_filters, "DOC_DRIVEN", doc_driven)
+    monkeypatch.setattr(search_run, "SCORED", 2)
+    articles = {"old_title": ("a", "Hội nghị trực tuyến toàn quận", "Tóm tắt.", "Nội dung.", "", -1000)}
+    articles.update({f"body{i}": ("a", f"Tin số {i}", "Tóm tắt.", "Có hội nghị và kết nối trực tuyến.", "", -i)
+                     for i in range(4, -1, -1)})
+    articles["uncited"] = ("a", "Hội nghị trực tuyến", "Tóm tắt.", "Nội dung.", "", 0)
+    ids = seed(db_url, articles)
+    with session_factory(db_url).begin() as session:
+        doc = Document(canonical="45/KH-UBND", system="state", type="KH", type_name="KH", number="45",
+                       issuer="UBND", first_seen_at=T0)
+        session.add(doc)
+        session.flush()
+        session.add_all([DocumentMention(document_id=doc.id, article_id=ids[n], sentence="…", first_seen_at=T0)
+                         for n in articles if n != "uncited"])
+    ranked = names(run(db_url, "hoi nghi truc tuyen", doc_number="45/KH-UBND"), ids)
+    assert ranked[0] == "old_title" and sorted(ranked) == sorted(n for n in articles if n != "uncited")

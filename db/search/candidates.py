@@ -40,10 +40,14 @@ def head_condition(query: ParsedQuery) -> tuple[str, str]:
     return fts, "(" + pg + ")"
 
 
-def head_matches(session: Session, dialect: str, query: ParsedQuery, filters: Filters) -> dict:
-    """{id: day} of the newest HEAD_LIMIT matches with every term in the title or summary."""
+def head_matches(session: Session, dialect: str, query: ParsedQuery, filters: Filters, among: list[int]) -> dict:
+    """{id: day} of the newest HEAD_LIMIT matches with every term in the title or summary. `among`: when the
+    filters give the candidates by id (a rarely cited document), the rest of the window, tested one by one
+    instead of every article citing the document (their test is one FTS5 lookup each: ~0.3 ms)."""
     fts, pg = head_condition(query)
     narrowed = replace(filters, fts=[*filters.fts, fts], pg=[*filters.pg, pg])
+    if filters.by_ids:
+        narrowed.where = [ids_in(dialect, among or [0]), *filters.where]
     return {row.id: row.day for row in session.execute(newest_matches(dialect, query, narrowed, HEAD_LIMIT))}
 
 

@@ -84,7 +84,8 @@ def _by_relevance(session: Session, dialect: str, query: ParsedQuery, filters: F
     """The page of (id, score, exactness): the candidates ranked, then the other matches, newest first."""
     days = {r.id: r.day for r in rows[:SCORED]}
     if overflow or len(rows) > SCORED:  # more matches than scored: the newest with every term in title or summary join
-        days.update({i: d for i, d in head_matches(session, dialect, query, filters).items() if i not in days})
+        among = [r.id for r in rows[SCORED:]]
+        days.update({i: d for i, d in head_matches(session, dialect, query, filters, among).items() if i not in days})
     ranked = _ranked(session, dialect, query, days)
     page = ranked[offset:offset + limit]
     if len(page) < limit and offset + limit > len(ranked):
