@@ -156,7 +156,9 @@ class Scorer:
 
 def _smallest_span(hits: list[tuple[int, int, int]], terms: int) -> int | None:
     """Tokens in the smallest stretch of a field holding an occurrence of every term (hits: (start, end, term)
-    token positions sorted by start); a sliding window over the occurrences."""
+    token positions sorted by start); a sliding window over the occurrences, linear in their number. The
+    stretch ends at the later end of its first and last occurrence (an inner one can end later only when a
+    longer phrase term starts before a shorter one: the stretch is then at most that much short)."""
     counts = [0] * terms
     distinct = 0
     best = None
@@ -166,9 +168,9 @@ def _smallest_span(hits: list[tuple[int, int, int]], terms: int) -> int | None:
         counts[term] += 1
         distinct += counts[term] == 1
         while distinct == terms:
-            end = max(h[1] for h in hits[left:right + 1])
-            if best is None or end - hits[left][0] < best:
-                best = end - hits[left][0]
+            span = max(hits[right][1], hits[left][1]) - hits[left][0]
+            if best is None or span < best:
+                best = span
             counts[hits[left][2]] -= 1
             distinct -= counts[hits[left][2]] == 0
             left += 1
