@@ -2,7 +2,7 @@
 filters, and their texts read back (db/search/__init__.py, "Ranking", says why these sets)."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from db.models import Article
 from db.search.bounds import BODY_CHARS
 from db.search.filters import Filters
-from db.search.query import ParsedQuery
+from db.search.query import ParsedQuery, number_pairs
 from db.search.sql import ids_in, newest_matches
 
 HEAD_LIMIT = 100  # matches with every term in the title or summary that are scored (newest first)
@@ -40,15 +40,31 @@ def head_condition(query: ParsedQuery) -> tuple[str, str]:
     return fts, "(" + pg + ")"
 
 
+@dataclass(frozen=True)
+class _HeadQuery:
+    """The title/summary condition in place of the query's own (which it implies: every term in the title or
+    summary is every term somewhere), so the index reads each term's doclist once, not twice (SQLite, at
+    1,000,000 articles: "23-NQ/TU" 28 ms against 65 ms, the same rows). sql.match_condition renders it like a
+    ParsedQuery."""
+
+    query: ParsedQuery
+
+    def fts5(self, extra: list[str] = ()) -> str:
+        return " AND ".join([head_condition(self.query)[0], *extra])
+
+    def tsquery(self, extra: list[str] = ()) -> str:
+        pairs = [f"'{pair}':D" for term in self.query.terms if len(term.tokens) > 1 for pair in number_pairs(term.tokens)]
+        return " & ".join([*pairs, head_condition(self.query)[1], *extra])
+
+
 def head_matches(session: Session, dialect: str, query: ParsedQuery, filters: Filters, among: list[int]) -> dict:
     """{id: day} of the newest HEAD_LIMIT matches with every term in the title or summary. `among`: when the
     filters give the candidates by id (a rarely cited document), the rest of the window, tested one by one
     instead of every article citing the document (their test is one FTS5 lookup each: ~0.3 ms)."""
-    fts, pg = head_condition(query)
-    narrowed = replace(filters, fts=[*filters.fts, fts], pg=[*filters.pg, pg])
+    narrowed = filters
     if filters.by_ids:
-        narrowed.where = [ids_in(dialect, among or [0]), *filters.where]
-    return {row.id: row.day for row in session.execute(newest_matches(dialect, query, narrowed, HEAD_LIMIT))}
+        narrowed = replace(filters, where=[ids_in(dialect, among or [0]), *filters.where])
+    return {row.id: row.day for row in session.execute(newest_matches(dialect, _HeadQuery(query), narrowed, HEAD_LIMIT))}
 
 
 def read_heads(session: Session, dialect: str, ids: list[int]) -> dict:
