@@ -108,9 +108,9 @@ Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,
     at load 2–3, the ranking before this one run right after on the same copy): p50 26.7 ms, p95 82.0 ms against
     23.3 / 66.2 ms before; most queries within a few ms of before, the slowest a phrase with a number ("23-NQ/TU"
     95 ms against 76 ms, its window read is most of it). The judged sets (bench/relevance.py): MRR, success@1
-    and success@3 1.0, nDCG@10 0.941 (bench set, 50,000 synthetic articles + the replica's) and 0.930 (small),
-    the same on both engines; see README.md for the baselines. PostgreSQL on the bench set: p50 ~25 ms, p95
-    ~1.4 s — its GIN index keeps no weights, so the title/summary set rechecks every tsvector holding the words
+    and success@3 1.0, nDCG@10 0.962 (bench set, 50,000 synthetic articles + the replica's) and 0.972 (small),
+    the same on both engines; see README.md for the baselines. PostgreSQL on the bench set: p50 ~40 ms, p95
+    ~1.5 s — its GIN index keeps no weights, so the title/summary set rechecks every tsvector holding the words
     (a tsvector of title and summary only, with its own GIN index, is the next step there).
 
     Deeper pages than the candidates continue with the other matches, newest first, unscored (score 0.0).
