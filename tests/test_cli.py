@@ -70,9 +70,12 @@ def test_demo_twice_then_search(tmp_path):
     assert runs[1].stdout.rstrip().splitlines()[-1] == \
         f"Web: portalwatch web --db sqlite:///{archive} → http://127.0.0.1:8080/docs/23-NQ%2FTU"
 
-    search = portalwatch("search", "Bắc Từ Liêm", "--json", "--db", f"sqlite:///{archive}", env=env)
+    # The seed says "Bắc Từ Liêm" only in its body: the articles saying it in their title rank first (issue 14's
+    # ranking; 41 of them in the demo), so the seed is looked for among the first 100.
+    search = portalwatch("search", "Bắc Từ Liêm", "--json", "--limit", "100", "--db", f"sqlite:///{archive}", env=env)
     assert search.returncode == 0, search.stderr
     results = json.loads(search.stdout)
+    assert "Bắc Từ Liêm" in results[0]["title"]
     seed = [a for a in results if a["title"].startswith(SEED_TITLE_START)]
     assert len(seed) == 1
     assert {"id", "site", "url", "title", "published_at", "views", "author", "category", "summary", "body_text"} <= set(seed[0])

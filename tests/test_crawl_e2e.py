@@ -44,8 +44,9 @@ def test_replica_to_archive_and_recrawl(db_url, replica, capsys):
         runs = session.scalars(select(CrawlRun)).all()
         assert all(r.status == "finished" and r.pages > 0 and r.finished_at for r in runs)
 
-    # the JSON interface: `portalwatch search "Bắc Từ Liêm" --json`
-    assert main(["search", "Bắc Từ Liêm", "--json", "--db", db_url]) == 0
+    # the JSON interface: `portalwatch search "Bắc Từ Liêm" --json`; the seed says it only in its body, so the
+    # articles saying it in their title rank first (issue 14's ranking): it is looked for among the first 100
+    assert main(["search", "Bắc Từ Liêm", "--json", "--limit", "100", "--db", db_url]) == 0
     found = [a for a in json.loads(capsys.readouterr().out) if a["title"] == SEED_TITLE]
     assert len(found) == 1
     seed_json = found[0]

@@ -90,8 +90,6 @@ def test_search_meets_the_floors(small_archive):
         assert measured[metric] >= floor - 1e-9, (metric, measured[metric], floor)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 14: today's ranking puts the seed 16th (after make demo; 2nd and 3rd here)")
 @pytest.mark.parametrize("query", [q["query"] for q in ISSUE_FIRST])
 def test_the_seed_ranks_first_for_the_issue_queries(small_archive, query):
     _engine, url, ids = small_archive
@@ -99,7 +97,6 @@ def test_the_seed_ranks_first_for_the_issue_queries(small_archive, query):
         assert new(session, query, 10)[:1] == [ids[SEED_KEY]]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 14: today's ranking puts the seed 16th")
 @pytest.mark.parametrize("query", [q["query"] for q in ISSUE_FIRST])
 def test_the_seed_ranks_first_in_the_demo_archive(demo, query):
     """Issue 14 as reported: after `make demo` (the session's demo archive, tests/conftest.py)."""

@@ -17,7 +17,7 @@ from db.models import Article, Document, DocumentMention, Portal
 from db.schema import alembic_config, upgrade
 from db.search import QueryError, index_is_installed, parse_day, parse_query, search, search_counts, tokens
 from db.search import window_counts
-from db.search import facets as search_facets, filters as search_filters, run as search_run, sqlite_index
+from db.search import candidates as search_candidates, facets as search_facets, filters as search_filters, run as search_run, sqlite_index
 from db.search.query import number_pairs
 from monitor.cli import main
 
@@ -240,6 +240,9 @@ def many(count):
 @pytest.mark.parametrize("window", [1000, 7])  # 7: more matches than the window (the large-archive paths)
 def test_order_by_date_and_paging(db_url, window, monkeypatch):
     monkeypatch.setattr(search_run, "WINDOW", window)
+    # every title holds "phường": the title/summary candidates (newest HEAD_LIMIT) would otherwise join all 25 to
+    # the ranking; 3 keeps them inside the window, so the deep pages past it are exercised
+    monkeypatch.setattr(search_candidates, "HEAD_LIMIT", 3)
     articles = many(25)
     ids = seed(db_url, articles)
     by_date = sorted(articles, key=lambda n: (articles[n][5] is not None, articles[n][5] or 0, ids[n]), reverse=True)

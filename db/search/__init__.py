@@ -58,45 +58,82 @@ Query language
     category (its words, folded: "tin noi bat" finds "Tin nổi bật"), document type and document number
     (through document_mentions).
 
-Ranking, and why it is bounded (the p95 target is < 50 ms over 1,000,000 articles on SQLite)
-    A folded query like "nghi quyet" matches most of a big archive. FTS5's ``bm25`` was measured and dropped:
-    it computes each term's document frequency by scanning the term's whole doclist on every query (about
-    2.5 ms per 100,000 articles per common term, so ~50 ms for a two-word query at 1M), and ``ORDER BY rank``
-    scores every match (150 ms at 100,000). PostgreSQL's ``ts_rank`` must detoast every candidate's tsvector.
-    Instead, relevance is computed among the newest ``run.WINDOW`` matches that pass the filters (FTS5 walks
-    its doclists newest-first and stops at the LIMIT; when a document number is given and few articles cite it,
-    those articles are tested one by one instead). When a query has fewer matches than that — any specific
-    query — the ranking covers all of them. Within the window, rows are ordered by:
+Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,000 articles on SQLite)
+    A folded query like "nghi quyet" matches most of a big archive, and neither engine's own scoring is cheap
+    there: FTS5's ``bm25`` scans each term's whole doclist on every query (~2.5 ms per 100,000 articles per
+    common term) and ``ORDER BY rank`` scores every match (150 ms at 100,000); PostgreSQL's ``ts_rank_cd`` must
+    detoast every match's tsvector. And neither ranks the same way as the other. So the engines only find
+    bounded sets of candidates, and Python scores them from their text (``ranking.Scorer``): the same numbers
+    on both engines, by construction.
 
-    1. exactness — the share of the query's accented words found *with the same diacritics* (case and old/new
-       tone placement ignored: "Thành uỷ" = "Thành ủy") in the original text, so "Đảng" ranks articles that
-       say "Đảng" above those that only say "đăng"; checked on the ``ranking.RERANK`` best rows;
-    2. relevance = (1 + share of the terms found in the title + 0.5 · share found in the summary), divided by
-       the best in the window, times a freshness factor ``0.5 + 0.5 · 2^(−age / 7 days)`` (age from the newest
-       match): news search favours recent articles, but an older one still wins when it matches clearly better
-       (in its title). The shares come from FTS5 column filters over the window's rowid range (SQLite) or from
-       the titles and summaries read back and matched in Python (PostgreSQL, or a sparse window) — the same
-       numbers on both engines;
-    3. newest article id first.
+    Candidates (``run`` and ``candidates``), each set "the newest K matches passing the filters", read from the
+    index newest first (FTS5 stops at the LIMIT; PostgreSQL walks the primary key or the GIN bitmap):
+    the newest ``run.SCORED`` (200) matches, and — when there are more matches than that — the newest
+    ``candidates.HEAD_LIMIT`` (200) with every term in the title or the summary (FTS5 column filter
+    ``{title summary}``, tsquery weights ``:AB``; a phrase term within one field on both). The second set is
+    what lets an older article whose title says what was asked outrank a stream of newer articles that mention
+    the words in passing. It is queried by its own condition only, which implies the query's (the index then
+    reads each doclist once: "23-NQ/TU" at 1,000,000 articles 28 ms instead of 65 ms); with a document filter
+    applied by id, only the rest of the window is tested. A set "the whole query as a phrase in the title" was measured and dropped: over
+    common words that rarely stand together in a title ("hoi dong nhan dan") it read the terms' whole doclists,
+    body positions included, 1.5 s at 1,000,000 articles; every article with the phrase in its title or summary
+    is in the second set whenever it is among the newest 200 that hold the words there.
 
-    Deeper pages than the window continue with the older matches, newest first (stable paging).
+    Score (0…1, ``SearchHit.score``), from title, summary and body (the indexed prefix), each weighted
+    ``ranking.FIELD_WEIGHTS`` (1, 0.6, 0.3):
+    * 0.5 · coverage: per term, the weight of the best field holding it, averaged over the terms;
+    * 0.4 · proximity: per field holding every term, its weight × 1 when the query's tokens stand adjacent and
+      in order there (a phrase), else 0.9 × (query tokens / tokens of the smallest stretch holding every term);
+      the best field counts;
+    * 0.1 · title density: query tokens / title tokens when the title holds every term (BM25's length
+      normalization in its simplest form: a short title that says exactly the query beats a long one).
+    Exact diacritics: a term typed with them ("Đảng") counts fully only in a field where it is spelled so (case
+    and old/new tone placement ignored: "Thành uỷ" = "Thành ủy"), and ``ranking.FOLDED_ONLY`` (1/4) where only
+    its folded form occurs ("đăng"): any exact match outweighs a folded one, even a folded one in the title.
+    Typed without diacritics, every spelling counts alike. ``SearchHit.exact`` is the share of accented terms
+    found with their diacritics (None: no accented term, or the article's body was not read). Ties (equal
+    scores) go to the newest published article, then the newest id: recency only breaks ties. No idf term
+    weights: every candidate holds every term (AND), so they would only weigh where each term sits; without them
+    the judged sets already measure success@1 1.0 (bench/relevance.py), and a document frequency identical on
+    both engines would cost one more index read per term and query.
+
+    Bounded work: the candidates' titles and summaries are read in one query and scored (the scorer folds and
+    tokenizes a field once: an ASCII fold and one regex, ~22 µs for a title and summary); the body is read for
+    the ``run.RERANK`` (30) best by the upper bound title and summary leave, when reading it can change the
+    score or the exactness. The others keep the lower bound of what was read (a term not found in title or
+    summary counted in the body, folded only). The work does not depend on the page asked for, so paging is
+    stable. (Reading summaries only for the 60 best bounds left by the titles was tried: it lost a known item
+    whose words were all in its summary, behind 60 titles holding some of them.)
+
+    Measured (bench/search_bench.py --repeat 5, 1,000,000 synthetic articles, SQLite, the shared 2-core machine
+    at load 2–3, the ranking before this one run right after on the same copy): p50 26.7 ms, p95 82.0 ms against
+    23.3 / 66.2 ms before; most queries within a few ms of before, the slowest a phrase with a number ("23-NQ/TU"
+    95 ms against 76 ms, its window read is most of it). The judged sets (bench/relevance.py): MRR, success@1
+    and success@3 1.0, nDCG@10 0.962 (bench set, 50,000 synthetic articles + the replica's) and 0.972 (small),
+    the same on both engines; see README.md for the baselines. PostgreSQL on the bench set: p50 ~40 ms, p95
+    ~1.5 s — its GIN index keeps no weights, so the title/summary set rechecks every tsvector holding the words
+    (a tsvector of title and summary only, with its own GIN index, is the next step there).
+
+    Deeper pages than the candidates continue with the other matches, newest first, unscored (score 0.0).
     ``order="date"`` is newest published first (no date last, then by id): sorted in memory when the matches
-    fit in the window; otherwise, when matches are dense (≥ 5 % of the window's id span), the date index is
-    walked and each row tested against the FTS index; when sparse, all matches are collected and sorted through
-    the covering index. ``total`` is exact when the matches fit in the window; otherwise it is a lower bound
-    and ``total_exact`` is False ("more than 1000").
+    fit in the window of the newest ``run.WINDOW`` (1,000) matches; otherwise, when matches are dense (≥ 5 % of
+    the window's id span), the date index is walked and each row tested against the FTS index; when sparse, all
+    matches are collected and sorted through the covering index. ``total`` is exact when the matches fit in
+    the window; otherwise it is a lower bound and ``total_exact`` is False ("more than 1000"); the facets count
+    that window (``SearchResult.window``).
 
 Modules
     ``bounds`` how much of a body search reads; ``query`` the query language (terms, FTS5 and tsquery rendering,
     number pairs); ``filters`` portal, days, category, documents; ``sql`` the SQL pieces each engine matches with;
-    ``ranking`` relevance and exact diacritics; ``run`` :func:`search` itself; ``facets`` the counts per portal
-    and document type over a search's window (:func:`window_counts`, :func:`search_counts`); ``textmatch`` folded
-    terms found in original text (:func:`match_spans`: the character spans of a query's matches in any text, NFC
-    or NFD, a phrase as one span); ``snippet`` :func:`snippet` and :func:`snippet_marks` (the extract with the
-    spans of its matches; linear in the text: one scan per term, a sliding window over the matches),
-    :func:`title_marks`, :func:`hit_extract` (the "snippet", "snippet_marks" and "title_marks" of a hit's JSON);
-    ``sqlite_index`` / ``pg_index`` each engine's index at the current revision (DDL, and the SQLite queue flush);
-    ``index`` rebuilding and checking either. The migrations that built the index
+    ``ranking`` the score (fields, phrase and proximity, exact diacritics); ``candidates`` the sets of matches
+    scored and their texts; ``run`` :func:`search` itself; ``facets`` the counts per portal and document type over
+    a search's window (:func:`window_counts`, :func:`search_counts`); ``textmatch`` one-character folding (offsets
+    kept) and :func:`match_spans` (the character spans of a query's matches in any text, NFC or NFD, a phrase as
+    one span); ``snippet`` :func:`snippet` and :func:`snippet_marks` (the extract with the spans of its matches;
+    linear in the text: one scan per term, a sliding window over the matches), :func:`title_marks`,
+    :func:`hit_extract` (the "snippet", "snippet_marks" and "title_marks" of a hit's JSON); ``sqlite_index`` /
+    ``pg_index`` each engine's index at the current revision (DDL, and the SQLite queue flush); ``index``
+    rebuilding and checking either. The migrations that built the index
     hold frozen copies of the DDL they executed; a change to ``*_index`` needs a new migration.
 """
 from db.search.facets import search_counts, window_counts

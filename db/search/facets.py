@@ -1,7 +1,8 @@
 """Result counts of a search per portal and per cited document type (the web page's facets).
 
-Counted over the newest ``run.WINDOW`` matches that pass the filters — the same window the ranking reads —
-so a query matching most of a big archive costs what the ranking costs; ``exact`` is False when there are
+Counted over the newest ``run.WINDOW`` matches that pass the filters — the window search reads (for its total
+and the date order; it ranks the newest of them and the newest title/summary matches) — so a query matching
+most of a big archive costs what that read costs; ``exact`` is False when there are
 more matches than the window (each count is then a lower bound: that of the newest matches).
 
 :func:`window_counts` counts the window a :func:`db.search.search` call already read (``SearchResult.window``),

@@ -12,16 +12,20 @@ from vntext.dates import VN_TZ
 from db.models import Article, Portal
 from db.search.filters import Filters, build_filters, date_bounds
 from db.search.query import ParsedQuery, QueryError, parse_query
-from db.search.ranking import Relevance, exact_first
+from db.search.candidates import head_matches, read_bodies, read_heads
+from db.search.ranking import UNREAD, Scorer
 from db.search.sql import FTS, day_number, dialect_of, fts_has, match_condition, newest_matches
 
-WINDOW = 1000  # matches considered for relevance (newest first) and for an in-memory date sort
+WINDOW = 1000  # newest matches read: counted (total, facets), sorted by date in memory, the newest SCORED ranked
+SCORED = 100   # newest matches scored (with the newest matches in title or summary, candidates.HEAD_LIMIT)
+RERANK = 30    # best candidates by their title and summary whose body is read when it can change their score
 
 
 class SearchHit(NamedTuple):
     article: Article
     site: str                  # the portal's key
-    score: float | None        # relevance in 0…1 (higher is better; see db/search/__init__.py); None when by date
+    score: float | None        # relevance in 0…1 (higher is better; db/search/__init__.py); 0.0 past the ranked
+                               # candidates (newest first there); None when by date
     exact: float | None        # share of accented query words found with their diacritics; None if not checked
 
 
@@ -34,7 +38,7 @@ class SearchResult:
     offset: int = 0
     limit: int = 20
     notes: list[str] = field(default_factory=list)
-    window: list[int] = field(default_factory=list)  # ids of the newest matches the ranking read (≤ WINDOW)
+    window: list[int] = field(default_factory=list)  # ids of the newest matches search read (≤ WINDOW)
 
 
 def search(session: Session, text_query: str, *, site: str | None = None, date_from: date | datetime | None = None,
@@ -77,19 +81,53 @@ def search(session: Session, text_query: str, *, site: str | None = None, date_f
 
 def _by_relevance(session: Session, dialect: str, query: ParsedQuery, filters: Filters, rows, overflow: bool,
                   limit: int, offset: int) -> list[tuple[int, float | None, float | None]]:
-    """The page of (id, score, exactness): the window ranked, then past it the older matches, newest first."""
-    relevance = Relevance.of(session, dialect, query, filters, rows)
-    ranked = sorted(((r.id, relevance(r), None) for r in rows), key=lambda h: (h[1], h[0]), reverse=True)
-    ranked = exact_first(session, dialect, query, ranked, offset)
+    """The page of (id, score, exactness): the candidates ranked, then the other matches, newest first."""
+    days = {r.id: r.day for r in rows[:SCORED]}
+    if overflow or len(rows) > SCORED:  # more matches than scored: the newest with every term in title or summary join
+        among = [r.id for r in rows[SCORED:]]
+        days.update({i: d for i, d in head_matches(session, dialect, query, filters, among).items() if i not in days})
+    ranked = _ranked(session, dialect, query, days)
     page = ranked[offset:offset + limit]
-    window = WINDOW
-    if overflow and offset + limit > window:
-        # Past the window: the older matches, newest first (a stable continuation for deep pages), scored
-        # by freshness alone.
-        start = max(offset, window)
-        tail = session.execute(newest_matches(dialect, query, filters, offset + limit - start, start)).all()
-        page += [(r.id, relevance(r), None) for r in tail]
+    if len(page) < limit and offset + limit > len(ranked):
+        # Past the candidates: the other matches newest first (a stable continuation for deep pages), unscored
+        # (0.0): the rest of the window, then the older matches without the candidates among them.
+        skip, count = max(0, offset - len(ranked)), limit - len(page)
+        tail = [r.id for r in rows if r.id not in days]
+        if overflow and len(tail) < skip + count:
+            older = len(days) - sum(1 for r in rows if r.id in days)  # candidates past the window
+            more = session.execute(newest_matches(dialect, query, filters, skip + count - len(tail) + older,
+                                                  WINDOW)).all()
+            tail += [r.id for r in more if r.id not in days]
+        page += [(i, 0.0, None) for i in tail[skip:skip + count]]
     return page
+
+
+def _ranked(session: Session, dialect: str, query: ParsedQuery, days: dict) -> list[tuple[int, float, float | None]]:
+    """The candidates best first; ties newest published first, then newest id. Each is scored from its title
+    and summary, and the RERANK best by the bound those leave from the body too, when reading it can change
+    their score or exactness; the others keep the lower bound of what was read. A fixed amount of work per
+    search, whatever the page (folding and tokenizing a title and summary takes ~22 µs; reading the summary
+    only for the best bounds left by the title was tried and lost a known item whose words are all in its
+    summary behind 60 titles holding some of them)."""
+    scorer = Scorer(query)
+    texts = read_heads(session, dialect, list(days))
+    fields = {i: [scorer.field(title), scorer.field(summary), UNREAD] for i, (title, summary) in texts.items()}
+    fields.update({i: [None, None, UNREAD] for i in days if i not in fields})
+    lower = {i: scorer.score(f) for i, f in fields.items()}
+    bounds = {i: scorer.upper(f) for i, f in fields.items()}
+    # exactness is below 1 only for an accented query: then the body may still raise it
+    accented = any(p is not None for p in scorer.exact_patterns)
+    open_ = sorted((i for i in days if bounds[i] > lower[i] or accented),
+                   key=lambda i: (bounds[i], i), reverse=True)[:RERANK]
+    bodies = read_bodies(session, dialect, open_)
+    for i in open_:
+        fields[i][2] = scorer.field(bodies.get(i))
+        lower[i] = scorer.score(fields[i])
+    hits = []
+    for i, f in fields.items():
+        exact = scorer.exactness(f)
+        hits.append((i, lower[i], exact if exact in (None, 1.0) or f[2] is not UNREAD else None))  # None: unchecked
+    return sorted(hits, key=lambda h: (h[1], days[h[0]] is not None, days[h[0]] or 0.0, h[0]), reverse=True)
 
 
 def _by_date(session: Session, dialect: str, query: ParsedQuery, filters: Filters, limit: int,

@@ -1,5 +1,6 @@
-"""Finding folded query terms in original text: the titles the ranking reads back, the summaries and bodies a
-snippet is cut from, and the character spans of the matches a snippet and a title are marked with."""
+"""Folding original text one character per character, so that offsets in the folded text are offsets in the
+original (the ranking finds folded terms in titles, summaries and bodies so, and the snippet cuts its extract),
+and the character spans of the matches a snippet and a title are marked with."""
 from __future__ import annotations
 
 import re
@@ -32,25 +33,6 @@ def one_char_folds() -> dict[int, str]:
     """fold_table as a str.translate table keeping one character per character (its fold's first letter, or a
     space for a character that folds to nothing), so offsets in the folded text are offsets in the original."""
     return {cp: (folded or " ")[:1] for cp, folded in fold_table().items()}
-
-
-@lru_cache(maxsize=1)
-def _letter_classes() -> dict[str, str]:
-    """For each character a folded token can contain, a regex class of the original characters folding to it
-    ("d" → "dDđĐðÐ", "a" → "aAàÀáÁ…"), so a folded term can be found in original text without folding it."""
-    variants: dict[str, set[str]] = {}
-    for cp, folded in fold_table().items():
-        if folded and len(folded) == 1:
-            variants.setdefault(folded, set()).add(chr(cp))
-    return {key: "[" + re.escape(key) + "".join(re.escape(c) for c in sorted(chars)) + "]"
-            for key, chars in variants.items()}
-
-
-def folded_pattern(term: Term) -> str:
-    """A regex finding the term in original (NFC) text, whatever its case and diacritics."""
-    classes = _letter_classes()
-    words = ["".join(classes.get(ch, re.escape(ch)) for ch in token) for token in term.tokens]
-    return r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])"
 
 
 # ---- spans: where a query's terms are in an original text ------------------------------------------------------
