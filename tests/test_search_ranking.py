@@ -52,6 +52,47 @@ def test_exact_diacritics_count_per_field(db_url):
     assert names(run(db_url, "dang"), ids) == ["dang_title", "dang_summary", "dang_body"]
 
 
+def test_bodies_are_read_until_none_can_reach_the_page(db_url):
+    """Review of issue 14: bodies were read for a fixed 30 candidates, so an older article whose exact "Đảng" (or
+    whose phrase) is only in its body ranked last behind 40 newer folded-only or scattered matches."""
+    articles = {f"dang{i}": ("a", f"Đăng ký kết hôn trực tuyến số {i}", "Đăng ký.", "Người dân đăng ký.", "", -i)
+                for i in range(40)}
+    articles["exact_body"] = ("a", "Sơ kết công tác", "Sáng nay.", "Bí thư Đảng ủy phát biểu.", "", -1000)
+    ids = seed(db_url, articles)
+    assert names(run(db_url, "Đảng", limit=5), ids)[0] == "exact_body"
+
+
+def test_a_body_phrase_beats_forty_newer_scattered_bodies(db_url):
+    articles = {f"scattered{i}": ("a", "Tin tức", "Sáng nay.", "Hội nghị về dịch vụ công trực tuyến.", "", -i)
+                for i in range(40)}
+    articles["phrase_body"] = ("a", "Tin tức", "Sáng nay.", "Đại biểu dự hội nghị trực tuyến.", "", -1000)
+    ids = seed(db_url, articles)
+    assert names(run(db_url, "hoi nghi truc tuyen", limit=5), ids)[0] == "phrase_body"
+
+
+def test_pages_cut_one_order_whatever_the_page_size(db_url):
+    """How many bodies are read depends on the query only (run.SETTLED), never on the page asked: pages of 7
+    put together are the order of one page of 90, with no article twice or missing."""
+    bodies = ["Bí thư Đảng ủy phát biểu.", "Người dân đăng ký.", "Đảng bộ phường họp.", "Tin đăng trên cổng."]
+    titles = ["Sơ kết công tác", "Đăng ký kết hôn", "Hội nghị Đảng ủy", "Tin tức"]
+    articles = {f"a{i}": ("a", f"{titles[i % 4]} {i}", "Sáng nay.", bodies[(i * 7) % 4], "", -i) for i in range(90)}
+    ids = seed(db_url, articles)
+    whole = names(run(db_url, "Đảng", limit=90), ids)
+    paged = [n for page in range(13) for n in names(run(db_url, "Đảng", limit=7, offset=7 * page), ids)]
+    assert paged == whole and len(set(whole)) == len(whole) == 90
+
+
+def test_a_repeated_word_keeps_the_typed_phrase(db_url):
+    """Review of issue 14: the query's repeated "nghị" was dropped before the phrase check, so a title saying the
+    query word for word lost to a scrambled one."""
+    articles = {
+        "verbatim": ("a", "Nghị quyết Hội nghị Trung ương", "Sáng nay.", "Phát biểu.", "", -100),
+        "scrambled": ("a", "Trung ương nghị quyết hội", "Sáng nay.", "Phát biểu.", "", 0),
+    }
+    ids = seed(db_url, articles)
+    assert names(run(db_url, "nghị quyết hội nghị trung ương"), ids) == ["verbatim", "scrambled"]
+
+
 def test_recency_only_breaks_ties(db_url):
     same = ("a", "Hội đồng nhân dân phường họp kỳ thứ 5", "Kỳ họp.", "Thảo luận.", "")
     articles = {"old": (*same, -48), "new": (*same, 0), "undated": (*same, None), "new_too": (*same, 0)}

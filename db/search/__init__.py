@@ -68,8 +68,8 @@ Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,
 
     Candidates (``run`` and ``candidates``), each set "the newest K matches passing the filters", read from the
     index newest first (FTS5 stops at the LIMIT; PostgreSQL walks the primary key or the GIN bitmap):
-    the newest ``run.SCORED`` (200) matches, and — when there are more matches than that — the newest
-    ``candidates.HEAD_LIMIT`` (200) with every term in the title or the summary (FTS5 column filter
+    the newest ``run.SCORED`` (100) matches, and — when there are more matches than that — the newest
+    ``candidates.HEAD_LIMIT`` (100) with every term in the title or the summary (FTS5 column filter
     ``{title summary}``, tsquery weights ``:AB``; a phrase term within one field on both). The second set is
     what lets an older article whose title says what was asked outrank a stream of newer articles that mention
     the words in passing. It is queried by its own condition only, which implies the query's (the index then
@@ -77,7 +77,7 @@ Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,
     applied by id, only the rest of the window is tested. A set "the whole query as a phrase in the title" was measured and dropped: over
     common words that rarely stand together in a title ("hoi dong nhan dan") it read the terms' whole doclists,
     body positions included, 1.5 s at 1,000,000 articles; every article with the phrase in its title or summary
-    is in the second set whenever it is among the newest 200 that hold the words there.
+    is in the second set whenever it is among the newest 100 that hold the words there.
 
     Score (0…1, ``SearchHit.score``), from title, summary and body (the indexed prefix), each weighted
     ``ranking.FIELD_WEIGHTS`` (1, 0.6, 0.3):
@@ -98,11 +98,14 @@ Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,
     both engines would cost one more index read per term and query.
 
     Bounded work: the candidates' titles and summaries are read in one query and scored (the scorer folds and
-    tokenizes a field once: an ASCII fold and one regex, ~22 µs for a title and summary); the body is read for
-    the ``run.RERANK`` (30) best by the upper bound title and summary leave, when reading it can change the
-    score or the exactness. The others keep the lower bound of what was read (a term not found in title or
-    summary counted in the body, folded only). The work does not depend on the page asked for, so paging is
-    stable. (Reading summaries only for the 60 best bounds left by the titles was tried: it lost a known item
+    tokenizes a field once: an ASCII fold and one regex, ~22 µs for a title and summary); then bodies are read
+    ``run.RERANK`` (30) at a time, best upper bound (what title and summary leave possible) first, until no unread
+    body can lift its article into the first ``run.SETTLED`` (50), at most ``run.MAX_BODIES`` (300). The others
+    keep the lower bound of what was read (a term not found in title or summary counted in the body, folded
+    only). The work depends on the query, never on the page asked for, so paging is stable. (Reading a fixed
+    30 bodies was tried: an older article whose only exact "Đảng", or whose phrase, was in its body ranked last
+    behind 40 newer titles saying "Đăng ký" or bodies with the words scattered. Reading summaries only for the
+    60 best bounds left by the titles was tried too: it lost a known item
     whose words were all in its summary, behind 60 titles holding some of them.)
 
     Measured (bench/search_bench.py --repeat 5, 1,000,000 synthetic articles, SQLite, the shared 2-core machine
@@ -116,9 +119,10 @@ Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,
 
     Deeper pages than the candidates continue with the other matches, newest first, unscored (score 0.0).
     ``order="date"`` is newest published first (no date last, then by id): sorted in memory when the matches
-    fit in the window of the newest ``run.WINDOW`` (1,000) matches; otherwise, when matches are dense (≥ 5 % of
-    the window's id span), the date index is walked and each row tested against the FTS index; when sparse, all
-    matches are collected and sorted through the covering index. ``total`` is exact when the matches fit in
+    fit in the window of the newest ``run.WINDOW`` (1,000) matches; otherwise, on SQLite, the matches are
+    collected month by month (the index's ``m<yearmonth>`` meta words), newest month first, until the page is
+    complete, then the undated ones (a document filter's few candidates are tested one by one); PostgreSQL runs
+    one ordered query and its planner chooses between the date index and the GIN bitmap. ``total`` is exact when the matches fit in
     the window; otherwise it is a lower bound and ``total_exact`` is False ("more than 1000"); the facets count
     that window (``SearchResult.window``).
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from vntext.textnorm import clean_text, fold
 
 MAX_TERMS = 32  # words (or phrases) in one query
+MAX_TYPED = 4 * MAX_TERMS  # tokens of the typed phrase the ranking compares titles with (repeats included)
 
 _TOKEN = re.compile(r"[^\W_]+")
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -64,6 +65,15 @@ class Term:
 @dataclass(frozen=True)
 class ParsedQuery:
     terms: tuple[Term, ...]
+    # Every token as typed, in order, repeats kept ("nghị quyết hội nghị trung ương" → nghi quyet hoi nghi trung
+    # uong): the phrase a title may say word for word. `terms` drops repeats (each must match once), which would
+    # make that phrase unrecognisable. Empty when built from terms alone: the terms' tokens are then the phrase.
+    typed: tuple[str, ...] = ()
+
+    @property
+    def phrase(self) -> tuple[str, ...]:
+        """The query's tokens as one phrase, in the order typed."""
+        return self.typed or tuple(tok for term in self.terms for tok in term.tokens)
 
     def fts5(self, extra: list[str] = ()) -> str:
         """The FTS5 MATCH expression: every term a quoted string (a phrase when it has several tokens) looked
@@ -99,10 +109,12 @@ def parse_query(value: str | None) -> ParsedQuery:
         position = match.end()
     pieces.append((query[position:].replace('"', " "), False))  # an unbalanced quote is just a character
     terms: list[Term] = []
+    typed: list[str] = []
     for piece, quoted in pieces:
         words = [piece] if quoted else piece.split()
         for word in words:
             toks = tuple(tokens(word))
+            typed += toks
             if toks:
                 original = " ".join(_TOKEN.findall(word))
                 term = Term(toks, original, quoted)
@@ -112,4 +124,4 @@ def parse_query(value: str | None) -> ParsedQuery:
         raise QueryError(f"nothing to search for in {value!r}: type at least one word or number")
     if len(terms) > MAX_TERMS:
         raise QueryError(f"too many words in the query ({len(terms)}; at most {MAX_TERMS})")
-    return ParsedQuery(tuple(terms))
+    return ParsedQuery(tuple(terms), tuple(typed[:MAX_TYPED]))

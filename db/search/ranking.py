@@ -72,7 +72,8 @@ class Scorer:
     def __init__(self, query: ParsedQuery):
         self.terms = [tuple(_ascii_fold(tok) for tok in t.tokens) for t in query.terms]
         self.exact_patterns = [_exact_pattern(t) for t in query.terms]
-        self.every = tuple(tok for term in self.terms for tok in term)  # the query as one phrase
+        # the query as one phrase, as typed (repeated words kept: "nghị quyết hội nghị trung ương" is a title)
+        self.every = tuple(_ascii_fold(tok) for tok in query.phrase)
         self.wanted = set(self.every)
 
     def field(self, text: str | None) -> FieldMatch | None:

@@ -28,7 +28,7 @@ def add_search(sub) -> None:
     p.add_argument("--page", type=between_one_and(MAX_PAGE), default=1, help="page number, from 1")
     output_options(p, json_help="print a JSON list of article objects (plus score, exact, snippet, snippet_marks, "
                    "title_marks)",
-                   csv_help="print CSV: a row per article, the columns of --json")
+                   csv_help="print CSV: a row per article, the columns of --json but the marks")
     p.set_defaults(func=cmd_search)
 
 
