@@ -109,10 +109,13 @@ Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,
     whose words were all in its summary, behind 60 titles holding some of them.)
 
     Measured (bench/search_bench.py --repeat 5, 1,000,000 synthetic articles, SQLite, the shared 2-core machine
-    at load 2–3, the ranking before this one run right after on the same copy): p50 26.7 ms, p95 82.0 ms against
-    23.3 / 66.2 ms before; most queries within a few ms of before, the slowest a phrase with a number ("23-NQ/TU"
-    95 ms against 76 ms, its window read is most of it). The judged sets (bench/relevance.py): MRR, success@1
-    and success@3 1.0, nDCG@10 0.962 (bench set, 50,000 synthetic articles + the replica's) and 0.972 (small),
+    at load under 2, the ranking of 1855e00 run right after on the same archive): p50 26.2 ms, p95 68.2 ms against
+    20.9 / 57.8 ms before; the p95 is the phrase with a number ("23-NQ/TU" 77.6 ms against 60.8 ms: most of it is
+    FTS5 merging the doclists of 23, nq and tu for the newest 1,000 matches, which the ranking before read too;
+    the title/summary set adds ~25 ms there), every other relevance query is under 41 ms. The judged sets
+    (bench/relevance.py): MRR, success@1
+    and success@3 1.0, nDCG@10 0.961 (bench set, 50,000 synthetic articles + the replica's), 0.967 (its holdout
+    set) and 0.971 (small),
     the same on both engines; see README.md for the baselines. PostgreSQL on the bench set: p50 ~40 ms, p95
     ~1.5 s — its GIN index keeps no weights, so the title/summary set rechecks every tsvector holding the words
     (a tsvector of title and summary only, with its own GIN index, is the next step there).
