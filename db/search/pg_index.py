@@ -107,12 +107,15 @@ PG_FILL = ("UPDATE articles SET search_tsv = "
            "pw_search_tsv(title, summary, body_text, category, portal_id, published_at)")
 PG_INDEX = "CREATE INDEX ix_articles_search_tsv ON articles USING gin (search_tsv)"
 # The titles and summaries alone, for the title/summary set of a relevance search (db/search/candidates.py):
-# the GIN index of search_tsv keeps no weights, so 'word':AB made PostgreSQL recheck every article holding the
-# words anywhere (p95 336 ms → see db/search/__init__.py for the figures after). Folded and split exactly like
-# pw_search_tsv's title and summary (weights A and B, so a phrase stays within one of them; their number pairs,
-# so a phrase with a number is looked up by its rare pairs here too). An expression index: no column, no
-# trigger. SET search_path: an index expression is also evaluated outside the archive's search_path (a restore,
-# autovacuum) and this one calls pw_fold and pw_number_pairs by name.
+# the GIN index of search_tsv keeps no weights, so 'word':AB made PostgreSQL fetch and recheck every article
+# holding the words anywhere (judged bench archive, bench/relevance.py --pg, one run each: p95 336 → 125 ms,
+# the same metrics). Folded and split exactly like pw_search_tsv's title and summary (weights A and B, so a
+# phrase stays within one of them; their number pairs, so a phrase with a number is looked up by its rare
+# pairs here too). An expression index: no column, no trigger. It is looked up without weights or phrases
+# (candidates._HeadQuery.pg_lookup): either would make GIN recheck each row by computing this function again,
+# ~250 µs a row ("hoi dong" as 'w':AB: 5.5 s against 35 ms as plain lexemes); phrases are checked on the
+# stored search_tsv instead, so no stored copy of this tsvector is needed. SET search_path: an index expression
+# is also evaluated outside the archive's search_path (a restore, autovacuum) and this calls pw_fold by name.
 PG_HEAD_TSV = """CREATE OR REPLACE FUNCTION pw_head_tsv(title text, summary text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT
 AS $$ SELECT
