@@ -114,10 +114,12 @@ PG_INDEX = "CREATE INDEX ix_articles_search_tsv ON articles USING gin (search_ts
 # pairs here too). An expression index: no column, no trigger. It is looked up without weights or phrases
 # (candidates._HeadQuery.pg_lookup): either would make GIN recheck each row by computing this function again,
 # ~250 µs a row ("hoi dong" as 'w':AB: 5.5 s against 35 ms as plain lexemes); phrases are checked on the
-# stored search_tsv instead, so no stored copy of this tsvector is needed. SET search_path: an index expression
+# stored search_tsv instead, so no stored copy of this tsvector is needed. COST 5000 (~250 µs a call): with
+# the default cost a generic plan (psycopg prepares a statement after 5 runs) walked the primary key computing
+# the function on each row, minutes for a rare word at 1,000,000 articles. SET search_path: an index expression
 # is also evaluated outside the archive's search_path (a restore, autovacuum) and this calls pw_fold by name.
 PG_HEAD_TSV = """CREATE OR REPLACE FUNCTION pw_head_tsv(title text, summary text) RETURNS tsvector
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT
+LANGUAGE sql IMMUTABLE PARALLEL SAFE COST 5000 SET search_path FROM CURRENT
 AS $$ SELECT
   to_tsvector('simple', pw_number_pairs(w.t) || pw_number_pairs(w.s)) ||
   setweight(to_tsvector('simple', w.t), 'A') ||
