@@ -47,12 +47,11 @@ def test_the_import_check_sees_every_way_of_importing(tmp_path):
 
 def test_the_newest_index_migrations_hold_the_ddl_db_search_describes():
     """SQLite's index table and queue were last built by revision 0005, its triggers and fill replaced by 0009
-    (the body capped); PostgreSQL's index by 0003, with pw_number_pairs from 0006, pw_search_tsv from 0009 and
-    the title/summary index from 0013. A
+    (the body capped); PostgreSQL's index by 0003, with pw_number_pairs from 0006 and pw_search_tsv from 0009. A
     change to db/search/*_index.py must come with a new migration that executes the new DDL from its own file;
     then point this test at that migration."""
-    v3, v5, v6, v9, v13 = (import_module(f"db.migrations.versions.{name}") for name in (
-        "0003_search", "0005_sqlite_index", "0006_pg_number_pairs", "0009_search_body_cap", "0013_pg_head_tsv"))
+    v3, v5, v6, v9 = (import_module(f"db.migrations.versions.{name}") for name in (
+        "0003_search", "0005_sqlite_index", "0006_pg_number_pairs", "0009_search_body_cap"))
     assert v5.SQLITE_CREATE == sqlite_index.SQLITE_CREATE
     assert v9.SQLITE_TRIGGERS == sqlite_index.SQLITE_TRIGGERS
     assert v9.SQLITE_TRIGGER_NAMES == sqlite_index.SQLITE_TRIGGER_NAMES
@@ -60,7 +59,6 @@ def test_the_newest_index_migrations_hold_the_ddl_db_search_describes():
     assert (v3.PG_CREATE[0], v6.PG_NUMBER_PAIRS, v9.PG_SEARCH_TSV, *v3.PG_CREATE[2:]) == pg_index.PG_CREATE
     assert v6.PG_FILL == pg_index.PG_FILL
     assert v3.PG_INDEX == pg_index.PG_INDEX
-    assert v13.PG_HEAD == pg_index.PG_HEAD
     assert v9.BODY_CHARS == BODY_CHARS
 
 
@@ -76,7 +74,7 @@ def _index_definitions(connection) -> list:
         "UNION ALL SELECT 'trigger', tgname, pg_get_triggerdef(oid) FROM pg_trigger "
         "WHERE tgrelid = 'articles'::regclass AND NOT tgisinternal "
         "UNION ALL SELECT 'index', indexname, indexdef FROM pg_indexes "
-        "WHERE schemaname = current_schema() AND indexname IN ('ix_articles_search_tsv', 'ix_articles_head_tsv') "
+        "WHERE schemaname = current_schema() AND indexname = 'ix_articles_search_tsv' "
         "UNION ALL SELECT 'column', column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = 'articles' AND column_name = 'search_tsv' "
         "ORDER BY 1, 2")).all()
@@ -96,7 +94,7 @@ def test_a_fresh_upgrade_builds_the_index_db_search_describes(db_url):
         if connection.dialect.name == "sqlite":
             statements = (*sqlite_index.SQLITE_CREATE, *sqlite_index.SQLITE_TRIGGERS)
         else:
-            statements = (*pg_index.PG_CREATE, pg_index.PG_INDEX, *pg_index.PG_HEAD)
+            statements = (*pg_index.PG_CREATE, pg_index.PG_INDEX)
         for ddl in statements:
             connection.exec_driver_sql(ddl)
         described = _index_definitions(connection)

@@ -9,7 +9,7 @@ Folding
     NFD-encoded "Hội đồng" all find ``hoi dong``. A token is a maximal run of letters and digits, so a document
     number such as ``23-NQ/TU`` is indexed as the three tokens ``23 nq tu`` and searched as that phrase.
 
-Index (SQLite: migrations 0005 and 0009; PostgreSQL: migrations 0003, 0006, 0009 and 0013; kept up to date by the
+Index (SQLite: migrations 0005 and 0009; PostgreSQL: migrations 0003, 0006 and 0009; kept up to date by the
 database — writers need not call anything; the DDL is in ``sqlite_index`` and ``pg_index``)
     * Both engines index the first ``bounds.BODY_CHARS`` (200,000) characters of a body; the exact-diacritics
       check and the snippet read the same prefix, the archive keeps the body whole. A word found only past it
@@ -46,11 +46,7 @@ database — writers need not call anything; the DDL is in ``sqlite_index`` and 
       the pairs the candidates are every article holding 23, nq and tu. The same rule in Python
       (``query.number_pairs``) and plpgsql is tested to agree; it adds nothing to what a query finds. SQLite needs
       no pairs: FTS5 checks positions in its own doclists (a phrase with a number costs ~45 ms at 1M
-      articles there, and the pairs would cost the writer ~100 µs an article in Python). Titles and summaries
-      (migration 0013): a GIN expression index on ``pw_head_tsv(title, summary)`` (their part of
-      ``pw_search_tsv``: the same folding, weights A/B and number pairs; no column, no trigger) for the
-      title/summary set of the ranking, which search_tsv's index cannot find without rechecking every article
-      holding the words anywhere (it keeps no weights).
+      articles there, and the pairs would cost the writer ~100 µs an article in Python).
 
 Query language
     Every word must match (AND). Text in double quotes (also “…”) is a phrase; a word made of several tokens
@@ -73,10 +69,7 @@ Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,
     index newest first (FTS5 stops at the LIMIT; PostgreSQL walks the primary key or the GIN bitmap):
     the newest ``run.SCORED`` (200) matches, and — when there are more matches than that — the newest
     ``candidates.HEAD_LIMIT`` (200) with every term in the title or the summary (FTS5 column filter
-    ``{title summary}``; PostgreSQL: the words and number pairs looked up in ``pw_head_tsv``'s own index, without
-    weights, and a phrase, a word with a digit or a category filter then checked as ``:AB`` on each row's
-    search_tsv — a weighted lookup would make GIN recompute the indexed function per row; a phrase term within
-    one field on both). The second set is
+    ``{title summary}``, tsquery weights ``:AB``; a phrase term within one field on both). The second set is
     what lets an older article whose title says what was asked outrank a stream of newer articles that mention
     the words in passing. It is queried by its own condition only, which implies the query's (the index then
     reads each doclist once: "23-NQ/TU" at 1,000,000 articles 28 ms instead of 65 ms); with a document filter
@@ -116,11 +109,15 @@ Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,
     23.3 / 66.2 ms before; most queries within a few ms of before, the slowest a phrase with a number ("23-NQ/TU"
     95 ms against 76 ms, its window read is most of it). The judged sets (bench/relevance.py): MRR, success@1
     and success@3 1.0, nDCG@10 0.941 (bench set, 50,000 synthetic articles + the replica's) and 0.930 (small),
-    the same on both engines; see README.md for the baselines. PostgreSQL on the bench set (bench/relevance.py
-    --pg, ranker new, one run each on the same copy): p50 12.2 ms, p95 336 ms with the title/summary set as
-    weighted tsquery on search_tsv (rechecking every tsvector holding the words; an earlier run measured p95
-    ~1.4 s), p50 13.1 ms, p95 125 ms with the titles and summaries' own index (migration 0013), the metrics
-    identical.
+    the same on both engines; see README.md for the baselines. PostgreSQL on the bench set: p50 ~25 ms, p95
+    ~1.4 s — its GIN index keeps no weights, so the title/summary set rechecks every tsvector holding the words
+    (a tsvector of title and summary only, with its own GIN index, is the next step there). Measured and not
+    kept: that tsvector as a GIN *expression* index, ``pw_head_tsv(title, summary)`` (no column). Computing it
+    costs ~250 µs a row, and PostgreSQL computes it again for every row a bitmap rechecks (weights, phrases, or
+    a bitmap over work_mem gone lossy) or a plan filters by it: judged bench p95 336 → 125 ms with plain-lexeme
+    lookups, but at 1,000,000 synthetic articles "thanh uy" is in 577,000 titles/summaries: 5.2 s with an exact
+    bitmap (work_mem 256 MB), minutes with the default one, against ~100 ms before. The next step is a *stored*
+    column with its own GIN index (rechecks read it), and a plan that walks the primary key when the set is dense.
 
     Deeper pages than the candidates continue with the other matches, newest first, unscored (score 0.0).
     ``order="date"`` is newest published first (no date last, then by id): sorted in memory when the matches

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from db.models import Article
 from db.search.bounds import BODY_CHARS
 from db.search.filters import Filters
-from db.search.pg_index import PG_HEAD_EXPRESSION
 from db.search.query import ParsedQuery, number_pairs
 from db.search.sql import ids_in, newest_matches
 
@@ -49,24 +48,9 @@ class _HeadQuery:
     ParsedQuery."""
 
     query: ParsedQuery
-    pg_tsvector: str = PG_HEAD_EXPRESSION  # PostgreSQL: the titles and summaries' own index (pg_index.PG_HEAD)
 
     def fts5(self, extra: list[str] = ()) -> str:
         return " AND ".join([head_condition(self.query)[0], *extra])
-
-    def pg_lookup(self) -> str:
-        """PostgreSQL: the lexemes to look up in the titles and summaries' index (pg_index.PG_HEAD), without
-        weights or phrases (either makes GIN recheck every row it finds): each term's words, and a phrase's
-        number pairs (rare: "23-NQ/TU" is found by n23xnq and nnqxtu)."""
-        words = [tok for term in self.query.terms for tok in term.tokens]
-        pairs = [pair for term in self.query.terms if len(term.tokens) > 1 for pair in number_pairs(term.tokens)]
-        return " & ".join(f"'{lexeme}'" for lexeme in dict.fromkeys([*pairs, *words]))
-
-    def pg_lookup_is_exact(self) -> bool:
-        """Whether pg_lookup finds exactly the head set: single words only, none with a digit (the index's
-        other lexemes, the number pairs, all have one)."""
-        return all(len(term.tokens) == 1 and not any(c.isdigit() for c in term.tokens[0])
-                   for term in self.query.terms)
 
     def tsquery(self, extra: list[str] = ()) -> str:
         pairs = [f"'{pair}':D" for term in self.query.terms if len(term.tokens) > 1 for pair in number_pairs(term.tokens)]

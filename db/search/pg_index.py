@@ -3,7 +3,6 @@ migration (the design is in db/search/__init__.py).
 
 Migration 0003 created the functions, the column, the triggers and the GIN index; 0006 added
 pw_number_pairs and replaced pw_search_tsv; 0009 replaced pw_search_tsv again (the body capped). Each
-0013 added pw_head_tsv and its expression index (the title/summary set). Each
 migration holds its own frozen copy of what it executed: change a statement here only together with a new
 migration that executes the new text; tests/test_search_migrations.py checks that a fresh upgrade builds
 exactly what this module describes."""
@@ -106,41 +105,14 @@ PG_CREATE = (PG_FOLD, PG_NUMBER_PAIRS, PG_SEARCH_TSV, PG_TRIGGER_FUNCTION, PG_CO
 PG_FILL = ("UPDATE articles SET search_tsv = "
            "pw_search_tsv(title, summary, body_text, category, portal_id, published_at)")
 PG_INDEX = "CREATE INDEX ix_articles_search_tsv ON articles USING gin (search_tsv)"
-# The titles and summaries alone, for the title/summary set of a relevance search (db/search/candidates.py):
-# the GIN index of search_tsv keeps no weights, so 'word':AB made PostgreSQL fetch and recheck every article
-# holding the words anywhere (judged bench archive, bench/relevance.py --pg, one run each: p95 336 → 125 ms,
-# the same metrics). Folded and split exactly like pw_search_tsv's title and summary (weights A and B, so a
-# phrase stays within one of them; their number pairs, so a phrase with a number is looked up by its rare
-# pairs here too). An expression index: no column, no trigger. It is looked up without weights or phrases
-# (candidates._HeadQuery.pg_lookup): either would make GIN recheck each row by computing this function again,
-# ~250 µs a row ("hoi dong" as 'w':AB: 5.5 s against 35 ms as plain lexemes); phrases are checked on the
-# stored search_tsv instead, so no stored copy of this tsvector is needed. COST 5000 (~250 µs a call): with
-# the default cost a generic plan (psycopg prepares a statement after 5 runs) walked the primary key computing
-# the function on each row, minutes for a rare word at 1,000,000 articles. SET search_path: an index expression
-# is also evaluated outside the archive's search_path (a restore, autovacuum) and this calls pw_fold by name.
-PG_HEAD_TSV = """CREATE OR REPLACE FUNCTION pw_head_tsv(title text, summary text) RETURNS tsvector
-LANGUAGE sql IMMUTABLE PARALLEL SAFE COST 5000 SET search_path FROM CURRENT
-AS $$ SELECT
-  to_tsvector('simple', pw_number_pairs(w.t) || pw_number_pairs(w.s)) ||
-  setweight(to_tsvector('simple', w.t), 'A') ||
-  setweight(to_tsvector('simple', w.s), 'B')
-FROM (SELECT regexp_replace(coalesce(pw_fold(title), ''), '[^[:alnum:]]+', ' ', 'g') AS t,
-             regexp_replace(coalesce(pw_fold(summary), ''), '[^[:alnum:]]+', ' ', 'g') AS s
-      OFFSET 0) AS w $$"""
-PG_HEAD_INDEX = "CREATE INDEX ix_articles_head_tsv ON articles USING gin (pw_head_tsv(title, summary))"
-PG_HEAD = (PG_HEAD_TSV, PG_HEAD_INDEX)
-# The indexed expression, as queries must spell it for the planner to use the index.
-PG_HEAD_EXPRESSION = "pw_head_tsv(articles.title, articles.summary)"
 
 
 def rebuild(connection) -> None:
-    """Compute every article's search_tsv again, and the title/summary index."""
+    """Compute every article's search_tsv again."""
     connection.exec_driver_sql(PG_FILL)
-    connection.exec_driver_sql("REINDEX INDEX ix_articles_head_tsv")
 
 
 def is_installed(connection) -> bool:
     names = {row[0] for row in connection.exec_driver_sql(
         "SELECT tgname FROM pg_trigger WHERE tgrelid = 'articles'::regclass")}
-    head = connection.exec_driver_sql("SELECT to_regclass('ix_articles_head_tsv') IS NOT NULL").scalar()
-    return set(PG_TRIGGER_NAMES) <= names and head
+    return set(PG_TRIGGER_NAMES) <= names

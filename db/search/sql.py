@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Float, Integer, String, and_, any_, bindparam, column, exists, func, literal_column, select, table
+from sqlalchemy import Float, Integer, String, any_, bindparam, column, exists, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
 from db.models import Article
@@ -33,25 +33,9 @@ def ids_in(dialect: str, ids: list[int], column=None):
     return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
 
 
-def _tsquery(expression: str):
+def _tsquery(query: ParsedQuery, filters: Filters | None = None):
+    expression = query.tsquery(filters.pg if filters else [])
     return func.to_tsquery(literal_column("'simple'"), bindparam(None, expression, type_=String))
-
-
-def _pg_match(query: ParsedQuery, filters: Filters | None):
-    """`search_tsv @@ tsquery`, or for a query with a tsvector of its own (pg_tsvector: the titles and
-    summaries, candidates._HeadQuery) its lexemes looked up there (spelled as the index is, so the planner uses
-    it) and, unless that lookup alone is exact, the query's own condition tested on each row found."""
-    tsvector = getattr(query, "pg_tsvector", None)
-    if tsvector is None:
-        return literal_column("articles.search_tsv").op("@@")(_tsquery(query.tsquery(filters.pg if filters else [])))
-    condition = literal_column(tsvector).op("@@")(_tsquery(query.pg_lookup()))
-    if not query.pg_lookup_is_exact() or (filters and filters.index_only):
-        # Phrases, weights and meta lexemes (category) make GIN recheck each row: on search_tsv, read from the
-        # row, not on the indexed expression, computed again per row (5.5 s for "hoi dong" on the bench archive).
-        # coalesce keeps the planner off search_tsv's index, whose doclists are long.
-        condition = and_(condition, literal_column("coalesce(articles.search_tsv, ''::tsvector)").op("@@")(
-            _tsquery(query.tsquery(filters.pg if filters else []))))
-    return condition
 
 
 def match_condition(dialect: str, query: ParsedQuery, filters: Filters | None = None, column=FTS_TABLE):
@@ -60,7 +44,7 @@ def match_condition(dialect: str, query: ParsedQuery, filters: Filters | None = 
         expression = query.fts5(filters.fts if filters else [])
         return literal_column(column).op("MATCH")(bindparam(None, expression, type_=String))
     if dialect == "postgresql":
-        return _pg_match(query, filters)
+        return literal_column("articles.search_tsv").op("@@")(_tsquery(query, filters))
     raise QueryError(f"search is not available on {dialect}")
 
 
