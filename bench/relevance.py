@@ -36,6 +36,10 @@ K = 10
 ISSUE_DEPTH = 1000  # how deep the seed's rank is looked for on issue 14's queries
 
 
+class NotThatArchive(Exception):
+    """--db, --pg or --demo names an archive that is not the one the query set was judged on."""
+
+
 def load_set(archive: str) -> dict:
     return json.loads((SETS / f"{archive}.json").read_text(encoding="utf-8"))
 
@@ -47,8 +51,9 @@ def judged_keys(judged: dict) -> dict[str, int]:
 
 
 def prepare(url: str, archive: str, log=print) -> None:
-    """Build the archive at url unless it holds articles; then the bm25 side table on SQLite."""
-    from db.engine import get_engine
+    """Build the archive at url unless it holds articles, check it is that archive, then add the bm25 side table
+    on SQLite."""
+    from db.engine import get_engine, session_factory
     from db.schema import upgrade
 
     upgrade(url)
@@ -59,6 +64,11 @@ def prepare(url: str, archive: str, log=print) -> None:
         started = time.perf_counter()
         build_archive(url, archive, log=log)
         log(f"  ({time.perf_counter() - started:.0f} s)")
+    with session_factory(url)() as session:
+        ids = archive_ids(session)
+    missing = {q["target"] for q in load_set(archive)["known_item"]} - set(ids)
+    if missing:  # checked before the side table is added: another archive is left as it was
+        raise NotThatArchive(f"{url} is not the {archive} archive: {len(missing)} judged articles missing")
     if engine.dialect.name == "sqlite":
         with engine.begin() as connection:
             if ensure_side_table(connection):
@@ -100,9 +110,6 @@ def run_engine(url: str, archive: str, queries: dict, rankers: list[str] | None,
     results = []
     with session_factory(url)() as session:
         ids = archive_ids(session)
-        missing = {q["target"] for q in queries["known_item"]} - set(ids)
-        if missing:
-            raise SystemExit(f"{url} is not the {archive} archive: {len(missing)} judged articles missing")
         for name, ranker in RANKERS[engine.dialect.name].items():
             if rankers and name not in rankers:
                 continue
@@ -112,13 +119,44 @@ def run_engine(url: str, archive: str, queries: dict, rankers: list[str] | None,
     return results
 
 
+ISSUE_QUERIES = ("Hội nghị trực tuyến", "hoi nghi truc tuyen", "quan triet chuong trinh hanh dong nghi quyet tw 8")
+
+
+def seed_ranks(url: str, rankers: list[str] | None = None) -> dict[str, dict[str, int | None]]:
+    """Issue 14's own scenario: the seed's rank for the issue's queries in a demo archive (`make demo`), per
+    ranker of its engine; the seed is found by its title (the replica's data). The archive is only read, so
+    the rankers needing the bench's side table are left out."""
+    from crawler.replica.content import load_seed
+    from db.engine import get_engine, session_factory
+
+    engine = get_engine(url)
+    ranks: dict[str, dict[str, int | None]] = {}
+    with session_factory(url)() as session:
+        seed = session.execute(text("SELECT id FROM articles WHERE title = :t"), {"t": load_seed()["title"]}).scalar()
+        if seed is None:
+            raise NotThatArchive(f"{url}: no seed article (not a demo archive)")
+        for name, ranker in RANKERS[engine.dialect.name].items():
+            if name == "fts5-bm25" or (rankers and name not in rankers):
+                continue
+            ranks[name] = {}
+            for query in ISSUE_QUERIES:
+                ranking = ranker(session, query, ISSUE_DEPTH)
+                ranks[name][query] = ranking.index(seed) + 1 if seed in ranking else None
+    engine.dispose()
+    return ranks
+
+
+def _ranks(ranks: dict[str, int | None]) -> str:
+    return ", ".join(f"{query!r}: {rank or f'>{ISSUE_DEPTH}'}" for query, rank in ranks.items())
+
+
 def table(results: list[dict]) -> str:
     lines = [f"{'ranker':<16} {'engine':<10} {'MRR@10':>7} {'S@1':>6} {'S@3':>6} {'nDCG@10':>8} {'p50 ms':>8} "
              f"{'p95 ms':>8}  issue 14 (seed's rank)"]
     for r in results:
-        issue = ", ".join(f"{q!r}: {rank or f'>{ISSUE_DEPTH}'}" for q, rank in r["issue_ranks"].items())
         lines.append(f"{r['ranker']:<16} {r['engine']:<10} {r['mrr']:>7.3f} {r['success_at_1']:>6.3f} "
-                     f"{r['success_at_3']:>6.3f} {r['ndcg_at_10']:>8.3f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}  {issue}")
+                     f"{r['success_at_3']:>6.3f} {r['ndcg_at_10']:>8.3f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}  "
+                     + _ranks(r["issue_ranks"]))
     return "\n".join(lines)
 
 
@@ -134,6 +172,8 @@ def main(argv=None) -> int:
     parser.add_argument("--db", metavar="URL", help="SQLite archive to reuse (built there when empty)")
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL database (a schema relevance_<archive> in it)")
     parser.add_argument("--ranker", action="append", help="only these rankers (repeatable)")
+    parser.add_argument("--demo", metavar="URL", help="also: the seed's rank for issue 14's queries in this demo "
+                                                      "archive (read only)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON instead of the table")
     args = parser.parse_args(argv)
     archive = "small" if args.quick else "bench"
@@ -142,17 +182,25 @@ def main(argv=None) -> int:
     log(f"query set {archive}: {len(queries['known_item'])} known-item, "
         f"{sum(len(t['queries']) for t in queries['topical'])} topical queries ({len(queries['topical'])} needs)")
     results = []
-    with tempfile.TemporaryDirectory(prefix="pw-relevance-") as scratch:
-        url = args.db or f"sqlite:///{scratch}/relevance-{archive}.sqlite3"
-        results += run_engine(url, archive, queries, args.ranker, log)
-        if args.pg:
-            results += run_engine(pg_schema_url(args.pg, archive), archive, queries, args.ranker, log)
-        else:
-            log("PostgreSQL: skipped (no --pg URL)")
+    try:
+        with tempfile.TemporaryDirectory(prefix="pw-relevance-") as scratch:
+            url = args.db or f"sqlite:///{scratch}/relevance-{archive}.sqlite3"
+            results += run_engine(url, archive, queries, args.ranker, log)
+            if args.pg:
+                results += run_engine(pg_schema_url(args.pg, archive), archive, queries, args.ranker, log)
+            else:
+                log("PostgreSQL: skipped (no --pg URL)")
+        demo = seed_ranks(args.demo, args.ranker) if args.demo else None
+    except NotThatArchive as exc:
+        print(f"relevance: {exc}", file=sys.stderr)
+        return 2
     if args.json:
-        print(json.dumps({"archive": archive, "k": K, "results": results}, indent=1, ensure_ascii=False))
-    else:
-        print(table(results))
+        extra = {"demo_seed_ranks": demo} if demo else {}
+        print(json.dumps({"archive": archive, "k": K, "results": results, **extra}, indent=1, ensure_ascii=False))
+        return 0
+    print(table(results))
+    for name, ranks in (demo or {}).items():
+        print(f"demo archive, {name}: seed's rank {_ranks(ranks)}")
     return 0
 
 

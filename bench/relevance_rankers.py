@@ -5,8 +5,9 @@
   the window's best raw, times freshness 0.5 + 0.5 · 2^(−age/7 days) counted from the newest match; rounded to
   6 digits, ties by id (newest first); then the best 200 re-ordered by the share of accented terms found with
   their diacritics (title, summary, body). It reads only the index tables that stay (article_fts on SQLite,
-  articles.search_tsv on PostgreSQL) and db.search.parse_query, so it keeps measuring the old ranking after
-  db/search is rewritten. (Old: titles matched from the index's title column when the window is compact;
+  articles.search_tsv on PostgreSQL) and the terms of db.search.parse_query (their tokens and text as typed;
+  the MATCH and tsquery texts are frozen here too), so it keeps measuring the old ranking after db/search is
+  rewritten. All baselines use these frozen match texts. (Old: titles matched from the index's title column when the window is compact;
   here always from the titles read back, as old run.py did otherwise: the same matches.)
 * ``fts5-bm25`` (SQLite): FTS5's bm25() with column weights title 5, summary 2, body 1 (the ratio of
   ts_rank_cd's A/B/C weights below), over all matches. article_fts is contentless with columnsize=0, so bm25()
@@ -58,15 +59,48 @@ def _exact_pattern(original: str) -> re.Pattern:
     return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])")
 
 
+def fts5_match(query) -> str:
+    """The FTS5 MATCH text of a parsed query as 1855e00 wrote it (frozen here with the ranking: each term a
+    quoted string of its letters and digits as typed, đ → d, looked for in the three text columns)."""
+    terms = []
+    for term in query.terms:
+        value = term.original or " ".join(term.tokens)
+        for letter in "đĐðÐ":
+            value = value.replace(letter, "d")
+        terms.append('"' + value + '"')
+    return "{title summary body} : (" + " AND ".join(terms) + ")"
+
+
+def _number_pairs(tokens: tuple[str, ...]) -> list[str]:
+    pairs: list[str] = []
+    for first, second in zip(tokens, tokens[1:]):
+        if first.isascii() and second.isascii() and not (first.isalpha() and second.isalpha()):
+            if f"n{first}x{second}" not in pairs:
+                pairs.append(f"n{first}x{second}")
+    return pairs
+
+
+def tsquery_text(query) -> str:
+    """The to_tsquery('simple', …) text as 1855e00 wrote it: folded lexemes of weights A/B/C, phrases with <->,
+    a phrase's number pairs (meta lexemes, weight D) first."""
+    parts = []
+    for term in query.terms:
+        lexemes = [f"'{token}':ABC" for token in term.tokens]
+        if len(lexemes) > 1:
+            parts += [f"'{pair}':D" for pair in _number_pairs(term.tokens)]
+        parts.append(lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")")
+    return " & ".join(parts)
+
+
 def _window(session: Session, query, dialect: str) -> list[tuple[int, float | None]]:
     """The newest WINDOW live matches: (id, day number)."""
     if dialect == "sqlite":
         sql = ("SELECT f.rowid, julianday(a.published_at) FROM article_fts f JOIN articles a ON a.id = f.rowid "
                "WHERE article_fts MATCH :q AND a.removed_at IS NULL ORDER BY f.rowid DESC LIMIT :n")
-        return session.execute(text(sql), {"q": query.fts5(), "n": WINDOW}).all()
+        return session.execute(text(sql), {"q": fts5_match(query), "n": WINDOW}).all()
     sql = ("SELECT id, date_part('epoch', published_at) / 86400.0 FROM articles "
            "WHERE search_tsv @@ to_tsquery('simple', :q) AND removed_at IS NULL ORDER BY id DESC LIMIT :n")
-    return session.execute(text(sql), {"q": query.tsquery(), "n": WINDOW}).all()
+    return session.execute(text(sql), {"q": tsquery_text(query), "n": WINDOW}).all()
 
 
 def _texts(session: Session, ids: list[int], columns: str) -> dict[int, tuple]:
@@ -134,7 +168,7 @@ def _bm25(session: Session, table: str, weights: str, query_text: str, k: int) -
     sql = (f"SELECT rowid FROM {table} WHERE {table} MATCH :q "
            "AND rowid NOT IN (SELECT id FROM articles WHERE removed_at IS NOT NULL) "
            f"ORDER BY bm25({table}, {weights}), rowid DESC LIMIT :k")
-    return list(session.scalars(text(sql), {"q": query.fts5(), "k": k}))
+    return list(session.scalars(text(sql), {"q": fts5_match(query), "k": k}))
 
 
 def fts5_bm25(session: Session, query_text: str, k: int) -> list[int]:
@@ -149,7 +183,7 @@ def pg_ts_rank_cd(session: Session, query_text: str, k: int) -> list[int]:
     query = parse_query(query_text)
     sql = ("SELECT id FROM articles WHERE search_tsv @@ to_tsquery('simple', :q) AND removed_at IS NULL "
            "ORDER BY ts_rank_cd('{0, 0.2, 0.4, 1.0}', search_tsv, to_tsquery('simple', :q)) DESC, id DESC LIMIT :k")
-    return list(session.scalars(text(sql), {"q": query.tsquery(), "k": k}))
+    return list(session.scalars(text(sql), {"q": tsquery_text(query), "k": k}))
 
 
 def new(session: Session, query_text: str, k: int) -> list[int]:

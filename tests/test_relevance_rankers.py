@@ -7,10 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bench.relevance_rankers import RANKERS, ensure_side_table, fts5_bm25, pg_ts_rank_cd, today
+from bench.relevance_rankers import (RANKERS, ensure_side_table, fts5_bm25, fts5_match, pg_ts_rank_cd, today,
+                                     tsquery_text)
 from db.engine import get_engine, session_factory
 from db.models import Article, Portal
 from db.schema import upgrade
+from db.search import parse_query
 
 T0 = datetime(2025, 3, 1, 2, 0, tzinfo=timezone.utc)
 FILLER = "Các đại biểu đã tập trung thảo luận, làm rõ những khó khăn, vướng mắc trong thời gian tới."
@@ -75,3 +77,11 @@ def test_weighted_baselines_put_the_title_match_first(archive, db_url):
     assert order[-1] == "body_new"
     for name, function in RANKERS[get_engine(url).dialect.name].items():
         assert set(ranked(url, ids, function, "chuyển đổi số")) == set(order), name
+
+
+def test_the_frozen_match_texts():
+    """The MATCH and tsquery texts of 1855e00, written out by hand (db/search/query.py then)."""
+    query = parse_query("Đảng 23-NQ/TU")
+    # only đ is replaced: the tokenizer (unicode61 remove_diacritics 2) removes the tones itself
+    assert fts5_match(query) == '{title summary body} : ("dảng" AND "23 NQ TU")'
+    assert tsquery_text(query) == "'dang':ABC & 'n23xnq':D & ('23':ABC <-> 'nq':ABC <-> 'tu':ABC)"

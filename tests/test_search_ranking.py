@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from db.search import candidates as search_candidates, run as search_run
+from db.search import run as search_run
 from tests.conftest import sqlite_url
 from tests.test_search import names, run, seed
 

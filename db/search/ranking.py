@@ -16,8 +16,6 @@ OUT_OF_ORDER = 0.9     # proximity of terms close together but not the query's w
 COVERAGE, PROXIMITY, DENSITY = 0.5, 0.4, 0.1  # the score's parts (they sum to 1: the score is in 0…1)
 MAX_OCCURRENCES = 64   # occurrences of a term read per field (a body naming a word 500 times costs 64)
 
-
-
 _NEW_STYLE = re.compile(r"(?<!q)([òóỏõọùúủũụ])([aey])(?![^\W\d_])")
 _ASCII_TOKEN = re.compile(rb"[a-z0-9]+")
 
