@@ -117,7 +117,8 @@ Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,
     a bitmap over work_mem gone lossy) or a plan filters by it: judged bench p95 336 → 125 ms with plain-lexeme
     lookups (the judged set before its re-making), but at 1,000,000 synthetic articles "thanh uy" is in 577,000
     titles/summaries: 5.2 s with an exact bitmap (work_mem 256 MB), minutes with the default one, against ~100 ms
-    before. The next step is a *stored* column with its own GIN index (rechecks read it), and a plan that walks the primary key when the set is dense.
+    before. The next step is a *stored* column with its own GIN index (rechecks read it), and a plan that walks
+    the primary key when the set is dense.
 
     Deeper pages than the candidates continue with the other matches, newest first, unscored (score 0.0).
     ``order="date"`` is newest published first (no date last, then by id): sorted in memory when the matches
