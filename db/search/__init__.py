@@ -118,7 +118,14 @@ Ranking (issue 14), and why it is bounded (the p95 target is < 50 ms over 1,000,
     set) and 0.971 (small),
     the same on both engines; see README.md for the baselines. PostgreSQL on the bench set: p50 ~40 ms, p95
     ~1.5 s — its GIN index keeps no weights, so the title/summary set rechecks every tsvector holding the words
-    (a tsvector of title and summary only, with its own GIN index, is the next step there).
+    (a tsvector of title and summary only, with its own GIN index, is the next step there). Measured and not
+    kept: that tsvector as a GIN *expression* index, ``pw_head_tsv(title, summary)`` (no column). Computing it
+    costs ~250 µs a row, and PostgreSQL computes it again for every row a bitmap rechecks (weights, phrases, or
+    a bitmap over work_mem gone lossy) or a plan filters by it: judged bench p95 336 → 125 ms with plain-lexeme
+    lookups (the judged set before its re-making), but at 1,000,000 synthetic articles "thanh uy" is in 577,000
+    titles/summaries: 5.2 s with an exact bitmap (work_mem 256 MB), minutes with the default one, against ~100 ms
+    before. The next step is a *stored* column with its own GIN index (rechecks read it), and a plan that walks
+    the primary key when the set is dense.
 
     Deeper pages than the candidates continue with the other matches, newest first, unscored (score 0.0).
     ``order="date"`` is newest published first (no date last, then by id): sorted in memory when the matches
