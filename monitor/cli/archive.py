@@ -28,13 +28,13 @@ def add_search(sub) -> None:
     p.add_argument("--page", type=between_one_and(MAX_PAGE), default=1, help="page number, from 1")
     output_options(p, json_help="print a JSON list of article objects (plus score, exact, snippet, snippet_marks, "
                    "title_marks)",
-                   csv_help="print CSV: a row per article, the columns of --json but the marks")
+                   csv_help="print CSV: a row per article, the columns of --json")
     p.set_defaults(func=cmd_search)
 
 
 TEXT_HELP = ('words (all must match, diacritics optional: "hoi dong" finds "Hội đồng"); "quoted phrases"; '
              'document numbers like 23-NQ/TU')
-SEARCH_CSV = (*ARTICLE_FIELDS, "score", "exact", "snippet")
+SEARCH_CSV = (*ARTICLE_FIELDS, "score", "exact", "snippet", "snippet_marks", "title_marks")  # new columns last
 
 
 def add_search_filters(p) -> None:
