@@ -145,7 +145,7 @@ Modules
     kept) and :func:`match_spans` (the character spans of a query's matches in any text, NFC or NFD, a phrase as
     one span); ``snippet`` :func:`snippet` and :func:`snippet_marks` (the extract with the spans of its matches;
     linear in the text: one scan per term, a sliding window over the matches), :func:`title_marks`,
-    :func:`hit_extract` (the "snippet", "snippet_marks" and "title_marks" of a hit's JSON); ``sqlite_index`` /
+    :func:`hit_json` (a hit as the JSON interface gives it); ``sqlite_index`` /
     ``pg_index`` each engine's index at the current revision (DDL, and the SQLite queue flush); ``index``
     rebuilding and checking either. The migrations that built the index
     hold frozen copies of the DDL they executed; a change to ``*_index`` needs a new migration.
@@ -155,12 +155,12 @@ from db.search.filters import parse_day
 from db.search.index import index_is_installed, rebuild_index
 from db.search.query import ParsedQuery, QueryError, Term, parse_query, tokens
 from db.search.run import SearchHit, SearchResult, search
-from db.search.snippet import Snippet, hit_extract, snippet, snippet_marks, title_marks
+from db.search.snippet import Snippet, hit_json, snippet, snippet_marks, title_marks
 from db.search.textmatch import match_spans
 from db.search.sqlite_index import index_queued, install_sqlite_triggers, register_sqlite_functions
 
 __all__ = [
-    "ParsedQuery", "QueryError", "SearchHit", "SearchResult", "Snippet", "Term", "hit_extract", "index_is_installed",
+    "ParsedQuery", "QueryError", "SearchHit", "SearchResult", "Snippet", "Term", "hit_json", "index_is_installed",
     "index_queued", "install_sqlite_triggers", "match_spans", "parse_day", "parse_query", "rebuild_index",
     "register_sqlite_functions", "search", "search_counts", "snippet", "snippet_marks", "title_marks", "tokens",
     "window_counts",

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from db.models import Article
 from db.search.bounds import BODY_CHARS
+from db.queries import article_json
 from db.search.query import ParsedQuery
 from db.search.textmatch import match_spans, merge_spans, term_spans
 
@@ -69,12 +70,15 @@ def title_marks(title: str | None, query: ParsedQuery) -> list[tuple[int, int]]:
     return match_spans(title, query.terms)
 
 
-def hit_extract(article: Article, query: ParsedQuery) -> dict:
-    """The fields a search hit's JSON object adds to the article object: "snippet" (text), "snippet_marks" and
-    "title_marks" ([[start, end], …]: character offsets into "snippet" and "title", end exclusive)."""
-    text, marks = snippet_marks(article, query)
-    return {"snippet": text, "snippet_marks": [list(m) for m in marks],
-            "title_marks": [list(m) for m in title_marks(article.title, query)]}
+def hit_json(hit, query: ParsedQuery) -> dict:
+    """A search hit (run.SearchHit) as the JSON interface gives it, for `search --json` and `/api/search` alike:
+    the article object plus "score", "exact", "snippet" (text), "snippet_marks" and "title_marks" ([[start, end],
+    …]: character offsets into "snippet" and "title", end exclusive)."""
+    text, marks = snippet_marks(hit.article, query)
+    return article_json(hit.article, hit.site) | {
+        "score": round(hit.score, 6) if hit.score is not None else None, "exact": hit.exact,
+        "snippet": text, "snippet_marks": [list(m) for m in marks],
+        "title_marks": [list(m) for m in title_marks(hit.article.title, query)]}
 
 
 def _collapse(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:

@@ -11,7 +11,6 @@ from crawler.extract import extract_page
 from crawler.profiles.fallback import FALLBACK
 from crawler.registry import RegistryError, get_site, load_sites
 from db.engine import session_factory
-from db.queries import article_json
 from monitor.cli.common import (MAX_LIMIT, MAX_PAGE, CliError, between_one_and, console, db_option, dump_json, err,
                                 open_archive, output_options, write_csv)
 from monitor.formats import ARTICLE_FIELDS
@@ -61,16 +60,14 @@ def search_filters(args) -> dict:
 def _search(args):
     """The page of hits as article objects plus score, exact, snippet and the marks of the snippet and the title;
     and the search's totals."""
-    from db.search import QueryError, hit_extract, search
+    from db.search import QueryError, hit_json, search
 
     try:
         filters = search_filters(args)
         with session_factory(open_archive(args))() as session:
             found = search(session, args.text, **filters, order=args.order, limit=args.limit,
                            offset=(args.page - 1) * args.limit)
-            results = [article_json(hit.article, hit.site) | {
-                "score": round(hit.score, 6) if hit.score is not None else None,
-                "exact": hit.exact} | hit_extract(hit.article, found.query) for hit in found.items]
+            results = [hit_json(hit, found.query) for hit in found.items]
     except QueryError as exc:
         raise CliError(str(exc)) from exc
     return results, found

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from crawler.registry import scopes as registry_scopes
 from crawler.weburl import is_web_url
 from db.article_view import ArticleNotFound, article_view, resolve_article
-from db.queries import article_json, list_events, newest_raw_page
+from db.queries import list_events, newest_raw_page
 from monitor.web import cursor as cursors
 from monitor.web.security import safe_html
 
@@ -49,7 +49,7 @@ def search_page(session: Session, params: SearchParams, cursor: str | None = Non
     "total", "total_exact",
     "next"[, "counts"]}. The cursor names the page's end in the ranked list of this very query (a cursor
     of another query is refused)."""
-    from db.search import QueryError, hit_extract, parse_day, search, window_counts
+    from db.search import QueryError, hit_json, parse_day, search, window_counts
 
     if params.limit < 1 or params.limit > 200:
         raise BadRequest("limit must be between 1 and 200")
@@ -69,9 +69,7 @@ def search_page(session: Session, params: SearchParams, cursor: str | None = Non
                        category=params.category or None, doc_type=params.doc_type or None,
                        doc_number=params.doc_number or None, include_removed=params.include_removed)
         found = search(session, params.q, **filters, order=params.order, limit=params.limit, offset=offset)
-        items = [article_json(hit.article, hit.site) | {
-            "score": round(hit.score, 6) if hit.score is not None else None,
-            "exact": hit.exact} | hit_extract(hit.article, found.query) for hit in found.items]
+        items = [hit_json(hit, found.query) for hit in found.items]
         result = {"items": items, "total": found.total, "total_exact": found.total_exact, "next": None}
         end = offset + len(items)
         if items and (end < found.total or not found.total_exact):
